@@ -1,0 +1,24 @@
+"""Ingest, clean, chunk, embed and index news articles (dense FAISS + BM25)."""
+
+from .build import BuildReport, build_index
+from .embedder import Embedder, SentenceTransformerEmbedder, get_embedder
+from .errors import (
+    IndexBusyError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InvalidInputError,
+    ModelUnavailableError,
+    NewsdeskError,
+    SourceNotFoundError,
+)
+from .index import Manifest, NewsIndex, SearchFilters, load_index
+from .ingest import SUPPORTED_SUFFIXES
+from .settings import Settings
+from .store import Article, ChunkRecord
+
+__all__ = [
+    "Article", "BuildReport", "ChunkRecord", "Embedder", "IndexBusyError", "IndexMismatchError",
+    "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError", "NewsIndex",
+    "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder", "Settings",
+    "SourceNotFoundError", "build_index", "get_embedder", "load_index",
+]

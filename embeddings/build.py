@@ -1,0 +1,335 @@
+"""The incremental, atomic index build: sources in, a new index generation out."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from .chunking import chunk_text
+from .clean import clean_text
+from .dedupe import NearDuplicateFinder, signature
+from .dense_index import FaissIndex
+from .embedder import Embedder, embedder_id_for, get_embedder
+from .errors import IndexBusyError, InvalidInputError, SourceNotFoundError
+from .index import FORMAT_VERSION, Manifest, check_compatible, current_generation, publish_generation
+from .ingest import Document, Skip, display_path, read_source
+from .settings import Settings
+from .sparse_index import Bm25Index
+from .store import Article, ChunkStore
+
+EMBED_BATCH = 256  # chunks per encode() call: big enough to sort by length, small enough to show progress
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did; ``summary()`` is the text the CLI prints."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    tokens_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    generation: str = ""
+    articles: int = 0
+    chunks: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
+            f"({self.chunks_embedded} chunks embedded in {self.seconds:.1f} s)",
+            f"index: {self.articles} articles, {self.chunks} chunks"
+            + (f" (generation {self.generation})" if self.generation else " (no change written)"),
+        ]
+        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError(f"another build is writing {index_dir}; wait for it to finish") from None
+        yield
+
+
+def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = None,
+                embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
+                on_progress: Progress | None = None) -> BuildReport:
+    """Bring the index up to date with ``sources``, embedding only what changed.
+
+    Args:
+        sources: files or folders to sync. Articles from other sources already in the index
+            are kept. With none, every source recorded in the index is synced again.
+        settings: index location, chunking and caps; defaults from the environment.
+        embedder: defaults to the packaged all-MiniLM-L6-v2.
+        rebuild: ignore the existing index (required after a format or embedder change).
+        progress: show a progress bar on stderr while embedding.
+        on_progress: called with (chunks embedded, chunks to embed) as work proceeds.
+
+    Returns:
+        What was added, updated, removed, left unchanged and skipped (with reasons).
+
+    Raises:
+        SourceNotFoundError: a named source does not exist.
+        IndexMismatchError: the existing index is from another version; pass ``rebuild``.
+        IndexBusyError: another build is running on the same index.
+    """
+    settings = settings or Settings.from_env()
+    started = time.perf_counter()
+    index_dir = Path(settings.index_dir)
+    report = BuildReport()
+    with build_lock(index_dir):
+        _remove_abandoned_generations(index_dir)
+        previous = None if rebuild else current_generation(index_dir)
+        manifest = Manifest.read(previous / "manifest.json") if previous else None
+        if manifest:
+            check_compatible(manifest, settings, embedder.model_id if embedder else
+                             embedder_id_for(settings.embedder), index_dir)
+        roots = _roots(sources, manifest)
+        old = ChunkStore(previous / "chunks.sqlite", readonly=True) if previous else None
+        states = old.article_states() if old else {}
+
+        plan = _plan(roots, states, settings, report)
+        if not plan.to_index and not plan.to_remove and not rebuild and previous is not None:
+            report.articles, report.chunks = old.counts()
+            old.close()
+            report.seconds = time.perf_counter() - started
+            return report
+        # Loaded only now: a no-op build never pays the embedder's start-up.
+        embedder = embedder or get_embedder(settings.embedder, settings.embed_batch_size)
+        generation = _new_generation_dir(index_dir, previous)
+        try:
+            _write_generation(generation, previous, old, plan, roots, manifest, settings, embedder,
+                              report, progress, on_progress)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        finally:
+            if old:
+                old.close()
+        publish_generation(index_dir, generation)
+        _remove_old_generations(index_dir, keep={generation.name, previous.name if previous else ""})
+        report.generation = generation.name
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class _Plan:
+    to_index: list[tuple[Document, str]] = field(default_factory=list)  # (article, its source root)
+    to_remove: list[str] = field(default_factory=list)  # article ids
+
+
+def _roots(sources: Sequence[str | Path], manifest: Manifest | None) -> list[str]:
+    if sources:
+        roots = []
+        for source in sources:
+            path = Path(source)
+            if not path.exists():
+                raise SourceNotFoundError(f"source {source} does not exist; check the path")
+            roots.append(display_path(path))
+        return roots
+    if manifest and manifest.sources:
+        return list(manifest.sources)
+    raise InvalidInputError("nothing to index: name files or folders, e.g. `python -m embeddings build seeds`")
+
+
+def _plan(roots: list[str], states: dict, settings: Settings, report: BuildReport) -> _Plan:
+    """Read the sources and decide, per article, whether to index, keep or remove it."""
+    plan = _Plan()
+    seen: dict[str, str] = {}
+    kept_paths: set[str] = set()
+    for root in roots:
+        if not Path(root).exists():
+            report.warnings.append(f"source {root} no longer exists; its articles are removed")
+            continue
+        for item in read_source(Path(root), int(settings.max_file_mb * 1e6), settings.max_article_chars):
+            if isinstance(item, Skip):
+                report.skipped.append(item)
+                kept_paths.add(item.path)
+                continue
+            aid = item.article_id
+            if aid in seen:
+                report.skipped.append(Skip(item.path, f"same article (URL or file) as {seen[aid]}; indexed once"))
+                continue
+            seen[aid] = item.path
+            report.warnings.extend(f"{item.path}: {w}" for w in item.warnings)
+            state = states.get(aid)
+            if state and state[0] == item.raw_hash and state[2] == root:
+                report.unchanged += 1
+            else:
+                plan.to_index.append((item, root))
+    synced = set(roots)
+    for aid, (_, _, root, key) in states.items():
+        if root in synced and aid not in seen:
+            if key in kept_paths or key.split("#")[0] in kept_paths:
+                # The file is now unreadable; keep what was indexed from it rather than lose it.
+                report.warnings.append(f"{key}: kept the previously indexed version")
+                continue
+            plan.to_remove.append(aid)
+    return plan
+
+
+def _write_generation(generation: Path, previous: Path | None, old: ChunkStore | None, plan: _Plan,
+                      roots: list[str], manifest: Manifest | None, settings: Settings, embedder: Embedder,
+                      report: BuildReport, progress: bool, on_progress: Progress | None) -> None:
+    if previous:
+        shutil.copyfile(previous / "chunks.sqlite", generation / "chunks.sqlite")
+        dense = FaissIndex.load(previous / "dense.faiss")
+    else:
+        dense = FaissIndex.create(embedder.dim)
+    store = ChunkStore(generation / "chunks.sqlite")
+    next_id = manifest.next_chunk_id if manifest and previous else 1
+
+    finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
+    hashes: dict[str, str] = {}
+    for aid, sig in store.minhashes():
+        finder.add(aid, sig)
+    for aid, state in store.article_states().items():
+        hashes[state[1]] = aid
+
+    for aid in plan.to_remove:
+        article = store.article(aid)
+        dense.remove(store.delete_article(aid))
+        finder.remove(aid)
+        report.removed.append(article.path if article else aid)
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    pending: list[tuple[Article, list]] = []
+    for doc, root in plan.to_index:
+        aid = doc.article_id
+        existed = old is not None and old.article(aid) is not None
+        text = clean_text(doc.text)
+        if not text:
+            report.skipped.append(Skip(doc.path, "no text left after cleaning"))
+            continue
+        content_hash = hashlib.sha256(f"{doc.title}\n{text}".encode()).hexdigest()
+        sig = signature(text)
+        finder.remove(aid)
+        duplicate = hashes.get(content_hash)
+        duplicate = duplicate if duplicate != aid else None
+        duplicate = duplicate or finder.find(sig)
+        if duplicate:
+            other = store.article(duplicate)
+            report.skipped.append(Skip(doc.path, f"duplicate of {other.path if other else duplicate} "
+                                                 f"({'same' if duplicate == hashes.get(content_hash) else 'nearly the same'} text)"))
+            continue
+        if existed:
+            dense.remove(store.delete_article(aid))
+        chunks = chunk_text(text, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        article = Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline, doc.publish_date,
+                          content_hash, doc.raw_hash, text, now)
+        store.put_article(article, sig)
+        finder.add(aid, sig)
+        hashes[content_hash] = aid
+        pending.append((article, chunks))
+        (report.updated if existed else report.added).append(doc.path)
+
+    next_id = _embed_chunks(pending, store, dense, embedder, next_id, report, progress, on_progress)
+    dense = dense.resized(settings.exact_search_max_chunks)
+    dense.save(generation / "dense.faiss")
+    ids, texts = store.all_chunk_texts()
+    Bm25Index.build(texts, ids).save(generation / "bm25")
+    store.commit()
+    report.articles, report.chunks = store.counts()
+    states = store.article_states()
+    store.close()
+    all_roots = sorted(set(roots) | set(manifest.sources if manifest and previous else []))
+    all_roots = [r for r in all_roots if any(s[2] == r for s in states.values()) or r in roots]
+    Manifest(
+        format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
+        chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
+        next_chunk_id=next_id, sources=all_roots,
+        article_hashes={aid: s[1] for aid, s in sorted(states.items())},
+    ).write(generation / "manifest.json")
+    _fsync_tree(generation)
+
+
+def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embedder, next_id: int,
+                  report: BuildReport, progress: bool, on_progress: Progress | None) -> int:
+    rows, texts = [], []
+    for article, chunks in pending:
+        for chunk in chunks:
+            rows.append((next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text, chunk.tokens))
+            # The title gives a chunk the context its sentences often leave implicit.
+            texts.append(f"{article.title}. {chunk.text}" if article.title else chunk.text)
+            next_id += 1
+    total = len(rows)
+    if not total:
+        return next_id
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=not progress)
+    started = time.perf_counter()
+    for start in range(0, total, EMBED_BATCH):
+        batch = rows[start:start + EMBED_BATCH]
+        vectors = embedder.embed(texts[start:start + EMBED_BATCH])
+        dense.add(vectors, np.array([r[0] for r in batch], dtype=np.int64))
+        store.put_chunks(batch)
+        bar.update(len(batch))
+        if on_progress:
+            on_progress(min(start + EMBED_BATCH, total), total)
+    bar.close()
+    report.embed_seconds = time.perf_counter() - started
+    report.chunks_embedded = total
+    report.tokens_embedded = sum(r[6] for r in rows)
+    return next_id
+
+
+def _new_generation_dir(index_dir: Path, previous: Path | None) -> Path:
+    numbers = [int(p.name.split("-")[1]) for p in index_dir.glob("gen-*") if p.name.split("-")[1].isdigit()]
+    generation = index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
+    generation.mkdir()
+    return generation
+
+
+def _remove_abandoned_generations(index_dir: Path) -> None:
+    """Generations newer than CURRENT are leftovers of a killed build."""
+    live = current_generation(index_dir)
+    for path in index_dir.glob("gen-*"):
+        if live is None or path.name > live.name:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+    # The previous generation stays one build longer: a running app may still be reading it.
+    for path in index_dir.glob("gen-*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(directory: Path) -> None:
+    import os
+
+    for path in [*directory.rglob("*"), directory]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

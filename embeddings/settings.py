@@ -1,0 +1,84 @@
+"""The one settings object: defaults that work on a 2-core laptop, overridden by
+environment variables (``NEWSDESK_<FIELD>``), overridden in turn by command-line flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- where things live
+    data_dir: Path = Path("data")
+    index_dir: Path = Path("data/index")
+    model_cache_dir: Path = Path.home() / ".cache" / "newsdesk"
+
+    # --- ingestion
+    max_file_mb: float = 64.0  # a larger file is skipped with a reason
+    max_article_chars: int = 200_000  # a longer article is cut here, with a warning
+    near_duplicate_jaccard: float = 0.9  # word-shingle similarity above which texts are one article
+
+    # --- chunking, in the embedder's own tokens (all-MiniLM-L6-v2 truncates at 256)
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 40
+
+    # --- embedding and index
+    embedder: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = 16
+    exact_search_max_chunks: int = 200_000  # past this, an IVF index replaces exact search
+
+    # --- retrieval and answering
+    model: str = "qwen2.5-1.5b"
+    passages: int = 4  # passages shown to the model
+    candidates: int = 40  # per retriever, before fusion
+    prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
+    max_answer_tokens: int = 120
+    max_question_chars: int = 2_000
+    n_threads: int = 2
+
+    # --- web chat
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""  # "user:password" turns on a login
+    upload_max_mb: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then ``NEWSDESK_*`` environment variables, then ``overrides``.
+
+        Raises:
+            InvalidInputError: an environment variable does not parse as its field's type.
+        """
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in dataclasses.fields(cls):
+            raw = environ.get(f"NEWSDESK_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = _parse(field.name, raw, type(getattr(cls, field.name)))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values and "index_dir" not in values:
+            values["index_dir"] = Path(values["data_dir"]) / "index"
+        return cls(**{k: _coerce(k, v) for k, v in values.items()})
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, value):
+    return Path(value) if isinstance(getattr(Settings, name), Path) else value
+
+
+def _parse(name: str, raw: str, kind: type):
+    try:
+        if kind is Path:
+            return Path(raw).expanduser()
+        return kind(raw)
+    except ValueError:
+        raise InvalidInputError(
+            f"NEWSDESK_{name.upper()}={raw!r} is not a valid {kind.__name__}; fix or unset it"
+        ) from None

@@ -1,0 +1,170 @@
+"""The chunk store: article and chunk texts with metadata, in one SQLite file per index
+generation."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, source_root TEXT NOT NULL, path TEXT NOT NULL,
+    url TEXT NOT NULL, title TEXT NOT NULL, byline TEXT NOT NULL, publish_date TEXT NOT NULL,
+    content_hash TEXT NOT NULL, raw_hash TEXT NOT NULL, text TEXT NOT NULL, minhash BLOB NOT NULL,
+    indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, end_ INTEGER NOT NULL, text TEXT NOT NULL, tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+"""
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    key: str
+    source_root: str
+    path: str
+    url: str
+    title: str
+    byline: str
+    publish_date: str
+    content_hash: str
+    raw_hash: str
+    text: str
+    indexed_at: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk with the metadata of its article; ``text == article.text[start:end]``."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    tokens: int
+    title: str
+    byline: str
+    publish_date: str
+    url: str
+    path: str
+
+
+_ARTICLE_COLUMNS = "id, key, source_root, path, url, title, byline, publish_date, content_hash, raw_hash, text, indexed_at"
+_CHUNK_SELECT = """SELECT c.id, c.article_id, c.ordinal, c.start, c.end_, c.text, c.tokens,
+    a.title, a.byline, a.publish_date, a.url, a.path FROM chunks c JOIN articles a ON a.id = c.article_id"""
+
+
+class ChunkStore:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        # Read by the web app's worker threads; writes happen only in a build, single-threaded.
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        if not readonly:
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    # --- writing (builds only)
+    def put_article(self, article: Article, minhash: np.ndarray) -> None:
+        self._db.execute(
+            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, minhash) VALUES ({', '.join('?' * 13)})",
+            (*(getattr(article, c.strip()) for c in _ARTICLE_COLUMNS.split(",")), minhash.tobytes()),
+        )
+
+    def put_chunks(self, rows: Iterable[tuple[int, str, int, int, int, str, int]]) -> None:
+        self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Remove an article and its chunks; returns the removed chunk ids."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    # --- reading
+    def article_states(self) -> dict[str, tuple[str, str, str, str]]:
+        """id -> (raw_hash, content_hash, source_root, key) for every article."""
+        return {r[0]: tuple(r[1:]) for r in self._db.execute(
+            "SELECT id, raw_hash, content_hash, source_root, key FROM articles")}
+
+    def minhashes(self) -> Iterable[tuple[str, np.ndarray]]:
+        for article_id, blob in self._db.execute("SELECT id, minhash FROM articles"):
+            yield article_id, np.frombuffer(blob, dtype=np.uint64)
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return Article(*row) if row else None
+
+    def articles(self) -> list[Article]:
+        """All articles, newest first (texts included)."""
+        return [Article(*r) for r in self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY publish_date DESC, title")]
+
+    def chunks(self, ids: Sequence[int]) -> list[ChunkRecord]:
+        """Chunks by id, in the order asked; unknown ids are left out."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        found: dict[int, ChunkRecord] = {}
+        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            part = ids[start:start + 900]
+            for row in self._db.execute(f"{_CHUNK_SELECT} WHERE c.id IN ({','.join('?' * len(part))})", part):
+                found[row[0]] = ChunkRecord(*row)
+        return [found[i] for i in ids if i in found]
+
+    def chunks_of_article(self, article_id: str) -> list[ChunkRecord]:
+        return [ChunkRecord(*r) for r in self._db.execute(
+            f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.ordinal", (article_id,))]
+
+    def all_chunk_texts(self) -> tuple[list[int], list[str]]:
+        """Every chunk id with the text BM25 indexes (title + chunk)."""
+        ids, texts = [], []
+        for cid, title, text in self._db.execute(
+                "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.id"):
+            ids.append(cid)
+            texts.append(f"{title}\n{text}")
+        return ids, texts
+
+    def chunk_ids_where(self, date_from: str = "", date_to: str = "", sources: Sequence[str] = ()) -> np.ndarray:
+        """Chunk ids of articles published in [date_from, date_to] (ISO) from any of ``sources``
+        (matched against byline or URL, case-insensitive)."""
+        clauses, params = [], []
+        if date_from:
+            clauses.append("a.publish_date != '' AND a.publish_date >= ?")
+            params.append(date_from)
+        if date_to:
+            clauses.append("a.publish_date != '' AND a.publish_date <= ?")
+            params.append(date_to)
+        if sources:
+            clauses.append("(" + " OR ".join(["lower(a.byline) LIKE ? OR lower(a.url) LIKE ?"] * len(sources)) + ")")
+            for s in sources:
+                params += [f"%{s.lower()}%", f"%{s.lower()}%"]
+        where = " AND ".join(clauses) or "1"
+        rows = self._db.execute(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Distinct bylines/sources with their article counts, most common first."""
+        return list(self._db.execute(
+            "SELECT byline, COUNT(*) FROM articles WHERE byline != '' GROUP BY byline ORDER BY 2 DESC, 1"))
+
+    def counts(self) -> tuple[int, int]:
+        articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return articles, chunks
