@@ -38,6 +38,9 @@ class Settings:
     candidates: int = 40  # per retriever, before fusion
     prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
     max_answer_tokens: int = 120
+    # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without
+    # running the model; calibrated on RealTime QA by benchmarks/eval_qa.py.
+    min_relevance: float = 0.45
     max_question_chars: int = 2_000
     n_threads: int = 2
 

@@ -1,0 +1,24 @@
+"""Grounded answers with verified citations over the indexed news articles."""
+
+from embeddings import (
+    IndexMismatchError,
+    IndexNotFoundError,
+    InvalidInputError,
+    ModelUnavailableError,
+    NewsdeskError,
+    SearchFilters,
+    Settings,
+    SUPPORTED_SUFFIXES,
+)
+
+from .answer import ABSTENTION, answer, stream_answer, warm_up
+from .collection import IndexInfo, add_articles, example_questions, index_info
+from .generate import MODEL_CHOICES, Generator, get_generator
+from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
+
+__all__ = [
+    "ABSTENTION", "Answer", "Citation", "Generator", "IndexInfo", "IndexMismatchError", "IndexNotFoundError",
+    "InvalidInputError", "MODEL_CHOICES", "ModelUnavailableError", "NewsdeskError", "Passage",
+    "RelatedArticle", "Retrieved", "SUPPORTED_SUFFIXES", "SearchFilters", "Settings", "Timings",
+    "add_articles", "answer", "example_questions", "get_generator", "index_info", "stream_answer", "warm_up",
+]

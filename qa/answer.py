@@ -1,0 +1,127 @@
+"""`answer()` and `stream_answer()`: retrieve, prompt, generate, check citations."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator, Sequence
+
+from embeddings import NewsIndex, SearchFilters, Settings
+
+from .cite import check_citations, is_abstention
+from .collection import INDEXES
+from .generate import Generator, get_generator
+from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
+from .question import validate_question
+from .retrieve import Hit, relevance, retrieve
+from .rewrite import rewrite_question
+from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
+
+ABSTENTION = "The articles don't say: none of the indexed passages answers this question."
+
+Event = Retrieved | str | Answer
+
+
+def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k: int | None = None,
+           filters: SearchFilters | None = None, settings: Settings | None = None,
+           generator: Generator | None = None, index: NewsIndex | None = None) -> Answer:
+    """Answer a question from the indexed articles, citing the passages it rests on.
+
+    Args:
+        question: the question, in English.
+        history: earlier (question, answer text) pairs of this conversation, oldest first;
+            a follow-up that refers back to them is rewritten into a standalone question.
+        k: passages to show the model (default ``settings.passages``).
+        filters: publish-date range and sources to search within.
+        settings: defaults from the environment (``Settings.from_env()``).
+        generator: a ready generator (default: ``settings.model``, loaded once per process).
+        index: a loaded index (default: the live index in ``settings.index_dir``).
+
+    Returns:
+        The ``Answer``; ``abstained`` is true when the articles do not hold the answer.
+
+    Raises:
+        InvalidInputError: empty, over-long or non-English question; bad filters.
+        IndexNotFoundError / IndexMismatchError: no usable index; the message says how to build one.
+        ModelUnavailableError: a model package is missing or corrupt; the message names the fix.
+    """
+    final = None
+    for event in stream_answer(question, history=history, k=k, filters=filters, settings=settings,
+                               generator=generator, index=index):
+        if isinstance(event, Answer):
+            final = event
+    return final
+
+
+def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k: int | None = None,
+                  filters: SearchFilters | None = None, settings: Settings | None = None,
+                  generator: Generator | None = None, index: NewsIndex | None = None) -> Iterator[Event]:
+    """Like ``answer()``, as a stream: first a ``Retrieved`` event with the passages, then the
+    answer's text pieces as they are generated, last the checked ``Answer`` (whose text may
+    differ from the streamed pieces: markers are verified and renumbered)."""
+    started = time.perf_counter()
+    settings = settings or Settings.from_env()
+    question = validate_question(question, settings.max_question_chars)
+    k = k or settings.passages
+    index = index or INDEXES.get(settings)
+    generator = generator or get_generator(settings.model, settings)
+    standalone = rewrite_question(question, history, generator) if history else question
+
+    hits = retrieve(index, standalone, k, settings.candidates, filters)
+    retrieval_s = time.perf_counter() - started
+    if relevance(hits) < settings.min_relevance:
+        yield Retrieved((), standalone)
+        yield _abstain(question, standalone, hits, generator, Timings(retrieval_s, 0.0, time.perf_counter() - started))
+        return
+
+    shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens)
+    passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
+    yield Retrieved(passages, standalone)
+
+    pieces: list[str] = []
+    first_token_s = 0.0
+    for piece in generator.stream(build_messages(standalone, shown), settings.max_answer_tokens):
+        if not pieces:
+            first_token_s = time.perf_counter() - started
+        pieces.append(piece)
+        yield piece
+    text = "".join(pieces).strip()
+    timings = Timings(retrieval_s, first_token_s, time.perf_counter() - started)
+    if is_abstention(text):
+        yield _abstain(question, standalone, hits, generator, timings, passages)
+        return
+    checked = check_citations(text, passages)
+    yield Answer(question=question, text=checked.text, citations=checked.citations, passages=passages,
+                 abstained=False, model=generator.model_id, timings=timings, standalone_question=standalone,
+                 unsupported=checked.unsupported)
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Load the index, embedder and model and evaluate the system prompt, so the first
+    question pays none of it (the web app calls this at start)."""
+    settings = settings or Settings.from_env()
+    index = INDEXES.get(settings)
+    index.embedder.embed(["warm up"])
+    generator = get_generator(settings.model, settings)
+    warm = getattr(generator, "warm_up", None)
+    if warm:
+        warm(SYSTEM_PROMPT)
+
+
+def _passage(n: int, hit: Hit, shown: str) -> Passage:
+    c = hit.chunk
+    return Passage(n=n, chunk_id=c.id, article_id=c.article_id, title=c.title, source=c.byline,
+                   date=c.publish_date, url=c.url, path=c.path, text=c.text, start=c.start, end=c.end,
+                   shown=shown, score=round(hit.score, 5))
+
+
+def _abstain(question: str, standalone: str, hits: list[Hit], generator: Generator, timings: Timings,
+             passages: tuple[Passage, ...] = ()) -> Answer:
+    related, seen = [], set()
+    for hit in hits:
+        c = hit.chunk
+        if c.article_id not in seen:
+            seen.add(c.article_id)
+            related.append(RelatedArticle(c.article_id, c.title, c.byline, c.publish_date, c.url))
+    return Answer(question=question, text=ABSTENTION, citations=(), passages=passages, abstained=True,
+                  model=generator.model_id, timings=timings, standalone_question=standalone,
+                  related=tuple(related[:3]))

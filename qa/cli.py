@@ -1,0 +1,74 @@
+"""`python -m qa "question" [--json] [--k N] [--model M]`"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from embeddings import NewsdeskError, SearchFilters, Settings
+from embeddings.ingest import normalize_date
+
+from .answer import stream_answer
+from .types import Answer, Retrieved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Ask the indexed news articles a question.")
+    parser.add_argument("question")
+    parser.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    parser.add_argument("--k", type=int, help="passages shown to the model")
+    parser.add_argument("--model", help="qwen2.5-1.5b (default), qwen2.5-0.5b, or a Hugging Face checkpoint dir")
+    parser.add_argument("--index", dest="index_dir", help="index directory (default: data/index)")
+    parser.add_argument("--from", dest="date_from", help="only articles published on or after (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", help="only articles published on or before (YYYY-MM-DD)")
+    parser.add_argument("--source", action="append", default=[], help="only articles from this source (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(index_dir=args.index_dir, model=args.model)
+        filters = make_filters(args.date_from, args.date_to, args.source)
+        final = None
+        for event in stream_answer(args.question, k=args.k, filters=filters, settings=settings):
+            if isinstance(event, Answer):
+                final = event
+            elif isinstance(event, str) and not args.json and sys.stderr.isatty():
+                print(event, end="", file=sys.stderr, flush=True)
+            elif isinstance(event, Retrieved) and not args.json and sys.stderr.isatty():
+                print(f"(reading {len(event.passages)} passages)", file=sys.stderr)
+    except NewsdeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(final.to_json(indent=1))
+        return 0
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(final.text)
+    if final.citations:
+        print("\nSources:")
+        for c in final.citations:
+            print(f"[{c.n}] {c.title} ({', '.join(x for x in (c.source, c.date) if x)}) {c.url}".rstrip())
+            print(f"    “{c.quote}”")
+    elif final.related:
+        print("\nRelated reading:")
+        for r in final.related:
+            print(f"- {r.title} ({', '.join(x for x in (r.source, r.date) if x)}) {r.url}".rstrip())
+    return 0
+
+
+def make_filters(date_from: str | None, date_to: str | None, sources) -> SearchFilters | None:
+    """Filters from user-typed values.
+
+    Raises:
+        InvalidInputError: a date that does not parse.
+    """
+    from embeddings import InvalidInputError
+
+    iso = []
+    for label, value in (("--from", date_from), ("--to", date_to)):
+        value = (value or "").strip()
+        parsed = normalize_date(value) if value else ""
+        if value and not parsed:
+            raise InvalidInputError(f"{label} {value!r} is not a date; use YYYY-MM-DD")
+        iso.append(parsed)
+    filters = SearchFilters(iso[0], iso[1], tuple(s.strip() for s in sources if s and s.strip()))
+    return None if filters.is_empty() else filters

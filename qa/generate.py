@@ -1,0 +1,443 @@
+"""Text generators: a chat model behind one small protocol, with two backends.
+
+- ``LlamaCppGenerator`` runs the packaged GGUF models (the default; ~3x faster than
+  transformers on a CPU, see MODELS.md).
+- ``TransformersGenerator`` runs a user's own Hugging Face checkpoint directory.
+
+``get_generator`` picks the backend from a model name and caches loaded models, so the web
+app and repeated ``answer()`` calls share one copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from embeddings.errors import InvalidInputError, ModelUnavailableError
+
+from .model_files import MODELS, model_file
+
+if TYPE_CHECKING:
+    from embeddings.settings import Settings
+
+__all__ = [
+    "MODEL_CHOICES",
+    "Generator",
+    "LlamaCppGenerator",
+    "StreamStats",
+    "TransformersGenerator",
+    "get_generator",
+]
+
+log = logging.getLogger(__name__)
+
+#: The packaged models, best first. ``get_generator`` also takes a checkpoint directory.
+MODEL_CHOICES: tuple[str, ...] = tuple(MODELS)
+
+_ROLES = frozenset({"system", "user", "assistant"})
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """A chat model that streams a greedy (temperature 0) answer."""
+
+    model_id: str
+
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Yield the reply to ``messages`` piece by piece as it is generated."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` costs in this model's prompt."""
+        ...
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """What the last ``stream`` call cost; ``prompt_evaluated < prompt_tokens`` means the
+    start of the prompt (the system prompt) was reused from the previous call's KV cache."""
+
+    prompt_tokens: int = 0
+    prompt_evaluated: int = 0
+    generated_tokens: int = 0  # sampled, an end-of-turn token included
+    first_token_s: float = 0.0
+    total_s: float = 0.0
+
+
+def _check_messages(messages: list[dict[str, str]], max_tokens: int) -> None:
+    if not messages:
+        raise InvalidInputError("no messages to answer: pass at least one user message")
+    for m in messages:
+        if m.get("role") not in _ROLES or not isinstance(m.get("content"), str):
+            raise InvalidInputError(
+                f"bad chat message {m!r}: each needs a role in {sorted(_ROLES)} and a string content"
+            )
+    if max_tokens < 1:
+        raise InvalidInputError(f"max_tokens must be at least 1, got {max_tokens}")
+
+
+# --------------------------------------------------------------------------- llama.cpp
+
+
+class LlamaCppGenerator:
+    """A GGUF model run by llama.cpp, with the chat template stored in the GGUF.
+
+    Consecutive calls share the KV cache of their common token prefix (llama-cpp-python's
+    ``Llama.generate`` keeps the longest common prefix and evaluates only the rest). With
+    a fixed system prompt first in every chat, a question pays only for its own tokens:
+    measured on 2 busy cores, 300 prompt tokens evaluated on a cold call, ~21 on the next.
+
+    One ``Llama`` context serves one caller at a time: ``stream`` holds a lock until its
+    iterator is exhausted or closed.
+    """
+
+    def __init__(self, model_path: str | Path, n_ctx: int = 4096, n_threads: int = 2,
+                 model_id: str | None = None) -> None:
+        """Load the model.
+
+        Args:
+            model_path: a GGUF file.
+            n_ctx: context window in tokens (prompt + answer).
+            n_threads: CPU threads for prompt processing and generation.
+            model_id: name reported in answers; defaults to the file's stem.
+
+        Raises:
+            ModelUnavailableError: llama-cpp-python is not installed, the file is missing, or
+                llama.cpp cannot load it (corrupt or not a GGUF).
+        """
+        path = Path(model_path)
+        self.model_id = model_id or path.stem
+        self.model_path = path
+        self.n_ctx = n_ctx
+        self.last_stats = StreamStats()
+        self._lock = threading.Lock()
+        if not path.is_file():
+            raise ModelUnavailableError(f"model file {path} does not exist; check the path or run `make setup`")
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ModelUnavailableError("llama-cpp-python is not installed: run `make setup`") from None
+        started = time.perf_counter()
+        try:
+            self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
+                              n_threads_batch=n_threads, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelUnavailableError(
+                f"llama.cpp could not load {path} ({exc}); the file is corrupt or not a GGUF model. "
+                f"For a packaged model delete it and its .verified file and start again "
+                f"(it is re-joined from the packages); otherwise check the file"
+            ) from None
+        self.load_s = time.perf_counter() - started
+        # Wrap eval to count the prompt tokens llama.cpp really evaluates: the only
+        # deterministic evidence that the prefix cache was used.
+        self._evals: list[tuple[int, int]] = []
+        evaluate = self._llm.eval
+
+        def counting_eval(tokens):
+            self._evals.append((self._llm.n_tokens, len(tokens)))
+            return evaluate(tokens)
+
+        self._llm.eval = counting_eval
+        log.info("loaded %s in %.2f s", path, self.load_s)
+
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Stream a greedy reply to a chat.
+
+        Args:
+            messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
+            max_tokens: most tokens to generate.
+            stop: strings that end the reply (not included in it).
+
+        Returns:
+            An iterator of text pieces; ``last_stats`` is filled in when it ends.
+
+        Raises:
+            InvalidInputError: malformed messages, or a prompt longer than the context window.
+        """
+        _check_messages(messages, max_tokens)
+        return self._stream(messages, max_tokens, list(stop))
+
+    def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
+        with self._lock:
+            self._evals.clear()
+            started = time.perf_counter()
+            first = 0.0
+            pieces = 0
+            chunks = self._llm.create_chat_completion(
+                messages, stream=True, temperature=0.0, max_tokens=max_tokens, stop=stop or None
+            )
+            try:
+                for chunk in chunks:
+                    text = chunk["choices"][0]["delta"].get("content")
+                    if text:
+                        if not pieces:
+                            first = time.perf_counter() - started
+                        pieces += 1
+                        yield text
+            except ValueError as exc:
+                if "exceed context window" in str(exc):
+                    raise InvalidInputError(
+                        f"the prompt is too long for the model's {self.n_ctx}-token context ({exc}); "
+                        f"ask a shorter question or show fewer passages"
+                    ) from None
+                raise
+            finally:
+                chunks.close()
+                self._record(started, first)
+
+    def _record(self, started: float, first: float) -> None:
+        if not self._evals:
+            return
+        done_before, evaluated = self._evals[0]
+        self.last_stats = StreamStats(
+            prompt_tokens=done_before + evaluated,
+            prompt_evaluated=evaluated,
+            # One eval per sampled token except the last, which is never fed back.
+            generated_tokens=len(self._evals),
+            first_token_s=first,
+            total_s=time.perf_counter() - started,
+        )
+
+    def warm_up(self, system_prompt: str) -> None:
+        """Evaluate ``system_prompt`` now, so that the first question that starts with it
+        reuses its KV cache instead of paying for it (seconds on a CPU).
+
+        Args:
+            system_prompt: the exact system message later chats will start with.
+        """
+        # A one-token chat renders the system turn exactly as a real chat does; the short
+        # user turn and the generated token after it are dropped by the next call's
+        # prefix match.
+        for _ in self.stream([{"role": "system", "content": system_prompt},
+                              {"role": "user", "content": "Hi"}], max_tokens=1):
+            pass
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` costs in this model's prompt."""
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+# --------------------------------------------------------------------------- transformers
+
+
+class TransformersGenerator:
+    """A Hugging Face checkpoint directory (``save_pretrained`` output of an instruction-
+    tuned causal LM with a chat template), run by transformers on the GPU if there is one.
+
+    No KV cache is kept between calls, so ``warm_up`` does nothing: on a CPU this backend
+    is ~6x slower than llama.cpp (MODELS.md); it is for users with their own model or a GPU.
+    """
+
+    def __init__(self, checkpoint_dir: str | Path, model_id: str | None = None,
+                 device: str | None = None) -> None:
+        """Load tokenizer and model from a local directory (never from a hub).
+
+        Args:
+            checkpoint_dir: directory holding config.json, the weights and the tokenizer.
+            model_id: name reported in answers; defaults to the directory's name.
+            device: torch device; defaults to ``"cuda"`` when available, else ``"cpu"``.
+
+        Raises:
+            ModelUnavailableError: the directory is missing, is not a loadable causal-LM
+                checkpoint, or its tokenizer has no chat template.
+        """
+        path = Path(checkpoint_dir).expanduser()
+        self.model_id = model_id or path.name
+        self.checkpoint_dir = path
+        self.last_stats = StreamStats()
+        self._lock = threading.Lock()
+        fix = ("pass a directory written by `save_pretrained` that holds config.json, the model "
+               "weights and the tokenizer files of an instruction-tuned model")
+        if not path.is_dir():
+            raise ModelUnavailableError(f"checkpoint directory {path} does not exist; {fix}")
+        if not (path / "config.json").is_file():
+            raise ModelUnavailableError(f"{path} has no config.json, so it is not a checkpoint; {fix}")
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError:
+            raise ModelUnavailableError("torch/transformers are not installed: run `make setup`") from None
+        started = time.perf_counter()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        except Exception as exc:  # transformers raises many types for a bad directory
+            raise ModelUnavailableError(f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from None
+        if not getattr(tokenizer, "chat_template", None):
+            raise ModelUnavailableError(
+                f"the tokenizer in {path} has no chat template, so it is not a chat model; use an "
+                f"instruction-tuned checkpoint (or add a chat_template to tokenizer_config.json)"
+            )
+        self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="auto")
+            model.to(self._device).eval()
+        except Exception as exc:
+            raise ModelUnavailableError(f"cannot load a causal language model from {path} ({_short(exc)}); {fix}") from None
+        self._torch = torch
+        self._tokenizer = tokenizer
+        self._model = model
+        self.load_s = time.perf_counter() - started
+
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Stream a greedy reply to a chat (same contract as ``LlamaCppGenerator.stream``).
+
+        Raises:
+            InvalidInputError: malformed messages.
+        """
+        _check_messages(messages, max_tokens)
+        return self._stream(messages, max_tokens, tuple(s for s in stop if s))
+
+    def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        torch = self._torch
+        cancelled = threading.Event()
+
+        class _Cancel(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool,
+                                  device=input_ids.device)
+
+        with self._lock:
+            started = time.perf_counter()
+            prompt = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self._device)
+            streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+            failure: list[BaseException] = []
+            pad_id = self._tokenizer.pad_token_id
+            pad_id = self._tokenizer.eos_token_id if pad_id is None else pad_id
+
+            def run() -> None:
+                try:
+                    with torch.inference_mode():
+                        self._model.generate(
+                            **inputs, streamer=streamer, max_new_tokens=max_tokens, do_sample=False,
+                            temperature=None, top_p=None, top_k=None,
+                            stopping_criteria=StoppingCriteriaList([_Cancel()]),
+                            pad_token_id=pad_id,
+                        )
+                except BaseException as exc:  # re-raised in the caller's thread below
+                    failure.append(exc)
+                    streamer.end()
+
+            worker = threading.Thread(target=run, name="transformers-generate", daemon=True)
+            worker.start()
+            stops = _StopScanner(stop)
+            first = 0.0
+            try:
+                for piece in streamer:
+                    text = stops.feed(piece)
+                    if text:
+                        first = first or time.perf_counter() - started
+                        yield text
+                    if stops.stopped:
+                        break
+                else:
+                    if tail := stops.flush():
+                        yield tail
+            finally:
+                cancelled.set()
+                worker.join()
+                n_prompt = int(inputs["input_ids"].shape[1])
+                self.last_stats = StreamStats(prompt_tokens=n_prompt, prompt_evaluated=n_prompt,
+                                              first_token_s=first, total_s=time.perf_counter() - started)
+            if failure:
+                raise ModelUnavailableError(f"{self.model_id} failed while generating: {_short(failure[0])}")
+
+    def warm_up(self, system_prompt: str) -> None:
+        """Does nothing: this backend keeps no KV cache between calls."""
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` costs in this model's prompt."""
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+
+class _StopScanner:
+    """Cuts a stream of text pieces at the first stop string, holding back any tail that
+    could be the start of one, so that no part of a stop string is ever emitted."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = tuple(s for s in stops if s)
+        self.stopped = False
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        if self.stopped:
+            return ""
+        text = self._held + piece
+        hits = [i for i in (text.find(s) for s in self.stops) if i >= 0]
+        if hits:
+            self.stopped = True
+            self._held = ""
+            return text[: min(hits)]
+        keep = max((k for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k])), default=0)
+        self._held = text[len(text) - keep:] if keep else ""
+        return text[: len(text) - keep]
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return text
+
+
+def _short(exc: BaseException) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line[:200]}"
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+_cache: dict[tuple[str, int], Generator] = {}
+_cache_lock = threading.Lock()
+
+
+def get_generator(name: str, settings: Settings) -> Generator:
+    """Return the (shared, cached) generator for a model name.
+
+    Args:
+        name: a packaged model (one of ``MODEL_CHOICES``), a Hugging Face checkpoint
+            directory, or a ``.gguf`` file.
+        settings: supplies ``model_cache_dir`` (where packaged models are joined) and
+            ``n_threads``.
+
+    Returns:
+        A loaded generator; the same object for the same (name, n_threads).
+
+    Raises:
+        ModelUnavailableError: unknown name, missing or corrupt model packages or files.
+    """
+    name = name.strip()
+    path = Path(name).expanduser()
+    key_name = name if name in MODELS else str(path.resolve())
+    key = (key_name, settings.n_threads)
+    # One lock for all loads: two threads asking for a model at once must not load it twice
+    # (1.5B: ~1 GB of RAM each).
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = _load(name, path, settings)
+        return _cache[key]
+
+
+def _load(name: str, path: Path, settings: Settings) -> Any:
+    if name in MODELS:
+        gguf = model_file(name, settings.model_cache_dir)
+        return LlamaCppGenerator(gguf, n_threads=settings.n_threads, model_id=name)
+    if path.is_dir():
+        return TransformersGenerator(path)
+    if path.is_file() and path.suffix == ".gguf":
+        return LlamaCppGenerator(path, n_threads=settings.n_threads)
+    raise ModelUnavailableError(
+        f"unknown model {name!r}: choose one of {', '.join(MODEL_CHOICES)}, or give the path of a "
+        f"Hugging Face checkpoint directory or a .gguf file"
+    )

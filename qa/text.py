@@ -1,0 +1,40 @@
+"""Pure word-level helpers shared by retrieval, prompt building and citation checking."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+same she should so some such than that the their theirs them themselves then there these they this
+those through to too under until up very was we were what when where which while who whom why will
+with would you your yours yourself yourselves also said says say according new one two told
+""".split())
+
+_WORD = re.compile(r"[\w’']+")
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    return [w.strip("'’").lower() for w in _WORD.findall(text) if w.strip("'’")]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that carry meaning (stopwords dropped), in order."""
+    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords([w.removesuffix("'s").removesuffix("’s") for w in kept])
+
+
+def term_overlap(query_terms: set[str], text_terms: set[str]) -> float:
+    """Share of the query's terms found in the text (0..1)."""
+    return len(query_terms & text_terms) / len(query_terms) if query_terms else 0.0

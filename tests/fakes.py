@@ -1,0 +1,74 @@
+"""Test doubles that stand in for real models: deterministic, instant, dependency-free."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from typing import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _word_vector(word: str, dim: int) -> np.ndarray:
+    seed = int.from_bytes(hashlib.sha256(word.encode("utf-8")).digest()[:8], "little")
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+class FakeEmbedder:
+    """A bag-of-words hash embedder that satisfies ``embeddings.Embedder``.
+
+    Each lower-cased word gets a fixed random vector seeded from the SHA-256 of the word; a
+    text is the normalised sum of its words' vectors. Texts that share words are therefore
+    close, so dense-search tests can assert *which* chunk wins, and the same text always
+    gets the same vector. Tokens are whitespace-separated words, which makes chunk bounds
+    easy to reason about in tests.
+
+    ``embedded`` counts the texts embedded so far (tests use it to prove work was skipped).
+    """
+
+    model_id = "fake-embedder"
+    dim = 32
+    max_tokens = 254
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            # A text with no word characters still gets its own (whole-text) vector.
+            for word in _WORD.findall(text.lower()) or [text]:
+                out[row] += _word_vector(word, self.dim)
+            out[row] /= np.linalg.norm(out[row]) or 1.0
+        self.embedded += len(texts)
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
+
+
+class CannedGenerator:
+    """A generator (``qa.generate.Generator``) that replies with canned texts, in order.
+
+    It streams each reply word by word, counts tokens as words, and records the messages of
+    every call in ``calls`` so tests can assert what the model was (or was not) asked.
+    """
+
+    model_id = "canned"
+
+    def __init__(self, replies: Sequence[str]) -> None:
+        self.replies = list(replies)
+        self.calls: list[list[dict[str, str]]] = []
+
+    def stream(self, messages, max_tokens: int, stop: Sequence[str] = ()):
+        self.calls.append(messages)
+        reply = self.replies[min(len(self.calls), len(self.replies)) - 1]
+        for i, word in enumerate(reply.split(" ")):
+            yield word if i == 0 else " " + word
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())

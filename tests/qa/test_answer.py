@@ -1,0 +1,76 @@
+import json
+
+import pytest
+
+from embeddings import IndexNotFoundError, InvalidInputError
+from qa import Answer, Retrieved, answer, stream_answer
+from qa.cli import main as qa_main
+from tests.fakes import CannedGenerator
+
+
+def test_answer_cites_the_passage_that_supports_it(news_index, qa_settings):
+    generator = CannedGenerator(["Delcy Rodriguez took over as interim leader."])
+    result = answer("Who became Venezuela's interim leader?", settings=qa_settings, generator=generator,
+                    index=news_index)
+    assert not result.abstained
+    assert result.text == "Delcy Rodriguez took over as interim leader [1]."
+    (citation,) = result.citations
+    assert "Delcy Rodriguez" in citation.quote
+    article = news_index.article(citation.article_id)
+    assert article.text[citation.start:citation.end] == citation.quote
+    json.loads(result.to_json())
+
+
+def test_stream_yields_passages_then_tokens_then_the_answer(news_index, qa_settings):
+    generator = CannedGenerator(["Delcy Rodriguez took over as interim leader."])
+    events = list(stream_answer("Who became Venezuela's interim leader?", settings=qa_settings,
+                                generator=generator, index=news_index))
+    assert isinstance(events[0], Retrieved) and events[0].passages
+    tokens = [e for e in events if isinstance(e, str)]
+    assert len(tokens) > 1 and "".join(tokens).strip() == "Delcy Rodriguez took over as interim leader."
+    assert isinstance(events[-1], Answer)
+
+
+def test_unrelated_question_abstains_before_the_model_runs(news_index, qa_settings):
+    generator = CannedGenerator(["France won."])
+    result = answer("Who won the 1998 World Cup?", settings=qa_settings, generator=generator, index=news_index)
+    assert result.abstained and result.citations == ()
+    assert "don't say" in result.text
+    assert generator.calls == []
+
+
+def test_model_abstention_cites_nothing_and_lists_related_articles(news_index, qa_settings):
+    generator = CannedGenerator(["The articles do not say."])
+    result = answer("What did Venezuela's interim leader eat for breakfast?", settings=qa_settings,
+                    generator=generator, index=news_index)
+    assert result.abstained and result.citations == ()
+    assert result.related and result.related[0].title.startswith("Venezuela")
+
+
+def test_follow_up_is_rewritten_before_retrieval(news_index, qa_settings):
+    generator = CannedGenerator(["What did Donald Trump say about the second wave of attacks?",
+                                 "Trump said he had cancelled a planned second wave of attacks."])
+    history = [("Who captured Maduro?", "A US military operation captured President Nicolas Maduro [1].")]
+    result = answer("What did he say about the attacks?", history=history, settings=qa_settings,
+                    generator=generator, index=news_index)
+    assert result.standalone_question == "What did Donald Trump say about the second wave of attacks?"
+    assert any("second wave" in c.quote for c in result.citations)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "y" * 100_000])
+def test_bad_question_raises_documented_error(news_index, qa_settings, question):
+    with pytest.raises(InvalidInputError):
+        answer(question, settings=qa_settings, generator=CannedGenerator(["x"]), index=news_index)
+
+
+def test_no_index_yet_names_the_build_command(qa_settings):
+    with pytest.raises(IndexNotFoundError, match="python -m embeddings build"):
+        answer("Who leads Venezuela?", settings=qa_settings, generator=CannedGenerator(["x"]))
+
+
+def test_cli_reports_errors_in_one_line(tmp_path, capsys):
+    code = qa_main(["Who leads Venezuela?", "--index", str(tmp_path / "nothing")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: no index in") and err.count("\n") == 1
+    assert qa_main(["   ", "--index", str(tmp_path)]) == 2
