@@ -63,15 +63,19 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     question = validate_question(question, settings.max_question_chars)
     k = k or settings.passages
     index = index or INDEXES.get(settings)
-    generator = generator or get_generator(settings.model, settings)
-    standalone = rewrite_question(question, history, generator) if history else question
+    # Loaded only when needed: an early abstention never waits for the model.
+    model = (lambda: generator) if generator else (lambda: get_generator(settings.model, settings))
+    standalone = rewrite_question(question, history, model()) if history else question
 
+    retrieval_started = time.perf_counter()
     hits = retrieve(index, standalone, k, settings.candidates, filters)
-    retrieval_s = time.perf_counter() - started
+    retrieval_s = time.perf_counter() - retrieval_started
     if relevance(hits) < settings.min_relevance:
         yield Retrieved((), standalone)
-        yield _abstain(question, standalone, hits, generator, Timings(retrieval_s, 0.0, time.perf_counter() - started))
+        yield _abstain(question, standalone, hits, settings.model if generator is None else generator.model_id,
+                       Timings(retrieval_s, 0.0, time.perf_counter() - started))
         return
+    generator = model()
 
     shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens)
     passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
@@ -86,10 +90,11 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         yield piece
     text = "".join(pieces).strip()
     timings = Timings(retrieval_s, first_token_s, time.perf_counter() - started)
-    if is_abstention(text):
-        yield _abstain(question, standalone, hits, generator, timings, passages)
-        return
     checked = check_citations(text, passages)
+    # No sentence that any passage supports means the model did not answer from the articles.
+    if is_abstention(text) or not checked.citations:
+        yield _abstain(question, standalone, hits, generator.model_id, timings, passages)
+        return
     yield Answer(question=question, text=checked.text, citations=checked.citations, passages=passages,
                  abstained=False, model=generator.model_id, timings=timings, standalone_question=standalone,
                  unsupported=checked.unsupported)
@@ -114,7 +119,7 @@ def _passage(n: int, hit: Hit, shown: str) -> Passage:
                    shown=shown, score=round(hit.score, 5))
 
 
-def _abstain(question: str, standalone: str, hits: list[Hit], generator: Generator, timings: Timings,
+def _abstain(question: str, standalone: str, hits: list[Hit], model_id: str, timings: Timings,
              passages: tuple[Passage, ...] = ()) -> Answer:
     related, seen = [], set()
     for hit in hits:
@@ -123,5 +128,5 @@ def _abstain(question: str, standalone: str, hits: list[Hit], generator: Generat
             seen.add(c.article_id)
             related.append(RelatedArticle(c.article_id, c.title, c.byline, c.publish_date, c.url))
     return Answer(question=question, text=ABSTENTION, citations=(), passages=passages, abstained=True,
-                  model=generator.model_id, timings=timings, standalone_question=standalone,
+                  model=model_id, timings=timings, standalone_question=standalone,
                   related=tuple(related[:3]))

@@ -74,3 +74,11 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     assert code == 2
     assert err.startswith("error: no index in") and err.count("\n") == 1
     assert qa_main(["   ", "--index", str(tmp_path)]) == 2
+
+
+def test_answer_that_no_passage_supports_becomes_an_abstention(news_index, qa_settings):
+    generator = CannedGenerator(["Brazil won it on penalties."])
+    result = answer("Who became Venezuela's interim leader?", settings=qa_settings, generator=generator,
+                    index=news_index)
+    assert result.abstained and result.citations == ()
+    assert generator.calls  # the model ran; its unsupported answer was not passed on
