@@ -20,7 +20,7 @@ from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
-from .errors import IndexBusyError, InvalidInputError, SourceNotFoundError
+from .errors import IndexBusyError, IndexMismatchError, InvalidInputError, SourceNotFoundError
 from .index import FORMAT_VERSION, Manifest, check_compatible, current_generation, publish_generation
 from .ingest import Document, Skip, display_path, read_source
 from .settings import Settings
@@ -105,12 +105,14 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
     report = BuildReport()
     with build_lock(index_dir):
         _remove_abandoned_generations(index_dir)
-        previous = None if rebuild else current_generation(index_dir)
+        live = current_generation(index_dir)
+        previous = None if rebuild else live
         manifest = Manifest.read(previous / "manifest.json") if previous else None
         if manifest:
             check_compatible(manifest, settings, embedder.model_id if embedder else
                              embedder_id_for(settings.embedder), index_dir)
-        roots = _roots(sources, manifest)
+        # `build --rebuild` with no sources starts over from the sources the old index recorded.
+        roots = _roots(sources, manifest.sources if manifest else _recorded_sources(live))
         old = ChunkStore(previous / "chunks.sqlite", readonly=True) if previous else None
         states = old.article_states() if old else {}
 
@@ -120,18 +122,22 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
             old.close()
             report.seconds = time.perf_counter() - started
             return report
-        # Loaded only now: a no-op build never pays the embedder's start-up.
-        embedder = embedder or get_embedder(settings.embedder, settings.embed_batch_size)
+        # Loaded on first use: a build that finds only duplicates never pays its start-up.
+        embedder = embedder or _LazyEmbedder(lambda: get_embedder(settings.embedder, settings.embed_batch_size))
         generation = _new_generation_dir(index_dir, previous)
         try:
-            _write_generation(generation, previous, old, plan, roots, manifest, settings, embedder,
-                              report, progress, on_progress)
+            written = _write_generation(generation, previous, plan, roots, manifest, settings, embedder,
+                                        report, progress, on_progress)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
         finally:
             if old:
                 old.close()
+        if not written:  # every candidate was a duplicate: the live generation is still right
+            shutil.rmtree(generation, ignore_errors=True)
+            report.seconds = time.perf_counter() - started
+            return report
         publish_generation(index_dir, generation)
         _remove_old_generations(index_dir, keep={generation.name, previous.name if previous else ""})
         report.generation = generation.name
@@ -145,7 +151,29 @@ class _Plan:
     to_remove: list[str] = field(default_factory=list)  # article ids
 
 
-def _roots(sources: Sequence[str | Path], manifest: Manifest | None) -> list[str]:
+class _LazyEmbedder:
+    """Stands in for the embedder and loads it on first attribute access."""
+
+    def __init__(self, load: Callable[[], Embedder]) -> None:
+        self._load = load
+        self._embedder: Embedder | None = None
+
+    def __getattr__(self, name: str):
+        if self._embedder is None:
+            self._embedder = self._load()
+        return getattr(self._embedder, name)
+
+
+def _recorded_sources(generation: Path | None) -> list[str]:
+    if generation is None:
+        return []
+    try:
+        return list(Manifest.read(generation / "manifest.json").sources)
+    except IndexMismatchError:  # unreadable: the user must name the sources again
+        return []
+
+
+def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
     if sources:
         roots = []
         for source in sources:
@@ -153,9 +181,9 @@ def _roots(sources: Sequence[str | Path], manifest: Manifest | None) -> list[str
             if not path.exists():
                 raise SourceNotFoundError(f"source {source} does not exist; check the path")
             roots.append(display_path(path))
-        return roots
-    if manifest and manifest.sources:
-        return list(manifest.sources)
+        return list(dict.fromkeys(roots))  # the same folder named twice is read once
+    if recorded:
+        return list(recorded)
     raise InvalidInputError("nothing to index: name files or folders, e.g. `python -m embeddings build seeds`")
 
 
@@ -185,9 +213,10 @@ def _plan(roots: list[str], states: dict, settings: Settings, report: BuildRepor
             else:
                 plan.to_index.append((item, root))
     synced = set(roots)
-    for aid, (_, _, root, key) in states.items():
+    for aid, (_, _, root, key, path) in states.items():
         if root in synced and aid not in seen:
-            if key in kept_paths or key.split("#")[0] in kept_paths:
+            # Matched by file as well as by key: records keyed by URL come from a file too.
+            if key in kept_paths or path in kept_paths:
                 # The file is now unreadable; keep what was indexed from it rather than lose it.
                 report.warnings.append(f"{key}: kept the previously indexed version")
                 continue
@@ -195,52 +224,69 @@ def _plan(roots: list[str], states: dict, settings: Settings, report: BuildRepor
     return plan
 
 
-def _write_generation(generation: Path, previous: Path | None, old: ChunkStore | None, plan: _Plan,
+def _write_generation(generation: Path, previous: Path | None, plan: _Plan,
                       roots: list[str], manifest: Manifest | None, settings: Settings, embedder: Embedder,
-                      report: BuildReport, progress: bool, on_progress: Progress | None) -> None:
+                      report: BuildReport, progress: bool, on_progress: Progress | None) -> bool:
+    """Write the new generation; ``False`` (nothing written) when it would equal ``previous``."""
     if previous:
         shutil.copyfile(previous / "chunks.sqlite", generation / "chunks.sqlite")
-        dense = FaissIndex.load(previous / "dense.faiss")
-    else:
-        dense = FaissIndex.create(embedder.dim)
     store = ChunkStore(generation / "chunks.sqlite")
-    next_id = manifest.next_chunk_id if manifest and previous else 1
+    try:  # closed even on failure: SQLite misreads a new file that reuses a dead one's inode
+        return _fill_generation(generation, previous, store, plan, roots, manifest, settings,
+                                embedder, report, progress, on_progress)
+    finally:
+        store.close()
 
+
+def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
+                     plan: _Plan, roots: list[str], manifest: Manifest | None, settings: Settings,
+                     embedder: Embedder, report: BuildReport, progress: bool,
+                     on_progress: Progress | None) -> bool:
+    next_id = manifest.next_chunk_id if manifest and previous else 1
+    states = store.article_states()
     finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
-    hashes: dict[str, str] = {}
     for aid, sig in store.minhashes():
         finder.add(aid, sig)
-    for aid, state in store.article_states().items():
-        hashes[state[1]] = aid
+    hashes = {state[1]: aid for aid, state in states.items()}  # content hash -> article id
 
+    def forget(aid: str) -> None:
+        # An article that is removed or about to be replaced is nothing to be a duplicate of.
+        finder.remove(aid)
+        if aid in states and hashes.get(states[aid][1]) == aid:
+            del hashes[states[aid][1]]
+
+    removed_chunks: list[int] = []
     for aid in plan.to_remove:
         article = store.article(aid)
-        dense.remove(store.delete_article(aid))
-        finder.remove(aid)
+        removed_chunks += store.delete_article(aid)
+        forget(aid)
         report.removed.append(article.path if article else aid)
+    for doc, _ in plan.to_index:
+        forget(doc.article_id)
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     pending: list[tuple[Article, list]] = []
     for doc, root in plan.to_index:
         aid = doc.article_id
-        existed = old is not None and old.article(aid) is not None
+        existed = aid in states
         text = clean_text(doc.text)
         if not text:
             report.skipped.append(Skip(doc.path, "no text left after cleaning"))
             continue
         content_hash = hashlib.sha256(f"{doc.title}\n{text}".encode()).hexdigest()
         sig = signature(text)
-        finder.remove(aid)
-        duplicate = hashes.get(content_hash)
-        duplicate = duplicate if duplicate != aid else None
-        duplicate = duplicate or finder.find(sig)
+        exact = hashes.get(content_hash)
+        duplicate = exact or finder.find(sig)
         if duplicate:
             other = store.article(duplicate)
             report.skipped.append(Skip(doc.path, f"duplicate of {other.path if other else duplicate} "
-                                                 f"({'same' if duplicate == hashes.get(content_hash) else 'nearly the same'} text)"))
+                                                 f"({'same' if exact else 'nearly the same'} text)"))
+            if existed:  # edited into a copy of another article: its old text must not linger
+                removed_chunks += store.delete_article(aid)
+                report.removed.append(doc.path)
             continue
         if existed:
-            dense.remove(store.delete_article(aid))
+            removed_chunks += store.delete_article(aid)
         chunks = chunk_text(text, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
         article = Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline, doc.publish_date,
                           content_hash, doc.raw_hash, text, now)
@@ -250,6 +296,11 @@ def _write_generation(generation: Path, previous: Path | None, old: ChunkStore |
         pending.append((article, chunks))
         (report.updated if existed else report.added).append(doc.path)
 
+    if previous is not None and not report.changed:
+        report.articles, report.chunks = store.counts()
+        return False
+    dense = FaissIndex.load(previous / "dense.faiss") if previous else FaissIndex.create(embedder.dim)
+    dense.remove(removed_chunks)
     next_id = _embed_chunks(pending, store, dense, embedder, next_id, report, progress, on_progress)
     dense = dense.resized(settings.exact_search_max_chunks)
     dense.save(generation / "dense.faiss")
@@ -258,9 +309,10 @@ def _write_generation(generation: Path, previous: Path | None, old: ChunkStore |
     store.commit()
     report.articles, report.chunks = store.counts()
     states = store.article_states()
-    store.close()
     all_roots = sorted(set(roots) | set(manifest.sources if manifest and previous else []))
-    all_roots = [r for r in all_roots if any(s[2] == r for s in states.values()) or r in roots]
+    # A source stays recorded while it holds articles, or exists (an empty folder) when named.
+    all_roots = [r for r in all_roots
+                 if any(s[2] == r for s in states.values()) or (r in roots and Path(r).exists())]
     Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
@@ -269,6 +321,7 @@ def _write_generation(generation: Path, previous: Path | None, old: ChunkStore |
         article_hashes={aid: s[1] for aid, s in sorted(states.items())},
     ).write(generation / "manifest.json")
     _fsync_tree(generation)
+    return True
 
 
 def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embedder, next_id: int,

@@ -15,7 +15,12 @@ _ABBREVIATIONS = frozenset(
     jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun vs etc approx est u.s u.k u.n
     e.g i.e a.m p.m""".split()
 )
-_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n\s*\n""")
+# Abbreviations that are written in lower case; the others are capitalised ("Gen.", "Sun.",
+# "No."), which tells them from the plain words "gen", "sun" and "no" ending a sentence.
+_LOWERCASE_ABBREVIATIONS = frozenset("vs etc approx e.g i.e a.m p.m".split())
+# A boundary is followed by an opening quote/bracket and a capital or digit (checked in code,
+# so that non-ASCII capitals such as "É" count too).
+_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*\s+(?=["'“‘(\[]?\w)|\n\s*\n""")
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start:match.start()].rsplit(None, 1)
-        last_word = before[-1].lower().rstrip(".") if before else ""
         is_paragraph = "\n" in match.group()
-        if not is_paragraph and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+        if not is_paragraph and not _ends_sentence(text, start, match):
             continue
         end = match.end()
         spans.append((start, end))
@@ -45,6 +48,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _ends_sentence(text: str, start: int, match: re.Match) -> bool:
+    following = text[match.end():match.end() + 2].lstrip("\"'“‘([")[:1]
+    if not (following.isupper() or following.isdigit()):
+        return False
+    before = text[start:match.start()].rsplit(None, 1)
+    word = before[-1].lstrip("\"'“‘([").rstrip(".") if before else ""
+    key = word.lower()
+    if len(key) == 1:  # an initial: "J. K. Rowling"
+        return False
+    return not (key in _ABBREVIATIONS and (word[:1].isupper() or key in _LOWERCASE_ABBREVIATIONS))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -83,9 +98,12 @@ def chunk_text(text: str, count_tokens: CountTokens, max_tokens: int, overlap_to
         chunks.append(Chunk(len(chunks), start, end, text[start:end], total))
         if j >= len(units):
             break
-        # Step back over trailing sentences that fit the overlap, but always move forward.
+        # Step back over trailing sentences that fit the overlap, but always move forward,
+        # and only so far that the next chunk still has room for the next new sentence:
+        # otherwise it would be a mere slice of this one.
         back, carried = j, 0
-        while back - 1 > i and carried + units[back - 1][2] <= overlap_tokens:
+        while (back - 1 > i and carried + units[back - 1][2] <= overlap_tokens
+               and carried + units[back - 1][2] + units[j][2] <= max_tokens):
             back -= 1
             carried += units[back][2]
         i = back
@@ -107,13 +125,31 @@ def _units(text: str, count_tokens: CountTokens, max_tokens: int) -> list[tuple[
 def _split_long(text: str, start: int, end: int, count_tokens: CountTokens, max_tokens: int):
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     counts = count_tokens([text[a:b] for a, b in words])
-    piece_start, total = words[0][0], 0
-    last_end = words[0][1]
+    pieces: list[tuple[int, int, int]] = []
     for (a, b), n in zip(words, counts):
-        n = min(n, max_tokens)
+        pieces.extend(_cut_word(text, a, b, n, count_tokens, max_tokens) if n > max_tokens else [(a, b, n)])
+    piece_start, total = pieces[0][0], 0
+    last_end = pieces[0][1]
+    for a, b, n in pieces:
         if total and total + n > max_tokens:
             yield (piece_start, last_end, total)
             piece_start, total = a, 0
         total += n
         last_end = b
     yield (piece_start, last_end, total)
+
+
+def _cut_word(text: str, start: int, end: int, n: int, count_tokens: CountTokens, max_tokens: int):
+    """Cut one word over ``max_tokens`` (a long URL, base64 junk) into pieces that fit."""
+    pieces = []
+    while start < end:
+        size = min(end - start, max(1, (end - start) * max_tokens // max(n, 1)))
+        while True:
+            piece_n = count_tokens([text[start:start + size]])[0]
+            if piece_n <= max_tokens or size == 1:
+                break
+            size = max(1, size * 3 // 4)
+        pieces.append((start, start + size, piece_n))
+        start += size
+        n = count_tokens([text[start:end]])[0] if start < end else 0
+    return pieces

@@ -33,8 +33,11 @@ def normalize_line(line: str) -> str:
 
 def is_noise_line(line: str) -> bool:
     """A line that is only a UI word or punctuation, never article content."""
-    key = line.strip().lower().strip(".:|•·-–—")
-    return key in UI_NOISE or (key == "" and line.strip() != "")
+    if not line.strip():
+        return False
+    key = line.strip().lower().strip(".:|•·-–— ")
+    # No letter or digit at all: a divider such as "—", "* * *" or "• • •".
+    return key in UI_NOISE or not any(ch.isalnum() for ch in line)
 
 
 def clean_text(text: str) -> str:

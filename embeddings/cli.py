@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     except NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the index directory cannot be created or written
+        print(f"error: {exc.strerror or exc}: {exc.filename or args.index_dir}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: the previous index is intact", file=sys.stderr)
         return 130

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -175,7 +176,7 @@ def load_index(settings: Settings | None = None, embedder: Embedder | None = Non
 
     Raises:
         IndexNotFoundError: nothing has been built there yet.
-        IndexMismatchError: written by another format version, embedder or chunking.
+        IndexMismatchError: written by another format version, embedder or chunking, or damaged.
     """
     settings = settings or Settings.from_env()
     index_dir = Path(settings.index_dir)
@@ -189,6 +190,15 @@ def load_index(settings: Settings | None = None, embedder: Embedder | None = Non
     if embedder is not None and embedder.dim != manifest.dim:
         raise IndexMismatchError(f"the index at {index_dir} holds {manifest.dim}-d vectors, the embedder "
                                  f"makes {embedder.dim}-d: {REBUILD_HINT}")
-    return NewsIndex(index_dir, generation, manifest, ChunkStore(generation / "chunks.sqlite", readonly=True),
-                     FaissIndex.load(generation / "dense.faiss"), Bm25Index.load(generation / "bm25"), embedder)
+    store = None
+    try:
+        store = ChunkStore(generation / "chunks.sqlite", readonly=True)
+        store.counts()  # a damaged file fails here, not in the middle of a question
+        return NewsIndex(index_dir, generation, manifest, store, FaissIndex.load(generation / "dense.faiss"),
+                         Bm25Index.load(generation / "bm25"), embedder)
+    except (OSError, RuntimeError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
+        if store is not None:
+            store.close()
+        raise IndexMismatchError(f"the index at {index_dir} is damaged ({exc.__class__.__name__} reading "
+                                 f"{generation.name}); {REBUILD_HINT}") from None
 

@@ -1,4 +1,5 @@
-"""Read articles from files and folders: text/Markdown, HTML, JSON/JSONL(.gz) and PDF.
+"""Read articles from files and folders: text/Markdown, HTML, JSON/JSONL and PDF, each
+optionally gzipped (``.jsonl.gz``, ``.txt.gz``).
 
 Every problem with one input becomes a ``Skip`` with a one-line reason; reading never
 raises for bad content, so one broken file cannot abort a build.
@@ -11,12 +12,13 @@ import hashlib
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from .clean import is_noise_line, normalize_line, normalize_text
+from .clean import clean_text, is_noise_line, normalize_line, normalize_text
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -99,7 +101,7 @@ def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iter
             yield Skip(shown, "empty file")
             continue
         if size > max_file_bytes:
-            yield Skip(shown, f"file is {size / 1e6:.0f} MB, over the {max_file_bytes / 1e6:.0f} MB "
+            yield Skip(shown, f"file is {_megabytes(size)}, over the {_megabytes(max_file_bytes)} "
                               "cap (raise NEWSDESK_MAX_FILE_MB to index it)")
             continue
         try:
@@ -111,8 +113,26 @@ def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iter
                 docs = _read_textual(path, shown, html=kind in HTML_SUFFIXES)
             for doc in docs:
                 yield _cap(doc, max_article_chars) if isinstance(doc, Document) else doc
-        except OSError as exc:  # unreadable, or a truncated .gz
-            yield Skip(shown, f"cannot read: {exc}")
+        except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a truncated/corrupt .gz
+            yield Skip(shown, _one_line(f"cannot read: {exc}"))
+        except Exception as exc:  # a parser library choking on odd input must not end the build
+            yield Skip(shown, _one_line(f"could not parse ({exc.__class__.__name__}: {exc})"))
+
+
+def _megabytes(n: float) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e6:.2g} MB"
+
+
+def _one_line(reason: str) -> str:
+    return " ".join(reason.split())[:300]
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it ends in ``.gz`` (``a.txt.gz``, ``a.jsonl.gz``)."""
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path, "rb") as fh:
+            return fh.read()
+    return path.read_bytes()
 
 
 def display_path(path: Path) -> str:
@@ -136,21 +156,39 @@ def _cap(doc: Document, limit: int) -> Document:
 def decode_bytes(data: bytes) -> str | None:
     """Decode text of unknown encoding; ``None`` when it is binary."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
     if b"\x00" in data[:8192]:
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # Non-UTF-8 news text is nearly always Windows-1252 (a superset of Latin-1 in practice),
+    # and charset detection mislabels short Western texts (as cp1250, even cp1006: "résumé"
+    # came back as "rﻠsumﻠ"). Latin-script text decoded right is mostly ASCII letters; a
+    # Cyrillic or Greek code page read as cp1252 is not, and goes on to detection.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _mostly_ascii_letters(text):
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     return str(best) if best is not None else None
 
 
+def _mostly_ascii_letters(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ord(ch) > 127 for ch in letters) <= 0.3 * len(letters)
+
+
 def _read_textual(path: Path, shown: str, html: bool) -> Iterator[Document | Skip]:
-    data = path.read_bytes()
+    data = _read_bytes(path)
     text = decode_bytes(data)
     if text is None:
         yield Skip(shown, "binary or undecodable file, not text")
@@ -165,7 +203,7 @@ def _read_textual(path: Path, shown: str, html: bool) -> Iterator[Document | Ski
             return
     else:
         fields = parse_text_article(text)
-    if not fields["text"].strip():
+    if not clean_text(fields["text"]):  # e.g. only a headline and a stray "close"
         yield Skip(shown, "no article body after the headline")
         return
     key = fields.get("url") or shown
@@ -175,7 +213,11 @@ def _read_textual(path: Path, shown: str, html: bool) -> Iterator[Document | Ski
 def _extract_html(html: str) -> dict | None:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    # Without extensive_search, htmldate dates a page from its copyright line ("© 2026" ->
+    # 2026-01-01), which would put undated articles into date-filtered results.
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                      date_extraction_params={"extensive_search": False,
+                                                              "original_date": True})
     if doc is None or not (doc.text or "").strip():
         return None
     text = doc.text
@@ -192,6 +234,13 @@ def _extract_html(html: str) -> dict | None:
 
 
 _BYLINE = re.compile(r"^(by|from)\s+\S", re.IGNORECASE)
+_MAX_HEADLINE_CHARS = 200
+
+
+def _looks_like_headline(line: str) -> bool:
+    # A first line that reads as a full sentence of some length is the opening paragraph of
+    # an article without a headline; taking it as the title would drop it from the body.
+    return len(line) <= _MAX_HEADLINE_CHARS and (len(line) <= 80 or not line.endswith("."))
 
 
 def parse_text_article(text: str) -> dict:
@@ -212,9 +261,11 @@ def parse_text_article(text: str) -> dict:
         seen_content += 1
         if seen_content > 8:
             break
-        if not title:
-            title = line.lstrip("#").strip()
-            header_used.add(i)
+        if seen_content == 1:
+            candidate = line.lstrip("#").strip()
+            if _looks_like_headline(candidate):
+                title = candidate
+                header_used.add(i)
         elif not byline and len(line) < 100 and _BYLINE.match(line):
             byline = re.sub(r"^(by|from)\s+", "", line, flags=re.IGNORECASE).strip()
             header_used.add(i)
@@ -244,35 +295,40 @@ def normalize_date(value: str) -> str:
 # --- JSON / JSONL ------------------------------------------------------------------------
 
 def _read_json(path: Path, shown: str) -> Iterator[Document | Skip]:
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as fh:
-        head = fh.read(1)
-        while head in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):
-            head = fh.read(1)
-        rest = fh.read()
-    data = head + rest
-    if not data.strip():
+    text = decode_bytes(_read_bytes(path))
+    if text is None:
+        yield Skip(shown, "binary or undecodable file, not JSON")
+        return
+    body = text.strip()
+    if not body:
         yield Skip(shown, "no records in file")
         return
-    if head == b"[":  # one JSON array
+    whole = None
+    if body.startswith("[") or (suffix_of(path) == ".json" and body.startswith("{")):
         try:
-            records = json.loads(data.decode("utf-8", errors="replace"))
+            whole = json.loads(body)
         except json.JSONDecodeError as exc:
-            yield Skip(shown, f"malformed JSON ({exc.msg} at line {exc.lineno}); fix the file")
-            return
-        for n, record in enumerate(records, 1):
-            line = json.dumps(record, sort_keys=True).encode()
-            yield _record_to_doc(record, f"{shown}#{n}", line)
+            if body.startswith("["):
+                yield Skip(shown, f"malformed JSON ({exc.msg} at line {exc.lineno}); fix the file")
+                return
+            # A .json file holding one object per line: read it as JSONL below.
+    if isinstance(whole, dict):
+        whole = [whole]
+    if isinstance(whole, list):
+        for n, record in enumerate(whole, 1):
+            raw = json.dumps(record, sort_keys=True).encode()
+            yield _record_to_doc(record, f"{shown}#{n}", raw)
         return
-    for n, line in enumerate(io.BytesIO(data), 1):
+    # Split on "\n" only: JSON strings may hold U+2028, which splitlines() would break on.
+    for n, line in enumerate(body.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line.decode("utf-8", errors="replace"))
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Skip(f"{shown}#{n}", f"malformed JSON line ({exc.msg}); line skipped")
             continue
-        yield _record_to_doc(record, f"{shown}#{n}", line)
+        yield _record_to_doc(record, f"{shown}#{n}", line.encode("utf-8"))
 
 
 def _record_to_doc(record, where: str, raw: bytes) -> Document | Skip:
@@ -292,7 +348,7 @@ def _record_to_doc(record, where: str, raw: bytes) -> Document | Skip:
         byline=normalize_line(str(authors)),
         publish_date=normalize_date(str(record.get("publish_date") or record.get("date") or "")),
         url=url,
-        path=where.split("#")[0],
+        path=where.rsplit("#", 1)[0],
         raw_hash=_hash_bytes(raw),
     )
 
@@ -303,12 +359,14 @@ def _read_pdf(path: Path, shown: str) -> Iterator[Document | Skip]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    data = path.read_bytes()
+    data = _read_bytes(path)
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    # pypdf raises many kinds of error on broken files, not only its own.
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, AssertionError) as exc:
         yield Skip(shown, f"unreadable PDF ({exc.__class__.__name__}); re-export it or convert to text")
         return
     fields = parse_text_article("\n\n".join(pages))

@@ -78,7 +78,7 @@ def _coerce(name: str, value):
 
 def _parse(name: str, raw: str, kind: type):
     try:
-        if kind is Path:
+        if issubclass(kind, Path):  # the defaults are PosixPath, a subclass
             return Path(raw).expanduser()
         return kind(raw)
     except ValueError:

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
+from urllib.parse import quote
 
 import numpy as np
 
@@ -67,7 +68,8 @@ _CHUNK_SELECT = """SELECT c.id, c.article_id, c.ordinal, c.start, c.end_, c.text
 class ChunkStore:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
-        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        # Quoted: an unquoted "#" or "?" in the path silently opens (and creates) another file.
+        uri = f"file:{quote(str(Path(path).absolute()))}" + ("?mode=ro" if readonly else "")
         # Read by the web app's worker threads; writes happen only in a build, single-threaded.
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         if not readonly:
@@ -97,10 +99,10 @@ class ChunkStore:
         return ids
 
     # --- reading
-    def article_states(self) -> dict[str, tuple[str, str, str, str]]:
-        """id -> (raw_hash, content_hash, source_root, key) for every article."""
+    def article_states(self) -> dict[str, tuple[str, str, str, str, str]]:
+        """id -> (raw_hash, content_hash, source_root, key, path) for every article."""
         return {r[0]: tuple(r[1:]) for r in self._db.execute(
-            "SELECT id, raw_hash, content_hash, source_root, key FROM articles")}
+            "SELECT id, raw_hash, content_hash, source_root, key, path FROM articles")}
 
     def minhashes(self) -> Iterable[tuple[str, np.ndarray]]:
         for article_id, blob in self._db.execute("SELECT id, minhash FROM articles"):

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+
+from embeddings import InvalidInputError, Settings
+
+
+def test_env_overrides_defaults_and_overrides_beat_env():
+    env = {"NEWSDESK_CHUNK_TOKENS": "120", "NEWSDESK_MAX_FILE_MB": "1.5", "NEWSDESK_PASSAGES": "6"}
+    s = Settings.from_env(env, passages=3)
+    assert (s.chunk_tokens, s.max_file_mb, s.passages) == (120, 1.5, 3)
+
+
+def test_index_dir_follows_data_dir_unless_given():
+    assert Settings.from_env({"NEWSDESK_DATA_DIR": "/srv/nd"}).index_dir == Path("/srv/nd/index")
+    assert Settings.from_env({}, data_dir="/a", index_dir="/b").index_dir == Path("/b")
+    assert isinstance(Settings.from_env({}, data_dir="/a").data_dir, Path)
+
+
+def test_home_is_expanded_in_paths():
+    assert Settings.from_env({"NEWSDESK_INDEX_DIR": "~/nd"}).index_dir == Path.home() / "nd"
+
+
+@pytest.mark.parametrize("name, value", [("NEWSDESK_CHUNK_TOKENS", "many"), ("NEWSDESK_MAX_FILE_MB", "1,5")])
+def test_bad_env_value_names_the_variable(name, value):
+    with pytest.raises(InvalidInputError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_replace_coerces_paths_and_ignores_none():
+    s = Settings().replace(index_dir="/x", chunk_tokens=None)
+    assert s.index_dir == Path("/x") and s.chunk_tokens == Settings().chunk_tokens
