@@ -22,7 +22,7 @@ from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
 from .errors import IndexBusyError, IndexMismatchError, InvalidInputError, SourceNotFoundError
 from .index import FORMAT_VERSION, Manifest, check_compatible, current_generation, publish_generation
-from .ingest import Document, Skip, display_path, read_source
+from .ingest import Document, Skip, read_source
 from .settings import Settings
 from .sparse_index import Bm25Index
 from .store import Article, ChunkStore
@@ -180,7 +180,8 @@ def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
             path = Path(source)
             if not path.exists():
                 raise SourceNotFoundError(f"source {source} does not exist; check the path")
-            roots.append(display_path(path))
+            # Recorded absolute: a later `build` with no sources may run from another folder.
+            roots.append(str(path.resolve()))
         return list(dict.fromkeys(roots))  # the same folder named twice is read once
     if recorded:
         return list(recorded)

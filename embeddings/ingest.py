@@ -206,7 +206,8 @@ def _read_textual(path: Path, shown: str, html: bool) -> Iterator[Document | Ski
     if not clean_text(fields["text"]):  # e.g. only a headline and a stray "close"
         yield Skip(shown, "no article body after the headline")
         return
-    key = fields.get("url") or shown
+    # Identity by absolute path, so a build run from another folder finds the same articles.
+    key = fields.get("url") or str(path.resolve())
     yield Document(key=key, path=shown, raw_hash=_hash_bytes(data), **fields)
 
 
@@ -375,7 +376,7 @@ def _read_pdf(path: Path, shown: str) -> Iterator[Document | Skip]:
     if not fields["text"].strip():
         yield Skip(shown, "PDF has no extractable text (scanned image?)")
         return
-    yield Document(key=shown, path=shown, raw_hash=_hash_bytes(data), **fields)
+    yield Document(key=str(path.resolve()), path=shown, raw_hash=_hash_bytes(data), **fields)
 
 
 def _hash_bytes(data: bytes) -> str:

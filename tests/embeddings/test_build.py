@@ -113,6 +113,19 @@ def test_noop_build_writes_no_new_generation(tmp_path, build, settings, embedder
                 embedder.embedded) == before
 
 
+def test_resync_from_another_folder_keeps_every_article(tmp_path, build, settings, embedder, monkeypatch):
+    corpus = write_corpus(tmp_path / "news")
+    monkeypatch.chdir(tmp_path)
+    build(["news"])  # a relative source, as typed on the command line
+    embedded = embedder.embedded
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = build([])
+    assert (report.added, report.removed, report.unchanged) == ([], [], 3)
+    assert embedder.embedded == embedded and corpus.exists()
+
+
 def test_building_one_source_leaves_other_sources_alone(tmp_path, build, open_index):
     a = write_corpus(tmp_path / "a", names=("storm", "venezuela"))
     b = write_corpus(tmp_path / "b", names=("football",))

@@ -48,7 +48,7 @@ def test_seed_file_headline_byline_date():
     assert doc.publish_date == "2026-01-10"
     assert "Delcy Rodriguez, took over as interim leader" in doc.text
     assert "Venezuela looks to rebuild" not in doc.text  # the headline left the body
-    assert doc.key == doc.path and doc.path.endswith(".txt")
+    assert doc.key == str(Path(doc.path).resolve()) and doc.path.endswith(".txt")
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".markdown", ".text"])
