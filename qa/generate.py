@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 
-from .model_files import MODELS, model_file
+from .model_files import MODELS, model_file, sidecar_path
 
 if TYPE_CHECKING:
     from embeddings.settings import Settings
@@ -119,7 +119,8 @@ class LlamaCppGenerator:
         self.last_stats = StreamStats()
         self._lock = threading.Lock()
         if not path.is_file():
-            raise ModelUnavailableError(f"model file {path} does not exist; check the path or run `make setup`")
+            raise ModelUnavailableError(
+                f"model file {path} does not exist; check the path or run `make setup`")
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -130,9 +131,9 @@ class LlamaCppGenerator:
                               n_threads_batch=n_threads, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailableError(
-                f"llama.cpp could not load {path} ({exc}); the file is corrupt or not a GGUF model. "
-                f"For a packaged model delete it and its .verified file and start again "
-                f"(it is re-joined from the packages); otherwise check the file"
+                f"llama.cpp could not load {path} ({exc}): the file is corrupt, is not a GGUF model, or "
+                f"needs a newer llama-cpp-python. A packaged model is re-checked (and re-joined if bad) "
+                f"on the next start; if that does not help, run `make setup`"
             ) from None
         self.load_s = time.perf_counter() - started
         # Wrap eval to count the prompt tokens llama.cpp really evaluates: the only
@@ -169,6 +170,7 @@ class LlamaCppGenerator:
     def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
         with self._lock:
             self._evals.clear()
+            self.last_stats = StreamStats()
             started = time.perf_counter()
             first = 0.0
             pieces = 0
@@ -229,6 +231,9 @@ class LlamaCppGenerator:
 # --------------------------------------------------------------------------- transformers
 
 
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
+
+
 class TransformersGenerator:
     """A Hugging Face checkpoint directory (``save_pretrained`` output of an instruction-
     tuned causal LM with a chat template), run by transformers on the GPU if there is one.
@@ -261,6 +266,10 @@ class TransformersGenerator:
             raise ModelUnavailableError(f"checkpoint directory {path} does not exist; {fix}")
         if not (path / "config.json").is_file():
             raise ModelUnavailableError(f"{path} has no config.json, so it is not a checkpoint; {fix}")
+        # Without these, transformers 5 builds an empty tokenizer from config.json alone.
+        if not any((path / f).is_file() for f in _TOKENIZER_FILES):
+            raise ModelUnavailableError(
+                f"{path} holds no tokenizer files ({', '.join(_TOKENIZER_FILES)}); {fix}")
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -270,7 +279,8 @@ class TransformersGenerator:
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         except Exception as exc:  # transformers raises many types for a bad directory
-            raise ModelUnavailableError(f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from None
+            raise ModelUnavailableError(
+                f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from None
         if not getattr(tokenizer, "chat_template", None):
             raise ModelUnavailableError(
                 f"the tokenizer in {path} has no chat template, so it is not a chat model; use an "
@@ -281,7 +291,8 @@ class TransformersGenerator:
             model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="auto")
             model.to(self._device).eval()
         except Exception as exc:
-            raise ModelUnavailableError(f"cannot load a causal language model from {path} ({_short(exc)}); {fix}") from None
+            raise ModelUnavailableError(
+                f"cannot load a causal language model from {path} ({_short(exc)}); {fix}") from None
         self._torch = torch
         self._tokenizer = tokenizer
         self._model = model
@@ -303,16 +314,23 @@ class TransformersGenerator:
 
         torch = self._torch
         cancelled = threading.Event()
+        steps = [0]
 
+        # Called once per generated token: counts them, and lets a closed stream stop the
+        # worker thread instead of letting it run to max_tokens.
         class _Cancel(StoppingCriteria):
             def __call__(self, input_ids, scores, **kwargs):
+                steps[0] += 1
                 return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool,
                                   device=input_ids.device)
 
         with self._lock:
             started = time.perf_counter()
-            prompt = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self._device)
+            prompt = self._tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True)
+            # The template already wrote any BOS/special tokens the model expects.
+            inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+            inputs = inputs.to(self._device)
             streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
             failure: list[BaseException] = []
             pad_id = self._tokenizer.pad_token_id
@@ -351,9 +369,11 @@ class TransformersGenerator:
                 worker.join()
                 n_prompt = int(inputs["input_ids"].shape[1])
                 self.last_stats = StreamStats(prompt_tokens=n_prompt, prompt_evaluated=n_prompt,
+                                              generated_tokens=steps[0],
                                               first_token_s=first, total_s=time.perf_counter() - started)
             if failure:
-                raise ModelUnavailableError(f"{self.model_id} failed while generating: {_short(failure[0])}")
+                raise ModelUnavailableError(
+                    f"{self.model_id} failed while generating: {_short(failure[0])}")
 
     def warm_up(self, system_prompt: str) -> None:
         """Does nothing: this backend keeps no KV cache between calls."""
@@ -418,6 +438,9 @@ def get_generator(name: str, settings: Settings) -> Generator:
         ModelUnavailableError: unknown name, missing or corrupt model packages or files.
     """
     name = name.strip()
+    if not name:
+        raise ModelUnavailableError(f"no model given: choose one of {', '.join(MODEL_CHOICES)}, or give the "
+                                    f"path of a Hugging Face checkpoint directory or a .gguf file")
     path = Path(name).expanduser()
     key_name = name if name in MODELS else str(path.resolve())
     key = (key_name, settings.n_threads)
@@ -432,7 +455,12 @@ def get_generator(name: str, settings: Settings) -> Generator:
 def _load(name: str, path: Path, settings: Settings) -> Any:
     if name in MODELS:
         gguf = model_file(name, settings.model_cache_dir)
-        return LlamaCppGenerator(gguf, n_threads=settings.n_threads, model_id=name)
+        try:
+            return LlamaCppGenerator(gguf, n_threads=settings.n_threads, model_id=name)
+        except ModelUnavailableError:
+            # Without its sidecar the file is re-hashed (and re-joined if bad) next time.
+            sidecar_path(gguf).unlink(missing_ok=True)
+            raise
     if path.is_dir():
         return TransformersGenerator(path)
     if path.is_file() and path.suffix == ".gguf":
