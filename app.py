@@ -1,0 +1,417 @@
+"""Newsdesk web chat: ask questions about the indexed news, get answers that cite their sources.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--auth user:password]
+
+Environment variables (``NEWSDESK_HOST``, ``NEWSDESK_PORT``, ``NEWSDESK_AUTH``,
+``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ...) set the defaults; flags override them.
+
+This module only wires the page to the public ``qa`` API; the HTML it shows is built (and
+escaped) in ``webui.render``, uploads are checked in ``webui.uploads``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import gradio as gr
+
+import qa
+from webui import CSS, FormError, UploadError, forms, render, uploads
+
+log = logging.getLogger("newsdesk.app")
+
+GENERIC_ERROR = ("Something went wrong while answering; the details are in the server log. "
+                 "Try again, or rephrase the question.")
+HISTORY_TURNS = 4  # earlier turns passed to qa for follow-ups: each one costs prompt tokens
+STREAM_EVERY_S = 0.05  # at most ~20 chat repaints a second while tokens stream in
+N_EXAMPLES = 4
+MAX_K = 12
+
+
+# --- answering ---------------------------------------------------------------------------
+
+def _settings_for(settings: qa.Settings, model: str | None) -> qa.Settings:
+    if model and model != settings.model:
+        if model not in qa.MODEL_CHOICES:
+            raise FormError(f"Unknown model “{model}”; choose one of {', '.join(qa.MODEL_CHOICES)}.")
+        return settings.replace(model=model)
+    return settings
+
+
+def _filters(date_from: str | None, date_to: str | None, sources) -> qa.SearchFilters | None:
+    values = forms.parse_filters(date_from, date_to, sources)
+    if values.is_empty():
+        return None
+    return qa.SearchFilters(date_from=values.date_from, date_to=values.date_to, sources=values.sources)
+
+
+def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,
+              date_to: str, sources, *, settings: qa.Settings) -> Iterator[tuple]:
+    """Stream one question's turn into the chat.
+
+    Yields ``(question box, chat messages, history, sources panel)`` each time the page
+    should repaint: the question at once, "reading N passages" after retrieval, the answer
+    as it streams, then the checked answer with its citations. Errors end the turn with a
+    readable message in the chat; the conversation carries on.
+    """
+    question = (question or "").strip()
+    if not question:
+        yield "", messages, history, gr.skip()
+        return
+    messages = [*messages, {"role": "user", "content": render.user_message(question)},
+                {"role": "assistant", "content": render.searching_message()}]
+    yield "", list(messages), history, render.sources_reading(())
+
+    def show(content: str) -> list[dict]:
+        messages[-1] = {"role": "assistant", "content": content}
+        return list(messages)
+
+    try:
+        run_settings = _settings_for(settings, model)
+        filters = _filters(date_from, date_to, sources)
+        pairs = [(str(q), str(a)) for q, a in (history or [])][-HISTORY_TURNS:]
+        passages: tuple = ()
+        text, last = "", 0.0
+        final = None
+        for event in qa.stream_answer(question, history=pairs or None,
+                                      k=forms.clamp_k(k, settings.passages, high=MAX_K),
+                                      filters=filters, settings=run_settings):
+            if isinstance(event, qa.Retrieved):
+                passages = event.passages
+                yield "", show(render.reading_message(passages)), history, render.sources_reading(passages)
+            elif isinstance(event, qa.Answer):
+                final = event
+            elif isinstance(event, str):
+                text += event
+                now = time.monotonic()
+                if now - last >= STREAM_EVERY_S and text.strip():
+                    last = now
+                    yield "", show(render.streaming_message(text, passages)), history, gr.skip()
+        if final is None:
+            raise RuntimeError("qa.stream_answer ended without an Answer")
+    except (qa.NewsdeskError, FormError) as exc:
+        yield "", show(render.error_message(str(exc))), history, render.SOURCES_EMPTY
+        return
+    except Exception:
+        log.exception("answering %r failed", question)
+        yield "", show(render.error_message(GENERIC_ERROR)), history, render.SOURCES_EMPTY
+        return
+    history = [*(history or []), [question, final.text]]
+    scope = forms.describe_filters(forms.parse_filters(date_from, date_to, sources))
+    yield "", show(render.answer_message(final, scope)), history, render.sources_panel(final)
+
+
+def stop_turn(messages: list[dict]) -> list[dict]:
+    """After Stop: freeze the unfinished answer (if any) and mark it stopped."""
+    if messages and messages[-1].get("role") == "assistant" and render.is_pending(messages[-1]["content"]):
+        messages = [*messages[:-1], {"role": "assistant", "content": render.stopped(messages[-1]["content"])}]
+    return messages
+
+
+def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0, date_from: str = "",
+               date_to: str = "", sources: list[str] | None = None,
+               history: list[list[str]] | None = None) -> dict:
+    """The ``/ask`` endpoint's work: one whole answer as a JSON-ready dict.
+
+    Raises:
+        gr.Error: with the readable message of any expected failure.
+    """
+    try:
+        pairs = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) == 2]
+        result = qa.answer(question, history=pairs or None, k=forms.clamp_k(k, settings.passages, high=MAX_K),
+                           filters=_filters(date_from, date_to, sources or ()),
+                           settings=_settings_for(settings, model))
+    except (qa.NewsdeskError, FormError) as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    except Exception:
+        log.exception("API answer to %r failed", question)
+        raise gr.Error(GENERIC_ERROR, print_exception=False) from None
+    return answer_json(result)
+
+
+def answer_json(answer: qa.Answer) -> dict:
+    """``Answer.to_dict()`` for API clients, without the passages' server-side file paths.
+
+    Besides not telling clients where files live on the server, this avoids a gradio_client
+    quirk: with Gradio 6's protocol it treats any ``{"path": str}`` object in a result as a
+    file to download, and fails with 403 on the article's path.
+    """
+    data = answer.to_dict()
+    data["passages"] = [{k: v for k, v in p.items() if k != "path"} for p in data["passages"]]
+    return data
+
+
+# --- the index ---------------------------------------------------------------------------
+
+def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
+    """(index panel HTML, source names, example questions); a missing index is explained."""
+    try:
+        info = qa.index_info(settings)
+    except qa.IndexNotFoundError as exc:
+        return render.index_error(str(exc), hint="Or start one here: upload files or paste an article below."), [], []
+    except qa.NewsdeskError as exc:
+        return render.index_error(str(exc)), [], []
+    except Exception:
+        log.exception("reading the index failed")
+        return render.index_error("Could not read the index; see the server log."), [], []
+    try:
+        examples = qa.example_questions(settings, n=N_EXAMPLES)
+    except Exception:  # examples are a nicety: never let them break the page
+        log.exception("example questions failed")
+        examples = []
+    return render.index_panel(info), list(info.sources), list(examples)
+
+
+def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None) -> str:
+    """Store uploaded files under generated names and index them; returns the report text."""
+    if not files:
+        return "Choose one or more files first."
+    stored, problems = [], []
+    for path in files:
+        try:
+            stored.append(uploads.store_upload(path, Path(path).name, settings.data_dir / "uploads",
+                                               int(settings.upload_max_mb * 1e6), qa.SUPPORTED_SUFFIXES))
+        except UploadError as exc:
+            problems.append(str(exc))
+    return _index_stored(stored, problems, settings, on_progress)
+
+
+def add_pasted(title: str, source: str, published: str, body: str, settings: qa.Settings,
+               on_progress=None) -> str:
+    """Save a pasted article as a text file and index it; returns the report text."""
+    try:
+        published = forms.parse_date(published, "“Published”")
+        path = uploads.store_pasted(title, body, settings.data_dir / "uploads", int(settings.upload_max_mb * 1e6),
+                                    source=source, published=published)
+    except (UploadError, FormError) as exc:
+        return str(exc)
+    return _index_stored([path], [], settings, on_progress)
+
+
+def _index_stored(stored: list[Path], problems: list[str], settings: qa.Settings, on_progress) -> str:
+    lines = [f"Not added: {p}" for p in problems]
+    if not stored:
+        return "\n".join(lines)
+    try:
+        report = qa.add_articles(stored, settings, on_progress=on_progress)
+    except qa.NewsdeskError as exc:
+        return "\n".join([*lines, f"Indexing failed: {exc}"])
+    except Exception:
+        log.exception("indexing uploads failed")
+        return "\n".join([*lines, "Indexing failed; the details are in the server log."])
+    added = len(report.added) + len(report.updated)
+    if added:
+        lines.insert(0, f"Added {added} article{'s' if added != 1 else ''}: you can ask about "
+                        f"{'them' if added != 1 else 'it'} now.")
+    elif not problems:
+        lines.insert(0, "Nothing new was added.")
+    lines.append(report.summary())
+    return "\n".join(lines)
+
+
+# --- the page ----------------------------------------------------------------------------
+
+def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
+    """The chat page, ready to ``launch()`` (use ``launch_app`` for this app's CSS and auth)."""
+    settings = settings or qa.Settings.from_env()
+    models = list(dict.fromkeys([*qa.MODEL_CHOICES, settings.model]))
+
+    # analytics off: the servers this runs on reach no network beyond package registries.
+    with gr.Blocks(title="Newsdesk", analytics_enabled=False) as demo:
+        gr.HTML('<div class="nd-header"><h1>Newsdesk</h1><p>Answers drawn only from the indexed '
+                "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
+        messages = gr.State([])
+        history = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
+                # copy buttons either: they would copy that HTML rather than the answer's text.
+                chatbot = gr.Chatbot(
+                    elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
+                    sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
+                    placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
+                with gr.Row(equal_height=True, elem_id="nd-ask-row"):
+                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
+                                          scale=8, lines=1, max_lines=4, autofocus=True, container=False,
+                                          elem_id="nd-question")
+                    ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
+                    stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
+                    new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
+                with gr.Row(elem_id="nd-examples"):
+                    example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
+                                              elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+            with gr.Column(scale=2, min_width=320):
+                with gr.Accordion("Sources", open=True):
+                    sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
+                with gr.Accordion("Search settings", open=False):
+                    model = gr.Dropdown(models, value=settings.model, label="Model",
+                                        info="The smaller model answers about twice as fast.")
+                    k = gr.Slider(1, MAX_K, value=settings.passages, step=1, label="Passages to read",
+                                  info="More passages: more context, slower answers.")
+                    with gr.Row():
+                        date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD",
+                                               elem_id="nd-date-from")
+                        date_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD", elem_id="nd-date-to")
+                    date_hint = gr.Markdown(forms.filter_hint("", ""), elem_classes="nd-hint")
+                    source_filter = gr.Dropdown([], value=[], multiselect=True, label="Sources",
+                                                info="Leave empty to search every source.")
+                with gr.Accordion("Index", open=False):
+                    index_html = gr.HTML(elem_id="nd-index")
+                    refresh_btn = gr.Button("Refresh", size="sm")
+                    with gr.Tab("Upload files"):
+                        files = gr.File(file_count="multiple", type="filepath", label="Articles",
+                                        file_types=sorted(qa.SUPPORTED_SUFFIXES | {".gz"}), elem_id="nd-files")
+                        add_files_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-files")
+                    with gr.Tab("Paste text"):
+                        paste_title = gr.Textbox(label="Headline", elem_id="nd-paste-title")
+                        with gr.Row():
+                            paste_source = gr.Textbox(label="Source (optional)", placeholder="Reuters")
+                            paste_date = gr.Textbox(label="Published (optional)", placeholder="YYYY-MM-DD")
+                        paste_body = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="nd-paste-body")
+                        add_text_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-text")
+                    report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
+                                        elem_id="nd-report")
+                    gr.Markdown(f"Files: {', '.join(sorted(qa.SUPPORTED_SUFFIXES))} (or gzipped), "
+                                f"up to {settings.upload_max_mb:g} MB each.", elem_classes="nd-hint")
+
+        # -- answering: one model run at a time across all sessions (2 CPU cores)
+        # The chatbot only displays; `messages` (per-session state) is the conversation itself,
+        # so nothing depends on how the Chatbot hands its value back.
+        def on_ask(q, msgs, hist, m, kk, d1, d2, srcs):
+            for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings):
+                yield box, shown, shown, hist2, panel
+
+        answer_inputs = [question, messages, history, model, k, date_from, date_to, source_filter]
+        answer_outputs = [question, chatbot, messages, history, sources_html]
+        common = dict(concurrency_limit=1, concurrency_id="answer", api_visibility="private",
+                      show_progress="minimal")
+        events = []
+        for trigger in (question.submit, ask_btn.click):
+            ev = trigger(on_ask, answer_inputs, answer_outputs, **common)
+            events.append(ev)
+
+        for btn in example_btns:  # a button passes its label: the question
+            events.append(btn.click(on_ask, [btn, *answer_inputs[1:]], answer_outputs, **common))
+
+        def on_stop(msgs):
+            was_pending = bool(msgs) and render.is_pending(msgs[-1].get("content"))
+            msgs = stop_turn(msgs)
+            return msgs, msgs, render.SOURCES_EMPTY if was_pending else gr.skip()
+
+        stop_btn.click(on_stop, messages, [chatbot, messages, sources_html], cancels=events, queue=False,
+                       api_visibility="private")
+        def on_new():
+            return [], [], [], render.SOURCES_EMPTY, ""
+
+        new_outputs = [chatbot, messages, history, sources_html, question]
+        new_btn.click(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
+        chatbot.clear(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
+
+        for box in (date_from, date_to):
+            box.change(forms.filter_hint, [date_from, date_to], date_hint, queue=False, show_progress="hidden",
+                       api_visibility="private")
+
+        # -- the index panel, example questions and source choices, per page load
+        def on_load():
+            panel, names, examples = index_view(settings)
+            buttons = [gr.Button(value=examples[i], visible=True) if i < len(examples)
+                       else gr.Button(visible=False) for i in range(N_EXAMPLES)]
+            return (panel, gr.Dropdown(choices=names), *buttons)
+
+        view_outputs = [index_html, source_filter, *example_btns]
+        demo.load(on_load, None, view_outputs, api_visibility="private")
+        refresh_btn.click(on_load, None, view_outputs, api_visibility="private")
+
+        def on_add_files(paths, progress=gr.Progress()):
+            progress(0, desc="Reading files")
+            text = add_files(paths, settings, _progress_callback(progress))
+            return text, None
+
+        def on_add_text(title, source, published, body, progress=gr.Progress()):
+            progress(0, desc="Reading the article")
+            text = add_pasted(title, source, published, body, settings, _progress_callback(progress))
+            if text.startswith("Added"):
+                return text, "", "", "", ""
+            return text, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+        index_common = dict(concurrency_limit=1, concurrency_id="index", api_visibility="private")
+        add_files_btn.click(on_add_files, files, [report, files], **index_common).then(
+            on_load, None, view_outputs, api_visibility="private")
+        add_text_btn.click(on_add_text, [paste_title, paste_source, paste_date, paste_body],
+                           [report, paste_title, paste_source, paste_date, paste_body], **index_common).then(
+            on_load, None, view_outputs, api_visibility="private")
+
+        # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
+        def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
+                sources: list[str] | None = None, history: list[list[str]] | None = None) -> dict:
+            """Answer a question from the indexed articles; returns the Answer as JSON.
+
+            Args:
+                question: the question.
+                model: one of the model names, or "" for the server's default.
+                k: passages to read, or 0 for the default.
+                date_from: earliest publish date, YYYY-MM-DD, or "".
+                date_to: latest publish date, YYYY-MM-DD, or "".
+                sources: sources (bylines) to search within; empty for all.
+                history: earlier [question, answer text] pairs, for follow-up questions.
+            """
+            return api_answer(question, settings, model, k, date_from, date_to, sources, history)
+
+        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
+
+    demo.queue(default_concurrency_limit=1)
+    return demo
+
+
+def _progress_callback(progress: gr.Progress):
+    def on_progress(done: int, total: int) -> None:
+        progress((done, total or None), desc="Embedding passages", unit="passages")
+    return on_progress
+
+
+def launch_app(demo: gr.Blocks, settings: qa.Settings, **kwargs):
+    """Serve ``demo`` with this app's CSS, the configured address, login and upload cap."""
+    # No run history: Gradio would keep every question and answer in the browser's storage,
+    # which a shared newsroom machine should not. No monitoring endpoint either.
+    options = dict(server_name=settings.host, server_port=settings.port, auth=forms.parse_auth(settings.auth),
+                   css=CSS, max_file_size=int(settings.upload_max_mb * 1e6), footer_links=["api"],
+                   show_error=True, run_history=False, enable_monitoring=False)
+    options.update(kwargs)
+    return demo.launch(**options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="Serve the Newsdesk web chat.")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; NEWSDESK_HOST)")
+    parser.add_argument("--port", type=int, help="port (default 7860; NEWSDESK_PORT)")
+    parser.add_argument("--auth", help="require a login, as user:password (NEWSDESK_AUTH)")
+    parser.add_argument("--model", help=f"default model: {', '.join(qa.MODEL_CHOICES)} (NEWSDESK_MODEL)")
+    parser.add_argument("--data-dir", type=Path, help="where the index and uploads live (NEWSDESK_DATA_DIR)")
+    parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up requests
+    try:
+        settings = qa.Settings.from_env(host=args.host, port=args.port, auth=args.auth, model=args.model,
+                                        data_dir=args.data_dir)
+        forms.parse_auth(settings.auth)
+    except (qa.NewsdeskError, FormError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.no_warm_up:
+        log.info("loading the index and %s…", settings.model)
+        try:
+            qa.warm_up(settings)
+        except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
+            log.warning("%s", exc)
+    launch_app(build_app(settings), settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The web chat in a real browser: real index (a copy of seeds/), real 0.5B model, headless Chromium.
+
+Each real answer costs seconds of CPU, so the module starts one app and asks only a handful
+of questions. Run with ``pytest -m browser``; needs /usr/bin/chromium (``make browser``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+import app  # noqa: E402
+import qa  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+MODEL = "qwen2.5-0.5b"
+ANSWER_TIMEOUT_MS = 240_000  # two shared CPU cores; the queue may hold another page's answer first
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=2">'
+FINISHED = "#nd-chat .nd-answer:not(.nd-pending), #nd-chat .nd-error"
+
+BRIDGE_ARTICLE = """Glass footbridge opens over the Vistula in Torun
+
+By Baltic Courier
+2026-02-14
+
+Torun opened a glass footbridge over the Vistula river on Saturday. The 310-metre bridge cost 48 million zloty and took three years to build, the city's mayor, Anna Kowalczyk, said.
+
+About 12,000 people crossed the bridge on its first day. Cyclists must dismount on the glass section.
+"""
+
+XSS_TITLE = f"Kelvik harbour festival {XSS_SCRIPT}{XSS_IMG}"
+XSS_BODY = (f"The Kelvik harbour festival opens on 3 March and runs for a week. {XSS_SCRIPT} "
+            f"Organisers expect 40,000 visitors to the harbour. {XSS_IMG} "
+            "The festival ends with fireworks over the old harbour.")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on a loopback port, over an index built from a copy of seeds/."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    root = tmp_path_factory.mktemp("newsdesk")
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL, port=free_port())
+    qa.add_articles([root / "seeds"], settings)
+    qa.warm_up(settings)  # as `python app.py` does: the first question pays no loading
+    demo = app.build_app(settings)
+    app.launch_app(demo, settings, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{settings.port}/", settings
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update"])
+        yield b
+        b.close()
+
+
+def open_page(browser, url):
+    """A fresh page in its own context: its own Gradio session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#nd-question textarea")
+    page.locator("#nd-examples button").first.wait_for()  # the page-load event has run
+    return page
+
+
+def finished_count(page) -> int:
+    return page.locator(FINISHED).count()
+
+
+def ask(page, question: str):
+    """Type and send a question; returns how many finished answers to wait for."""
+    before = finished_count(page)
+    page.fill("#nd-question textarea", question)
+    page.click("#nd-ask")
+    return before + 1
+
+
+def wait_answer(page, n: int):
+    page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length >= {n}", timeout=ANSWER_TIMEOUT_MS)
+    return page.locator(FINISHED).nth(n - 1)
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def open_accordion(page, label: str):
+    page.locator("button.label-wrap", has_text=label).click()
+
+
+def record_streaming(page):
+    """Keep every distinct text the streaming answer shows, as the DOM changes."""
+    page.evaluate("""() => {
+        window.__snaps = [];
+        window.__status = [];
+        const chat = document.querySelector('#nd-chat');
+        const keep = (list, t) => { if (t && list[list.length - 1] !== t) list.push(t); };
+        new MutationObserver(() => {
+            chat.querySelectorAll('.nd-status').forEach(el => keep(window.__status, el.innerText.trim()));
+            const s = chat.querySelectorAll('.nd-streaming .nd-text');
+            if (s.length) keep(window.__snaps, s[s.length - 1].innerText.trim());
+        }).observe(chat, {subtree: true, childList: true, characterData: true});
+    }""")
+
+
+@pytest.fixture(scope="module")
+def answered(server, browser):
+    """One page that asked the seed question; shared by the tests that inspect the answer."""
+    url, _ = server
+    page = open_page(browser, url)
+    record_streaming(page)
+    n = ask(page, "Who became Venezuela's interim leader?")
+    answer = wait_answer(page, n)
+    yield SimpleNamespace(page=page, answer=answer, streamed=page.evaluate("window.__snaps"),
+                          statuses=page.evaluate("window.__status"))
+    page.context.close()
+
+
+def test_answer_streams_in_and_names_the_leader_with_a_citation(answered):
+    page, answer, snaps = answered.page, answered.answer, answered.streamed
+    final = answer.inner_text()
+    assert "nd-error" not in (answer.get_attribute("class") or ""), final
+    assert re.search(r"Delcy Rodr[ií]guez", final), final
+    assert answer.locator(".nd-cite").count() >= 1
+    # The text grew while streaming: a shorter version was on screen before the final one.
+    assert len(snaps) >= 2, snaps
+    assert any(len(s) < len(snaps[-1]) and snaps[-1].startswith(s[:5]) for s in snaps[:-1]), snaps
+    # Before the first word: "reading N passages" once retrieval was done.
+    assert any(re.fullmatch(r"Reading \d+ passages? from 1 article…", t) for t in answered.statuses), \
+        answered.statuses
+    # The sources panel lists the cited article.
+    panel = page.locator("#nd-sources").inner_text()
+    assert "Cited: 1 article" in panel and "Venezuela looks to rebuild diplomatic ties with US" in panel
+
+
+def test_clicking_a_marker_reveals_the_passage_with_the_quote_highlighted(answered):
+    page, answer = answered.page, answered.answer
+    chip = answer.locator(".nd-cite").first
+    pop = chip.locator(".nd-pop")
+    assert not pop.is_visible()
+    chip.click()
+    pop.wait_for(state="visible")
+    quote = pop.locator("mark.nd-quote")
+    assert quote.is_visible()
+    assert re.search(r"Delcy Rodr[ií]guez", quote.inner_text())
+    text = pop.inner_text()
+    assert "Venezuela looks to rebuild diplomatic ties with US" in text
+    assert "Reuters" in text and "Jan 10, 2026" in text
+    screenshot(page, "chat.png")
+    # Focus elsewhere (and the pointer away) closes it; hovering opens it again.
+    page.mouse.move(0, 0)
+    page.locator("#nd-question textarea").focus()
+    pop.wait_for(state="hidden")
+    chip.hover()
+    pop.wait_for(state="visible")
+    page.mouse.move(0, 0)
+    # The footnote under the answer opens on click, too.
+    footnote = answer.locator("details.nd-fn").first
+    assert not footnote.locator("mark.nd-quote").is_visible()
+    footnote.locator("summary").click()
+    assert footnote.locator("mark.nd-quote").is_visible()
+
+
+def test_uploaded_article_can_be_asked_about_right_away(server, browser, tmp_path):
+    url, settings = server
+    page = open_page(browser, url)
+    open_accordion(page, "Index")
+    article = tmp_path / "Torun bridge (final).txt"
+    article.write_text(BRIDGE_ARTICLE)
+    page.locator("#nd-files input[type=file]").set_input_files(str(article))
+    page.wait_for_function("(el => !el.innerText.includes('Uploading') && el.innerText.includes('Torun bridge'))"
+                           "(document.querySelector('#nd-files'))", timeout=120_000)
+    page.click("#nd-add-files")
+    page.wait_for_function("document.querySelector('#nd-report textarea').value.startsWith('Added 1 article')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    stored = [p.name for p in (settings.data_dir / "uploads").iterdir()]
+    assert any(re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{8}-torun-bridge-final\.txt", name) for name in stored), stored
+    page.wait_for_function("document.querySelector('#nd-index').innerText.includes('Reuters, Baltic Courier') || "
+                           "document.querySelector('#nd-index').innerText.includes('Baltic Courier')")
+    answer = wait_answer(page, ask(page, "How much did the glass footbridge in Torun cost?"))
+    assert "48 million" in answer.inner_text(), answer.inner_text()
+    assert "Glass footbridge opens over the Vistula in Torun" in page.locator("#nd-sources").inner_text()
+    screenshot(page, "upload.png")
+    page.context.close()
+
+
+def test_article_markup_renders_as_inert_text(server, browser):
+    url, _ = server
+    page = open_page(browser, url)
+    open_accordion(page, "Index")
+    page.get_by_role("tab", name="Paste text").click()
+    page.fill("#nd-paste-title textarea, #nd-paste-title input", XSS_TITLE)
+    page.fill("#nd-paste-body textarea", XSS_BODY)
+    page.click("#nd-add-text")
+    page.wait_for_function("document.querySelector('#nd-report textarea').value.startsWith('Added 1 article')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    answer = wait_answer(page, ask(page, "When does the Kelvik harbour festival open?"))
+    cites = answer.locator(".nd-cite")
+    if cites.count():
+        cites.first.click()  # show the passage, whose text holds the markup too
+    assert page.evaluate("window.__xss") is None
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("[...document.scripts].some(s => s.textContent.includes('__xss'))") is False
+    shown = page.locator("#nd-chat").inner_text() + page.locator("#nd-sources").inner_text()
+    assert XSS_SCRIPT in shown, shown  # the title, as text, in the sources or related reading
+    if cites.count():
+        assert XSS_IMG in cites.first.locator(".nd-pop").inner_text() or XSS_IMG in shown
+    time.sleep(0.5)  # an onerror handler would have fired by now
+    assert page.evaluate("window.__xss") is None
+    screenshot(page, "inert-markup.png")
+    page.context.close()
+
+
+def test_two_pages_get_their_own_answers(server, browser):
+    url, _ = server
+    a, b = open_page(browser, url), open_page(browser, url)
+    qa_, qb = "Who became Venezuela's interim leader?", "Who is the interim president of Venezuela?"
+    na = ask(a, qa_)
+    nb = ask(b, qb)
+    answer_a, answer_b = wait_answer(a, na), wait_answer(b, nb)
+    chat_a, chat_b = a.locator("#nd-chat").inner_text(), b.locator("#nd-chat").inner_text()
+    assert qa_ in chat_a and qb not in chat_a
+    assert qb in chat_b and qa_ not in chat_b
+    for answer in (answer_a, answer_b):
+        assert "nd-error" not in (answer.get_attribute("class") or ""), answer.inner_text()
+        assert re.search(r"Rodr[ií]guez", answer.inner_text()), answer.inner_text()
+    screenshot(b, "second-session.png")
+    a.context.close()
+    b.context.close()
+
+
+def test_bad_filter_is_a_message_in_the_chat_and_the_chat_keeps_working(server, browser):
+    url, _ = server
+    page = open_page(browser, url)
+    open_accordion(page, "Search settings")
+    page.fill("#nd-date-from input, #nd-date-from textarea", "01/02/2026")
+    page.get_by_text("must be a date like").first.wait_for()  # hint under the boxes
+    error = wait_answer(page, ask(page, "Who became Venezuela's interim leader?"))
+    assert "nd-error" in error.get_attribute("class")
+    assert "YYYY-MM-DD" in error.inner_text() and "Traceback" not in error.inner_text()
+    assert page.locator("#nd-question textarea").input_value() == ""
+    assert page.locator("#nd-question textarea").is_editable()
+    page.context.close()
+
+
+def test_gradio_client_gets_the_answer_as_json(server):
+    from gradio_client import Client
+
+    url, _ = server
+    client = Client(url, verbose=False)
+    result = client.predict("Who became Venezuela's interim leader?", api_name="/ask")
+    assert re.search(r"Rodr[ií]guez", result["text"]), result
+    assert result["citations"] and result["citations"][0]["quote"] in result["citations"][0]["passage"]
+    assert result["passages"] and result["abstained"] is False and result["model"]
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        client.predict("Who?", date_from="last week", api_name="/ask")

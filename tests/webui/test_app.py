@@ -1,0 +1,314 @@
+"""app.py's handlers, with qa's functions replaced by fakes (no model, no index)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+import app
+import qa
+from tests.webui import factories as f
+
+
+class FakeQA:
+    """Records calls to qa.stream_answer and replays a scripted stream."""
+
+    def __init__(self, events=None, error: Exception | None = None):
+        self.events = events if events is not None else [
+            f.retrieved(f.passage(1), f.passage(2, article_id="a2")),
+            "Delcy ", "Rodriguez ", "took over [1]", ".",
+            f.answer("Delcy Rodriguez took over [1]."),
+        ]
+        self.error = error
+        self.calls: list[dict] = []
+
+    def __call__(self, question, **kwargs):
+        self.calls.append({"question": question, **kwargs})
+        for event in self.events:
+            yield event
+        if self.error:
+            raise self.error
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    stream = FakeQA()
+    monkeypatch.setattr(qa, "stream_answer", stream)
+    monkeypatch.setattr(app, "STREAM_EVERY_S", 0.0)
+    return stream
+
+
+def run_turn(settings, question="Who leads Venezuela?", messages=(), history=(), model="", k=4,
+             date_from="", date_to="", sources=()):
+    return list(app.chat_turn(question, list(messages), list(history), model, k, date_from, date_to,
+                              list(sources), settings=settings))
+
+
+def last_message(update) -> str:
+    return update[1][-1]["content"]
+
+
+def test_a_turn_streams_status_then_text_then_the_checked_answer(settings, fake):
+    updates = run_turn(settings)
+    assert updates[0][0] == "" and "Searching" in last_message(updates[0])
+    assert updates[0][1][0] == {"role": "user", "content": '<div class="nd-q">Who leads Venezuela?</div>'}
+    assert "Reading 2 passages from 2 articles" in last_message(updates[1])
+    streamed = [last_message(u) for u in updates if "nd-streaming" in last_message(u)]
+    assert len(streamed) >= 3 and "Delcy Rodriguez" in streamed[-1]
+    final = updates[-1]
+    assert 'class="nd-cite"' in last_message(final) and "nd-pending" not in last_message(final)
+    assert final[2] == [["Who leads Venezuela?", "Delcy Rodriguez took over [1]."]]
+    assert "Cited: 1 article" in final[3]
+    assert len(final[1]) == 2  # one user and one assistant message
+
+
+def test_the_final_answer_replaces_the_streamed_text(settings, monkeypatch):
+    # The model streamed no marker; qa repaired it: the chat must show qa's text, not the stream.
+    stream = FakeQA([f.retrieved(), "Rodriguez took over.", f.answer("Rodriguez took over [1].")])
+    monkeypatch.setattr(qa, "stream_answer", stream)
+    final = run_turn(settings)[-1]
+    assert "Rodriguez took over " in last_message(final) and 'class="nd-cite"' in last_message(final)
+
+
+def test_follow_ups_pass_the_conversation_as_history(settings, fake):
+    first = run_turn(settings)[-1]
+    run_turn(settings, "And when?", messages=first[1], history=first[2])
+    assert fake.calls[0]["history"] is None
+    assert fake.calls[1]["history"] == [("Who leads Venezuela?", "Delcy Rodriguez took over [1].")]
+    assert fake.calls[1]["question"] == "And when?"
+
+
+def test_history_is_capped_to_recent_turns(settings, fake):
+    history = [[f"q{i}", f"a{i}"] for i in range(10)]
+    run_turn(settings, history=history)
+    assert fake.calls[0]["history"] == [(f"q{i}", f"a{i}") for i in range(10 - app.HISTORY_TURNS, 10)]
+
+
+def test_settings_reach_qa(settings, fake):
+    run_turn(settings, model=qa.MODEL_CHOICES[0], k=7, date_from="2026-01-01", date_to="2026-01-31",
+             sources=["Reuters"])
+    call = fake.calls[0]
+    assert call["k"] == 7
+    assert call["settings"].model == qa.MODEL_CHOICES[0]
+    assert call["filters"] == qa.SearchFilters("2026-01-01", "2026-01-31", ("Reuters",))
+
+
+def test_no_filters_means_none(settings, fake):
+    run_turn(settings)
+    assert fake.calls[0]["filters"] is None and fake.calls[0]["settings"] == settings
+
+
+def test_empty_question_changes_nothing(settings, fake):
+    updates = run_turn(settings, "   ")
+    assert len(updates) == 1 and updates[0][1] == [] and fake.calls == []
+
+
+def test_bad_date_is_a_message_in_the_chat_and_qa_is_not_called(settings, fake):
+    final = run_turn(settings, date_from="01/02/2026")[-1]
+    assert "YYYY-MM-DD" in last_message(final) and "nd-error" in last_message(final)
+    assert final[2] == [] and fake.calls == []
+
+
+def test_unknown_model_is_a_message(settings, fake):
+    assert "Unknown model" in last_message(run_turn(settings, model="gpt-9")[-1])
+
+
+def test_expected_errors_show_their_message_and_the_chat_goes_on(settings, monkeypatch):
+    monkeypatch.setattr(qa, "stream_answer", FakeQA([], error=qa.IndexNotFoundError(
+        "no index in data/index yet: run `python -m embeddings build seeds`")))
+    final = run_turn(settings)[-1]
+    assert "no index in data/index yet" in last_message(final)
+    assert final[2] == []  # a failed turn is not history
+    monkeypatch.setattr(qa, "stream_answer", FakeQA())
+    after = run_turn(settings, messages=final[1], history=final[2])[-1]
+    assert len(after[1]) == 4 and after[2] == [["Who leads Venezuela?", "Delcy Rodriguez took over [1]."]]
+
+
+def test_unexpected_errors_log_the_traceback_and_show_a_short_message(settings, monkeypatch, caplog):
+    monkeypatch.setattr(qa, "stream_answer", FakeQA([f.retrieved(), "Half"], error=KeyError("boom")))
+    with caplog.at_level(logging.ERROR, logger="newsdesk.app"):
+        final = run_turn(settings)[-1]
+    assert app.GENERIC_ERROR.split(";")[0] in last_message(final)
+    assert "KeyError" not in last_message(final) and "Traceback" not in last_message(final)
+    assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
+
+
+def test_a_stream_without_an_answer_is_an_error_not_a_hang(settings, monkeypatch):
+    monkeypatch.setattr(qa, "stream_answer", FakeQA([f.retrieved(), "text"]))
+    assert "nd-error" in last_message(run_turn(settings)[-1])
+
+
+def test_abstentions_show_related_reading(settings, monkeypatch):
+    monkeypatch.setattr(qa, "stream_answer", FakeQA([qa.Retrieved((), "q"), f.abstention()]))
+    final = run_turn(settings)[-1]
+    assert "The articles don&#x27;t say." in last_message(final) or "The articles don't say." in last_message(final)
+    assert "Related reading" in last_message(final) and "related reading" in final[3]
+
+
+def test_stop_freezes_a_pending_answer_only(settings, fake):
+    updates = run_turn(settings)
+    pending = next(u for u in updates if "nd-streaming" in last_message(u))[1]
+    stopped = app.stop_turn(pending)
+    assert "Stopped." in stopped[-1]["content"] and "nd-pending" not in stopped[-1]["content"]
+    done = updates[-1][1]
+    assert app.stop_turn(done) == done
+    assert app.stop_turn([]) == []
+
+
+def test_sessions_do_not_share_state(settings, fake):
+    a = run_turn(settings, "Question from A")[-1]
+    b = run_turn(settings, "Question from B")[-1]
+    assert "Question from A" not in str(b[1]) and "Question from B" not in str(a[1])
+    assert fake.calls[1]["history"] is None
+
+
+# --- API ---------------------------------------------------------------------------------
+
+def test_api_answer_returns_the_answer_as_a_dict(settings, monkeypatch):
+    calls = []
+
+    def fake_answer(question, **kwargs):
+        calls.append(kwargs)
+        return f.answer()
+
+    monkeypatch.setattr(qa, "answer", fake_answer)
+    out = app.api_answer("Who leads?", settings, k=3, sources=["Reuters"], history=[["q", "a"]])
+    expected = f.answer().to_dict()
+    # server paths stay on the server (and would trip gradio_client)
+    expected["passages"] = [{k: v for k, v in p.items() if k != "path"} for p in expected["passages"]]
+    assert out == expected
+    assert "path" not in str([list(p) for p in out["passages"]])
+    assert out["citations"][0]["quote"] == f.SEED_QUOTE
+    assert calls[0]["k"] == 3 and calls[0]["history"] == [("q", "a")]
+    assert calls[0]["filters"].sources == ("Reuters",)
+
+
+def test_api_answer_turns_expected_errors_into_gradio_errors(settings, monkeypatch):
+    def fails(question, **kwargs):
+        raise qa.InvalidInputError("the question is empty; ask something")
+
+    monkeypatch.setattr(qa, "answer", fails)
+    with pytest.raises(gr.Error, match="the question is empty"):
+        app.api_answer("", settings)
+    with pytest.raises(gr.Error, match="YYYY-MM-DD"):
+        app.api_answer("q", settings, date_from="yesterday")
+
+
+# --- the index panel and adding articles -------------------------------------------------
+
+def test_index_view_explains_a_missing_index(settings, monkeypatch):
+    def missing(s):
+        raise qa.IndexNotFoundError("no index yet: run `make index`")
+
+    monkeypatch.setattr(qa, "index_info", missing)
+    panel, sources, examples = app.index_view(settings)
+    assert "no index yet" in panel and "upload files or paste" in panel
+    assert sources == [] and examples == []
+
+
+def test_index_view_survives_failing_examples(settings, monkeypatch):
+    from qa.collection import IndexInfo
+
+    info = IndexInfo(3, 9, "2026-01-01T00:00:00+00:00", "mini", "flat", ("Reuters", "AP"), "d")
+    monkeypatch.setattr(qa, "index_info", lambda s: info)
+    monkeypatch.setattr(qa, "example_questions", lambda s, n=4: 1 / 0)
+    panel, sources, examples = app.index_view(settings)
+    assert ">3<" in panel and sources == ["Reuters", "AP"] and examples == []
+
+
+class FakeReport:
+    def __init__(self, added):
+        self.added, self.updated = added, []
+
+    def summary(self):
+        return f"{len(self.added)} added"
+
+
+def test_add_files_stores_safely_and_indexes_only_stored_files(settings, monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_add(paths, s, on_progress=None):
+        seen["paths"] = list(paths)
+        on_progress and on_progress(1, 1)
+        return FakeReport([str(p) for p in paths])
+
+    monkeypatch.setattr(qa, "add_articles", fake_add)
+    good = tmp_path / "upload" / "..%2F..%2Fstory.txt"
+    good.parent.mkdir()
+    good.write_text("Headline\n\nBody.")
+    bad = tmp_path / "upload" / "virus.exe"
+    bad.write_text("MZ")
+    text = app.add_files([str(good), str(bad)], settings)
+    uploads_dir = settings.data_dir / "uploads"
+    assert [p.parent for p in seen["paths"]] == [uploads_dir]
+    assert text.startswith("Added 1 article") and "virus.exe" in text and "not a supported file type" in text
+
+
+def test_add_files_reports_index_errors(settings, monkeypatch, tmp_path):
+    def busy(paths, s, on_progress=None):
+        raise qa.NewsdeskError("another build is running; try again in a minute")
+
+    monkeypatch.setattr(qa, "add_articles", busy)
+    src = tmp_path / "a.txt"
+    src.write_text("Headline\n\nBody.")
+    assert "another build is running" in app.add_files([str(src)], settings)
+    assert app.add_files([], settings) == "Choose one or more files first."
+
+
+def test_add_pasted_checks_the_date_and_the_headline(settings, monkeypatch):
+    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
+    assert "YYYY-MM-DD" in app.add_pasted("Title", "", "March 3", "Body", settings)
+    assert "headline" in app.add_pasted("", "", "", "Body", settings)
+    text = app.add_pasted("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.", settings)
+    assert text.startswith("Added 1 article")
+    (stored,) = (settings.data_dir / "uploads").iterdir()
+    assert stored.read_text().startswith("Harbour festival\n\nBy Gazette\n2026-03-01\n\nIt opens")
+
+
+# --- command line ------------------------------------------------------------------------
+
+def test_main_rejects_a_malformed_login(capsys):
+    assert app.main(["--auth", "nopassword", "--no-warm-up"]) == 2
+    assert "user:password" in capsys.readouterr().err
+
+
+def test_main_passes_flags_over_environment(monkeypatch):
+    launched = {}
+    monkeypatch.setenv("NEWSDESK_PORT", "9999")
+    monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
+    monkeypatch.setattr(app, "build_app", lambda s: "demo")
+    monkeypatch.setattr(app, "launch_app", lambda demo, s: launched.update(settings=s))
+    assert app.main(["--port", "8123", "--auth", "ann:pw", "--no-warm-up"]) == 0
+    s = launched["settings"]
+    assert (s.host, s.port, s.auth) == ("0.0.0.0", 8123, "ann:pw")
+
+
+def test_default_bind_is_loopback():
+    assert qa.Settings.from_env({}).host == "127.0.0.1"
+
+
+def test_build_app_has_the_ask_endpoint(settings):
+    demo = app.build_app(settings)
+    names = [d.api_name for d in demo.fns.values()]
+    assert "ask" in names
+    ask = next(d for d in demo.fns.values() if d.api_name == "ask")
+    assert ask.concurrency_limit == 1 and ask.concurrency_id == "answer"
+    answering = [d for d in demo.fns.values() if d.concurrency_id == "answer"]
+    assert len(answering) >= 3  # Enter, Ask and the example buttons share one queue slot
+    assert all(d.concurrency_limit == 1 for d in answering)
+    assert [d.api_name for d in demo.fns.values() if d.api_visibility != "private"] == ["ask"]
+    assert Path(app.__file__).name == "app.py"
+
+
+def test_an_abstention_under_filters_says_so(settings, monkeypatch):
+    monkeypatch.setattr(qa, "stream_answer", FakeQA([qa.Retrieved((), "q"), f.abstention(related=())]))
+    final = run_turn(settings, date_from="2026-02-01")[-1]
+    assert "Searched only: Articles published on or after 2026-02-01" in last_message(final)

@@ -1,0 +1,111 @@
+"""Checking what the settings form holds before it reaches ``qa``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class FormError(ValueError):
+    """A form value that cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class FilterValues:
+    """The search filters as the form gives them, checked. Empty means "no limit"."""
+
+    date_from: str = ""
+    date_to: str = ""
+    sources: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.sources)
+
+
+def parse_date(value: str | None, label: str) -> str:
+    """An ISO date (YYYY-MM-DD) from a text box, or ``""`` when the box is empty.
+
+    Raises:
+        FormError: the text is not a real calendar date in that form.
+    """
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not _ISO_DATE.match(value):
+        raise FormError(f"{label} must be a date like 2026-01-31 (YYYY-MM-DD), not “{value}”.")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise FormError(f"{label} “{value}” is not a real date.") from None
+    return value
+
+
+def parse_filters(date_from: str | None, date_to: str | None,
+                  sources: Iterable[str] | str | None) -> FilterValues:
+    """Check the date range and source choice.
+
+    Raises:
+        FormError: a date is malformed, or the range ends before it starts.
+    """
+    start = parse_date(date_from, "“Published from”")
+    end = parse_date(date_to, "“Published to”")
+    if start and end and start > end:
+        raise FormError(f"The date range is empty: “from” {start} is after “to” {end}.")
+    if isinstance(sources, str):
+        sources = [sources]
+    chosen = tuple(dict.fromkeys(s for s in (sources or ()) if s and s.strip()))
+    return FilterValues(start, end, chosen)
+
+
+def filter_hint(date_from: str | None, date_to: str | None) -> str:
+    """One line under the date boxes: what the range means, or what is wrong with it."""
+    try:
+        values = parse_filters(date_from, date_to, ())
+    except FormError as exc:
+        return f"⚠ {exc}"
+    return (describe_filters(values) or "All publish dates") + "."
+
+
+def describe_filters(values: FilterValues) -> str:
+    """'Articles published on or after 2026-02-01 from Reuters or AP'; ``""`` for no filters."""
+    if values.date_from and values.date_to:
+        text = f"Articles published {values.date_from} to {values.date_to}"
+    elif values.date_from:
+        text = f"Articles published on or after {values.date_from}"
+    elif values.date_to:
+        text = f"Articles published on or before {values.date_to}"
+    else:
+        text = "Articles" if values.sources else ""
+    if values.sources:
+        text += " from " + " or ".join(values.sources)
+    return text
+
+
+def clamp_k(value: object, default: int, low: int = 1, high: int = 12) -> int:
+    """The number of passages from a slider or an API call, kept within ``low..high``."""
+    try:
+        k = int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    if k <= 0:
+        return default
+    return max(low, min(high, k))
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``"user:password"`` -> ``("user", "password")``; empty -> ``None`` (no login).
+
+    Raises:
+        FormError: no colon, or an empty user name or password.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise FormError("auth must look like user:password (both parts non-empty)")
+    return user.strip(), password

@@ -1,0 +1,344 @@
+"""HTML for chat messages and side panels.
+
+Every string that came from an article, a user or a file (titles, passages, bylines, URLs,
+answer text) goes through ``html.escape`` here before it is put into markup: the chat
+renders these fragments as HTML, and an article may contain ``<script>`` or
+``<img onerror=...>``. Gradio sanitises too, but escaping first means nothing in an article
+is ever parsed as a tag.
+
+The [n] reveal is pure HTML/CSS (Gradio strips scripts): each marker is a focusable
+``<span tabindex="0">`` whose hidden child pops up on hover or focus (see ``webui.style``),
+and each answer also ends with ``<details>`` footnotes that work without a pointer.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Iterable, Sequence
+
+# "[2]", "[1, 3]", "[1][2]" (the second form is two matches). A marker inside a word such as
+# "array[1]" is still a marker: the model never writes code here.
+MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+ABSTAIN_HEADLINE = "The articles don't say"
+_ABSTAIN_PREFIX = re.compile(r"^\s*the articles (?:don't|do not) say\b[\s.:;,\u2014-]*", re.IGNORECASE)
+
+
+def esc(text: object) -> str:
+    """Escape any value for use as HTML text or a quoted attribute value."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is plain http(s), else ``""``: no ``javascript:`` or ``data:`` links."""
+    url = (url or "").strip()
+    return url if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) else ""
+
+
+def format_date(iso: str) -> str:
+    """'2026-01-10' -> 'Jan 10, 2026'; anything else is returned unchanged."""
+    try:
+        day = date.fromisoformat((iso or "").strip()[:10])
+    except ValueError:
+        return iso or ""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def byline(source: str, iso_date: str) -> str:
+    """'Reuters · Jan 10, 2026' (escaped), leaving out whichever part is missing."""
+    parts = [esc(p) for p in (source, format_date(iso_date)) if p]
+    return " · ".join(parts)
+
+
+def excerpt(passage: str, quote: str, context: int = 280) -> str:
+    """The passage around the quote as HTML, the quote wrapped in ``<mark>``.
+
+    Long passages are cut to ``context`` characters either side of the quote, so the
+    highlighted sentence is visible without scrolling. A quote that is not found verbatim is
+    matched ignoring case and runs of whitespace; failing that it is shown on its own.
+    """
+    passage = passage or ""
+    quote = (quote or "").strip()
+    span = _find(passage, quote) if quote else None
+    if span is None:
+        hi = _word_end(passage, 2 * context)
+        body = esc(passage[:hi]) + ("…" if hi < len(passage) else "")
+        return (f'<mark class="nd-quote">{esc(quote)}</mark> ' if quote else "") + body
+    start, end = span
+    lo = _word_start(passage, max(0, start - context))
+    hi = _word_end(passage, end + context)
+    return (("…" if lo > 0 else "") + esc(passage[lo:start])
+            + f'<mark class="nd-quote">{esc(passage[start:end])}</mark>'
+            + esc(passage[end:hi]) + ("…" if hi < len(passage) else ""))
+
+
+def _find(passage: str, quote: str) -> tuple[int, int] | None:
+    i = passage.find(quote)
+    if i >= 0:
+        return i, i + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    m = re.search(pattern, passage, re.IGNORECASE)
+    return (m.start(), m.end()) if m else None
+
+
+# Cut at a space near the limit rather than mid-word (within 30 characters; else exactly).
+def _word_start(text: str, i: int) -> int:
+    if i <= 0:
+        return 0
+    j = text.find(" ", i)
+    return j + 1 if 0 <= j < i + 30 else i
+
+
+def _word_end(text: str, i: int) -> int:
+    if i >= len(text):
+        return len(text)
+    j = text.rfind(" ", 0, i)
+    return j if j > i - 30 else i
+
+
+# --- citation markers --------------------------------------------------------------------
+
+def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: str) -> str:
+    link = safe_url(url)
+    head = f'<span class="nd-pop-title">{esc(title) or "Untitled article"}</span>'
+    meta = byline(source, iso_date)
+    meta_html = f'<span class="nd-pop-meta">{meta}</span>' if meta else ""
+    link_html = (f'<a class="nd-pop-link" href="{esc(link)}" rel="noopener noreferrer" target="_blank">'
+                 f"Open article ↗</a>") if link else ""
+    return (f'<span class="nd-pop" role="tooltip"><span class="nd-pop-n">Source [{n}]</span>{head}{meta_html}'
+            f'<span class="nd-pop-passage">{body_html}</span>{link_html}</span>')
+
+
+def citation_chip(citation) -> str:
+    """An inline, focusable [n] that reveals the cited passage with its quote highlighted."""
+    pop = _pop(citation.n, citation.title, citation.source, citation.date, citation.url,
+               excerpt(citation.passage, citation.quote))
+    label = esc(f"Source {citation.n}: {citation.title}")
+    return (f'<span class="nd-cite" tabindex="0" role="button" aria-label="{label}" '
+            f'data-n="{citation.n}">[{citation.n}]{pop}</span>')
+
+
+def passage_chip(passage) -> str:
+    """A marker seen while streaming, before citations are checked: reveals the passage."""
+    pop = _pop(passage.n, passage.title, passage.source, passage.date, passage.url,
+               excerpt(passage.shown or passage.text, ""))
+    return (f'<span class="nd-cite nd-cite-pending" tabindex="0" role="button" '
+            f'aria-label="{esc(f"Passage {passage.n}: {passage.title}")}" data-n="{passage.n}">[{passage.n}]{pop}</span>')
+
+
+def text_with_markers(text: str, chips: dict[int, str]) -> str:
+    """Escape ``text`` and turn each [n] with a chip into that chip; other markers stay text."""
+    out, pos = [], 0
+    for m in MARKER.finditer(text or ""):
+        out.append(esc(text[pos:m.start()]))
+        numbers = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
+        if all(n in chips for n in numbers):
+            out.append("".join(chips[n] for n in numbers))
+        else:
+            out.append(esc(m.group(0)))
+        pos = m.end()
+    out.append(esc((text or "")[pos:]))
+    return "".join(out)
+
+
+# --- chat messages -----------------------------------------------------------------------
+
+def user_message(question: str) -> str:
+    return f'<div class="nd-q">{esc(question)}</div>'
+
+
+PENDING = "nd-pending"  # marks a message that is still being written
+
+
+def searching_message() -> str:
+    return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>Searching the articles…</div>'
+
+
+def reading_message(passages: Sequence) -> str:
+    """Status shown once retrieval is done and before the first token."""
+    if not passages:
+        return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>No matching passages; checking…</div>'
+    articles = len({p.article_id for p in passages})
+    noun = "passage" if len(passages) == 1 else "passages"
+    src = "article" if articles == 1 else "articles"
+    return (f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>Reading {len(passages)} {noun} '
+            f"from {articles} {src}…</div>")
+
+
+def streaming_message(text: str, passages: Sequence) -> str:
+    """The answer so far, markers linked to the retrieved passages, with a typing caret."""
+    chips = {p.n: passage_chip(p) for p in passages}
+    return (f'<div class="nd-answer nd-streaming {PENDING}"><div class="nd-text">{text_with_markers(text.lstrip(), chips)}'
+            f'<span class="nd-caret"></span></div></div>')
+
+
+def is_pending(content: object) -> bool:
+    # Only the opening tag counts: an article or answer may contain the text "nd-pending".
+    return isinstance(content, str) and content.startswith("<div") and PENDING in content[: content.find(">")]
+
+
+def stopped(content: str) -> str:
+    """A pending message frozen by Stop: the text so far (if any), marked as stopped."""
+    if "nd-streaming" not in content:
+        return '<div class="nd-status">Stopped before the answer began.</div>'
+    body = content.replace('<span class="nd-caret"></span>', "").replace(f" {PENDING}", "")
+    return body[: -len("</div>")] + '<div class="nd-timing">Stopped.</div></div>'
+
+
+def answer_message(answer, scope: str = "") -> str:
+    """The final answer: text with live [n] markers, then footnotes (or related reading).
+
+    ``scope`` describes the search filters in force (e.g. "Articles from Reuters"); an
+    abstention mentions it, since widening the filters may find the answer.
+    """
+    if answer.abstained:
+        return abstain_message(answer, scope)
+    chips = {c.n: citation_chip(c) for c in answer.citations}
+    parts = [f'<div class="nd-answer"><div class="nd-text">{text_with_markers(answer.text, chips)}</div>']
+    if answer.citations:
+        parts.append('<div class="nd-footnotes"><div class="nd-footnotes-h">Sources</div>')
+        parts.extend(_footnote(c) for c in answer.citations)
+        parts.append("</div>")
+    if answer.unsupported:
+        parts.append('<div class="nd-warn">Some of this answer is not backed by a cited passage; '
+                     "check the sources.</div>")
+    parts.append(_timing(answer))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def abstain_message(answer, scope: str = "") -> str:
+    detail = _ABSTAIN_PREFIX.sub("", answer.text or "").strip()
+    if detail:
+        detail = detail[0].upper() + detail[1:]
+    parts = [f'<div class="nd-answer nd-abstain"><div class="nd-abstain-h">{ABSTAIN_HEADLINE}.</div>']
+    if detail:
+        parts.append(f'<div class="nd-text">{esc(detail)}</div>')
+    if scope:
+        parts.append(f'<div class="nd-warn">Searched only: {esc(scope)}. Widen the search settings '
+                     "to look further.</div>")
+    if answer.related:
+        parts.append('<div class="nd-footnotes"><div class="nd-footnotes-h">Related reading</div>')
+        parts.append(_article_list(answer.related))
+        parts.append("</div>")
+    parts.append(_timing(answer))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def error_message(message: str) -> str:
+    return f'<div class="nd-error" role="alert"><strong>Couldn’t answer.</strong> {esc(message)}</div>'
+
+
+def _footnote(c) -> str:
+    meta = byline(c.source, c.date)
+    link = safe_url(c.url)
+    link_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{esc(link)}</a>'
+                 if link else "")
+    return (f'<details class="nd-fn"><summary><span class="nd-fn-n">[{c.n}]</span> '
+            f'<span class="nd-fn-title">{esc(c.title) or "Untitled article"}</span>'
+            f'{f" <span class=nd-fn-meta>{meta}</span>" if meta else ""}</summary>'
+            f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>{link_html}</details>')
+
+
+def _timing(answer) -> str:
+    t = answer.timings
+    bits = [esc(answer.model)] if answer.model else []
+    if t and t.total_s:
+        if t.first_token_s:
+            bits.append(f"first words {t.first_token_s:.1f} s")
+        bits.append(f"{t.total_s:.1f} s" if t.total_s >= 0.1 else "under 0.1 s")
+    return f'<div class="nd-timing">{" · ".join(bits)}</div>' if bits else ""
+
+
+def _article_list(articles: Iterable) -> str:
+    items = []
+    for a in articles:
+        title = esc(a.title) or "Untitled article"
+        link = safe_url(a.url)
+        title_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
+                      if link else title)
+        meta = byline(a.source, a.date)
+        items.append(f'<li><span class="nd-src-title">{title_html}</span>'
+                     f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}</li>')
+    return f'<ul class="nd-src-list">{"".join(items)}</ul>'
+
+
+# --- side panels -------------------------------------------------------------------------
+
+SOURCES_EMPTY = ('<div class="nd-panel-empty">The articles an answer cites are listed here, '
+                 "with the sentence that supports it.</div>")
+
+
+def sources_reading(passages: Sequence) -> str:
+    """Panel while the model reads: the retrieved articles, greyed out."""
+    if not passages:
+        return '<div class="nd-panel-empty">Searching the articles…</div>'
+    seen, unique = set(), []
+    for p in passages:
+        if p.article_id not in seen:
+            seen.add(p.article_id)
+            unique.append(p)
+    return (f'<div class="nd-sources nd-reading"><div class="nd-panel-h">Reading {len(passages)} '
+            f'passage{"s" if len(passages) != 1 else ""}…</div>{_article_list(unique)}</div>')
+
+
+def sources_panel(answer) -> str:
+    """Only the articles the answer cites, each once, with its markers and quotes."""
+    if answer.abstained:
+        if not answer.related:
+            return '<div class="nd-panel-empty">No article answers this question.</div>'
+        return (f'<div class="nd-sources"><div class="nd-panel-h">{ABSTAIN_HEADLINE}; related reading</div>'
+                f"{_article_list(answer.related)}</div>")
+    if not answer.citations:
+        return '<div class="nd-panel-empty">This answer cites no article.</div>'
+    groups: dict[str, list] = {}
+    for c in answer.citations:
+        groups.setdefault(c.article_id or c.title, []).append(c)
+    items = []
+    for cites in groups.values():
+        first = cites[0]
+        markers = "".join(f'<span class="nd-src-n">[{c.n}]</span>' for c in cites)
+        title = esc(first.title) or "Untitled article"
+        link = safe_url(first.url)
+        title_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
+                      if link else title)
+        meta = byline(first.source, first.date)
+        quotes = "".join(f'<blockquote class="nd-src-quote">{esc(c.quote)}</blockquote>'
+                         for c in cites if c.quote)
+        items.append(f"<li>{markers} <span class=\"nd-src-title\">{title_html}</span>"
+                     f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}{quotes}</li>')
+    n = len(groups)
+    return (f'<div class="nd-sources"><div class="nd-panel-h">Cited: {n} article{"s" if n != 1 else ""}</div>'
+            f'<ul class="nd-src-list">{"".join(items)}</ul></div>')
+
+
+def index_panel(info) -> str:
+    """Counts and provenance of the index as a small table."""
+    rows = [
+        ("Articles", f"{info.articles:,}"),
+        ("Passages", f"{info.chunks:,}"),
+        ("Last built", _when(info.built_at)),
+        ("Embedder", info.embedder + (f" ({info.dense_kind})" if info.dense_kind else "")),
+        ("Sources", ", ".join(info.sources[:6]) + (f" and {len(info.sources) - 6} more" if len(info.sources) > 6 else "")
+         if info.sources else "none recorded"),
+    ]
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="nd-index">{body}</table>'
+
+
+def index_error(message: str, hint: str = "") -> str:
+    hint_html = f'<div class="nd-hint">{esc(hint)}</div>' if hint else ""
+    return f'<div class="nd-error" role="alert">{esc(message)}</div>{hint_html}'
+
+
+def _when(iso: str) -> str:
+    # "2026-11-28T03:15:12+00:00" -> "2026-11-28 03:15 UTC"; otherwise as given.
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?", iso or "")
+    if not m:
+        return iso or "unknown"
+    return f"{m.group(1)} {m.group(2)}" + (" UTC" if m.group(3) else "")
