@@ -8,7 +8,7 @@ from typing import Iterator, Sequence
 from embeddings import NewsIndex, SearchFilters, Settings
 
 from .cite import check_citations, is_abstention
-from .collection import INDEXES
+from .collection import INDEXES, example_questions
 from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
@@ -107,6 +107,7 @@ def warm_up(settings: Settings | None = None) -> None:
     index = INDEXES.get(settings)
     index.embedder.embed(["warm up"])
     generator = get_generator(settings.model, settings)
+    example_questions(settings, generator=generator)  # written once, then read from disk
     warm = getattr(generator, "warm_up", None)
     if warm:
         warm(SYSTEM_PROMPT)

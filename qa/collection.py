@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,18 +69,63 @@ def add_articles(paths: Sequence[str | Path], settings: Settings | None = None,
     return build_index(list(paths), settings, progress=False, on_progress=on_progress)
 
 
-def example_questions(settings: Settings | None = None, n: int = 4) -> list[str]:
-    """Questions a first-time visitor can click, drawn from the newest indexed articles."""
+EXAMPLE_PROMPT = """Write one short factual question that the news text below answers.
+The question must name who or what it is about, so that it makes sense on its own.
+Output only the question."""
+
+_examples_lock = threading.Lock()
+
+
+def example_questions(settings: Settings | None = None, n: int = 4, generator=None) -> list[str]:
+    """Questions a first-time visitor can click, drawn from the newest indexed articles.
+
+    The model writes one question per article from its lead (once; cached in
+    ``data_dir/example_questions.json``); without a model the article's title is used.
+
+    Args:
+        settings: where the index and the cache live.
+        n: how many questions.
+        generator: a ``qa.generate.Generator``; ``None`` uses title-based questions only.
+    """
     settings = settings or Settings.from_env()
     index = INDEXES.get(settings)
-    questions = []
-    for article in index.articles()[: n * 3]:
-        question = question_from_title(article.title)
-        if question and question not in questions:
-            questions.append(question)
-        if len(questions) == n:
-            break
+    cache_path = Path(settings.data_dir) / "example_questions.json"
+    with _examples_lock:
+        cache = _read_cache(cache_path)
+        questions, changed = [], False
+        for article in index.articles()[: n * 3]:
+            question = cache.get(article.id)
+            if question is None and generator is not None:
+                question = _ask_model(generator, article.title, article.text)
+                cache[article.id], changed = question, True
+            question = question or question_from_title(article.title)
+            if question and question not in questions:
+                questions.append(question)
+            if len(questions) == n:
+                break
+        if changed:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=1))
+            os.replace(tmp, cache_path)
     return questions
+
+
+def _read_cache(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _ask_model(generator, title: str, text: str) -> str:
+    lead = " ".join(text.split()[:120])
+    messages = [{"role": "system", "content": EXAMPLE_PROMPT},
+                {"role": "user", "content": f"{title}\n\n{lead}"}]
+    out = "".join(generator.stream(messages, max_tokens=40, stop=["\n"])).strip().strip('"')
+    # A usable question is one line, ends with "?", and is short enough for a button.
+    return out if out.endswith("?") and 15 <= len(out) <= 140 else ""
 
 
 def question_from_title(title: str) -> str:

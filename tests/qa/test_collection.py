@@ -1,0 +1,19 @@
+import json
+
+from qa.collection import example_questions
+from tests.fakes import CannedGenerator
+
+
+def test_example_questions_come_from_the_model_once_then_from_disk(news_index, qa_settings, monkeypatch):
+    import qa.collection as collection
+
+    monkeypatch.setattr(collection.INDEXES, "get", lambda settings: news_index)
+    generator = CannedGenerator(["Who became Venezuela's interim leader?", "Not a question"])
+    first = example_questions(qa_settings, n=2, generator=generator)
+    assert "Who became Venezuela's interim leader?" in first
+    assert any(q.startswith("What do the articles say about") for q in first)  # the bad one fell back
+    assert len(generator.calls) == 2
+    assert example_questions(qa_settings, n=2, generator=CannedGenerator(["unused?"])) == first
+    assert example_questions(qa_settings, n=2) == first  # no model needed once cached
+    cached = json.loads((qa_settings.data_dir / "example_questions.json").read_text())
+    assert len(cached) == 2
