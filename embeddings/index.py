@@ -13,6 +13,7 @@ reading the old generation until it reloads.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -157,6 +158,11 @@ class NewsIndex:
 
     def articles(self) -> list[Article]:
         return self.store.articles()
+
+    @functools.cached_property
+    def newest_date(self) -> str:
+        """The latest publish date in this generation: "now" for the collection."""
+        return self.store.newest_date()
 
     def is_stale(self) -> bool:
         """True once a build has published a newer generation than the one loaded."""

@@ -166,6 +166,10 @@ class ChunkStore:
         return list(self._db.execute(
             "SELECT byline, COUNT(*) FROM articles WHERE byline != '' GROUP BY byline ORDER BY 2 DESC, 1"))
 
+    def newest_date(self) -> str:
+        """The latest publish date in the collection (ISO), or "" when none is known."""
+        return self._db.execute("SELECT COALESCE(MAX(publish_date), '') FROM articles").fetchone()[0]
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
