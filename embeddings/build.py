@@ -280,7 +280,9 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
         duplicate = exact or finder.find(sig)
         if duplicate:
             other = store.article(duplicate)
-            report.skipped.append(Skip(doc.path, f"duplicate of {other.path if other else duplicate} "
+            # Titles name the two articles: in a JSONL corpus both share one file path.
+            report.skipped.append(Skip(doc.path, f"“{doc.title[:80]}” duplicates "
+                                                 f"{_label(other) if other else duplicate} "
                                                  f"({'same' if exact else 'nearly the same'} text)"))
             if existed:  # edited into a copy of another article: its old text must not linger
                 removed_chunks += store.delete_article(aid)
@@ -323,6 +325,10 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
     ).write(generation / "manifest.json")
     _fsync_tree(generation)
     return True
+
+
+def _label(article: Article) -> str:
+    return f"“{article.title[:80]}” in {article.path}" if article.title else article.path
 
 
 def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embedder, next_id: int,

@@ -248,7 +248,7 @@ def test_near_duplicate_indexed_once(tmp_path, build, open_index):
 def test_duplicate_across_sources(tmp_path, build, open_index):
     build([write_corpus(tmp_path / "a", names=("storm",))])
     report = build([write_corpus(tmp_path / "b", names=("storm", "football"))])
-    assert len(report.added) == 1 and "duplicate of" in report.skipped[0].reason
+    assert len(report.added) == 1 and "duplicates" in report.skipped[0].reason
     assert titles(open_index()) == sorted([TITLE["storm"], TITLE["football"]])
 
 
