@@ -110,6 +110,8 @@ def _with_markers(sentence: str, marks: str) -> str:
 def _citation(m: int, passage: Passage, sentence: str, score: float) -> Citation:
     terms = set(content_terms(sentence))
     spans = split_sentences(passage.text) or [(0, len(passage.text))]
+    # Prefer a sentence the model was actually shown; fall back to the whole chunk.
+    spans = [sp for sp in spans if passage.text[sp[0]:sp[1]] in passage.shown] or spans
     start, end = max(spans, key=lambda s: (term_overlap(terms, set(content_terms(passage.text[s[0]:s[1]]))), -s[0]))
     return Citation(
         n=m, article_id=passage.article_id, title=passage.title, source=passage.source, date=passage.date,

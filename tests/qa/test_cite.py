@@ -74,3 +74,11 @@ def test_abstention_phrases():
     assert is_abstention("The passages don't mention the winner.")
     assert is_abstention("")
     assert not is_abstention("Delcy Rodriguez took over as interim leader [2].")
+
+
+def test_quote_prefers_a_sentence_the_model_was_shown():
+    text = "Delcy Rodriguez spoke on Monday. Delcy Rodriguez took over as interim leader."
+    passage = Passage(n=1, chunk_id=1, article_id="a", title="T", source="", date="", url="", path="p",
+                      text=text, start=0, end=len(text), shown="Delcy Rodriguez spoke on Monday.", score=1.0)
+    checked = check_citations("Delcy Rodriguez took over.", [passage])
+    assert checked.citations[0].quote == "Delcy Rodriguez spoke on Monday."
