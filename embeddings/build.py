@@ -39,6 +39,7 @@ class BuildReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    refreshed: int = 0  # of the unchanged: metadata updated, text (and so vectors) the same
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
@@ -56,7 +57,8 @@ class BuildReport:
     def summary(self) -> str:
         lines = [
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
+            f"{self.unchanged} unchanged{f' ({self.refreshed} with new metadata)' if self.refreshed else ''}, "
+            f"{len(self.skipped)} skipped "
             f"({self.chunks_embedded} chunks embedded in {self.seconds:.1f} s)",
             f"index: {self.articles} articles, {self.chunks} chunks"
             + (f" (generation {self.generation})" if self.generation else " (no change written)"),
@@ -276,6 +278,15 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
             continue
         content_hash = hashlib.sha256(f"{doc.title}\n{text}".encode()).hexdigest()
         sig = signature(text)
+        if existed and states[aid][1] == content_hash:
+            # Only the raw record changed (metadata, formatting): keep the chunks and vectors.
+            store.put_article(Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline,
+                                      doc.publish_date, content_hash, doc.raw_hash, text, now), sig)
+            finder.add(aid, sig)
+            hashes[content_hash] = aid
+            report.unchanged += 1
+            report.refreshed += 1
+            continue
         exact = hashes.get(content_hash)
         duplicate = exact or finder.find(sig)
         if duplicate:
@@ -299,7 +310,7 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
         pending.append((article, chunks))
         (report.updated if existed else report.added).append(doc.path)
 
-    if previous is not None and not report.changed:
+    if previous is not None and not report.changed and not report.refreshed:
         report.articles, report.chunks = store.counts()
         return False
     dense = FaissIndex.load(previous / "dense.faiss") if previous else FaissIndex.create(embedder.dim)

@@ -539,3 +539,21 @@ def test_reads_json_sources_end_to_end(tmp_path, build, open_index):
     markets = next(a for a in index.articles() if a.url == "https://x/2")
     assert (markets.byline, markets.publish_date, markets.path) == ("Bloomberg", "2025-11-02",
                                                                      str(corpus / "more.jsonl.gz"))
+
+
+def test_a_record_that_changes_only_outside_its_text_is_not_re_embedded(tmp_path, build, open_index, embedder):
+    corpus = tmp_path / "feed"
+    corpus.mkdir()
+    record = {"title": "Harbour bridge reopens", "text": "The harbour bridge reopened on Monday after repairs. "
+              "Traffic is back to normal, officials said.", "url": "https://example.com/bridge",
+              "publish_date": "2025/01/03", "authors": []}
+    (corpus / "feed.jsonl").write_text(json.dumps(record) + "\n")
+    build([corpus])
+    embedded = embedder.embedded
+    record["authors"] = ["Jane Roe"]
+    (corpus / "feed.jsonl").write_text(json.dumps(record) + "\n")
+    report = build([corpus])
+    assert (report.added, report.updated, report.unchanged) == ([], [], 1)
+    assert embedder.embedded == embedded
+    (article,) = open_index().articles()
+    assert article.byline == "Jane Roe"
