@@ -24,7 +24,7 @@ class Bm25Index:
         self._retriever = retriever
         self._tokenizer = tokenizer
         self.chunk_ids = chunk_ids
-        self._row_of = {int(c): i for i, c in enumerate(chunk_ids)}
+        self._sorter = np.argsort(chunk_ids, kind="stable")  # for id -> row look-ups under a filter
 
     @classmethod
     def build(cls, texts: Sequence[str], chunk_ids: Sequence[int]) -> "Bm25Index":
@@ -68,21 +68,26 @@ class Bm25Index:
             return empty
         tokens = self._tokenizer.tokenize([query], update_vocab=False, show_progress=False,
                                           return_as="ids")
-        if not tokens or not [t for t in tokens[0] if t != self._unknown_id()]:
+        known = [int(t) for t in (tokens[0] if tokens else []) if t != self._unknown_id()]
+        if not known:
             return empty
-        mask = None
-        if allowed_ids is not None:
-            mask = np.zeros(len(self.chunk_ids), dtype=np.float32)
-            rows = [self._row_of[int(c)] for c in allowed_ids if int(c) in self._row_of]
-            if not rows:
+        # Scores for every chunk, then top-k among the positive (and allowed) ones only:
+        # bm25s' own top-k over 100k mostly-zero scores took 13-90 ms, this takes ~1 ms.
+        scores = self._retriever.get_scores(known)
+        if allowed_ids is None:
+            rows = np.flatnonzero(scores > 0)
+        else:
+            allowed = np.asarray(allowed_ids, dtype=np.int64)
+            if not len(allowed):
                 return empty
-            mask[rows] = 1.0
-        rows, scores = self._retriever.retrieve(
-            tokens, k=min(k, len(self.chunk_ids)), show_progress=False, n_threads=1, weight_mask=mask,
-        )
-        rows, scores = rows[0], scores[0]
-        keep = scores > 0
-        return self.chunk_ids[rows[keep]], scores[keep].astype(np.float32)
+            at = np.searchsorted(self.chunk_ids, allowed, sorter=self._sorter).clip(0, len(self.chunk_ids) - 1)
+            rows = self._sorter[at]
+            rows = rows[self.chunk_ids[rows] == allowed]
+            rows = rows[scores[rows] > 0]
+        if len(rows) > k:
+            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return self.chunk_ids[rows], scores[rows].astype(np.float32)
 
     def _unknown_id(self) -> int:
         return self._tokenizer.get_vocab_dict().get("", -1)
