@@ -62,7 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model")
     parser.add_argument("--k", type=int)
     parser.add_argument("--min-relevance", type=float)
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the metrics of an existing --out file (e.g. a run cut short) and exit")
     args = parser.parse_args(argv)
+    if args.report_only:
+        rows = [json.loads(line) for line in open(args.out)]
+        threshold = args.min_relevance if args.min_relevance is not None else Settings.from_env().min_relevance
+        settings = Settings.from_env(model=args.model, min_relevance=threshold)
+        print_metrics(with_threshold(rows, threshold), float("nan"), args, settings)
+        print_sweep(rows)
+        return 0
 
     settings = Settings.from_env(index_dir=args.index_dir, model=args.model, min_relevance=args.min_relevance)
     if current_generation(Path(settings.index_dir)) is None:
@@ -151,6 +160,17 @@ def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> 
     print(f"{'metric':{width}}  {'value':>16}  target")
     for name, value, target in table:
         print(f"{name:{width}}  {value:>16}  {target}")
+
+
+def with_threshold(rows: list[dict], threshold: float) -> list[dict]:
+    """Rows as a run at ``threshold`` would have given them: below it, an early abstention
+    (no citations, no generation time)."""
+    out = []
+    for r in rows:
+        if r["relevance"] < threshold and not r["abstained"]:
+            r = {**r, "abstained": True, "citations": [], "answer": "", "ttft_s": 0.0, "total_s": r["total_s"] - r["ttft_s"]}
+        out.append(r)
+    return out
 
 
 def print_sweep(rows: list[dict]) -> None:
