@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup app index test test-fast clean
+.PHONY: setup app index browser test test-fast clean
 
 setup: $(STAMP)
 
