@@ -47,7 +47,7 @@ def _filters(date_from: str | None, date_to: str | None, sources) -> qa.SearchFi
     values = forms.parse_filters(date_from, date_to, sources)
     if values.is_empty():
         return None
-    return qa.SearchFilters(date_from=values.date_from, date_to=values.date_to, sources=values.sources)
+    return values
 
 
 def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
+
+from qa import SearchFilters
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class FormError(ValueError):
     """A form value that cannot be used; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class FilterValues:
-    """The search filters as the form gives them, checked. Empty means "no limit"."""
-
-    date_from: str = ""
-    date_to: str = ""
-    sources: tuple[str, ...] = ()
-
-    def is_empty(self) -> bool:
-        return not (self.date_from or self.date_to or self.sources)
 
 
 def parse_date(value: str | None, label: str) -> str:
@@ -45,7 +34,7 @@ def parse_date(value: str | None, label: str) -> str:
 
 
 def parse_filters(date_from: str | None, date_to: str | None,
-                  sources: Iterable[str] | str | None) -> FilterValues:
+                  sources: Iterable[str] | str | None) -> SearchFilters:
     """Check the date range and source choice.
 
     Raises:
@@ -58,7 +47,7 @@ def parse_filters(date_from: str | None, date_to: str | None,
     if isinstance(sources, str):
         sources = [sources]
     chosen = tuple(dict.fromkeys(s for s in (sources or ()) if s and s.strip()))
-    return FilterValues(start, end, chosen)
+    return SearchFilters(start, end, chosen)
 
 
 def filter_hint(date_from: str | None, date_to: str | None) -> str:
@@ -70,7 +59,7 @@ def filter_hint(date_from: str | None, date_to: str | None) -> str:
     return (describe_filters(values) or "All publish dates") + "."
 
 
-def describe_filters(values: FilterValues) -> str:
+def describe_filters(values: SearchFilters) -> str:
     """'Articles published on or after 2026-02-01 from Reuters or AP'; ``""`` for no filters."""
     if values.date_from and values.date_to:
         text = f"Articles published {values.date_from} to {values.date_to}"

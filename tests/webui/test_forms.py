@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from qa import SearchFilters
+
 from webui import forms
 from webui.forms import FormError
 
@@ -25,7 +27,7 @@ def test_parse_date_rejects_anything_else_with_a_readable_message(value):
 
 def test_parse_filters_checks_the_range_and_cleans_sources():
     values = forms.parse_filters("2026-01-01", "2026-01-31", ["Reuters", "", "AP", "Reuters"])
-    assert values == forms.FilterValues("2026-01-01", "2026-01-31", ("Reuters", "AP"))
+    assert values == SearchFilters("2026-01-01", "2026-01-31", ("Reuters", "AP"))
     assert not values.is_empty()
     assert forms.parse_filters("", "", None).is_empty()
     assert forms.parse_filters("", "", "Reuters").sources == ("Reuters",)
@@ -66,10 +68,10 @@ def test_parse_auth_rejects_incomplete_logins(value):
 
 
 @pytest.mark.parametrize("values, text", [
-    (forms.FilterValues(), ""),
-    (forms.FilterValues(sources=("Reuters", "AP")), "Articles from Reuters or AP"),
-    (forms.FilterValues("2026-02-01", "", ("Reuters",)), "Articles published on or after 2026-02-01 from Reuters"),
-    (forms.FilterValues("", "2026-01-31"), "Articles published on or before 2026-01-31"),
+    (SearchFilters(), ""),
+    (SearchFilters(sources=("Reuters", "AP")), "Articles from Reuters or AP"),
+    (SearchFilters("2026-02-01", "", ("Reuters",)), "Articles published on or after 2026-02-01 from Reuters"),
+    (SearchFilters("", "2026-01-31"), "Articles published on or before 2026-01-31"),
 ])
 def test_describe_filters(values, text):
     assert forms.describe_filters(values) == text
