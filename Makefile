@@ -9,10 +9,16 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 # torch first, pinned: pip then takes the local CPU wheel instead of pulling CUDA builds.
-# llama-cpp-python compiles from source here (~5 minutes on 2 cores), once.
+# llama-cpp-python compiles from source here (~5 minutes on 2 cores), once, for this CPU but
+# without AMX: on CPUs that report AMX inside a VM that does not enable it, ggml's AMX kernels
+# die on their first instruction (general protection fault in ldtilecfg, seen on this project's
+# machines). Never from pip's wheel cache, which may hold a build made without these flags.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install torch==2.13.0
+	CMAKE_ARGS='-DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"' \
+	  $(BIN)/pip install --no-cache-dir "llama-cpp-python==$$(sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)"
 	$(BIN)/pip install -e ".[test]"
 	touch $(STAMP)
 

@@ -2,11 +2,13 @@
 
     python -m benchmarks.eval_qa --corpus ../shared/eval/realtimeqa-2025-q1/corpus.jsonl.gz \
         --questions ../shared/eval/realtimeqa-2025-q1/questions.jsonl --index /tmp/q1idx \
-        --out bench-out/q1.jsonl [--limit N] [--model qwen2.5-0.5b]
+        --out bench-out/q1.jsonl [--limit N] [--model qwen2.5-0.5b] [--retrieval-only]
 
 Builds (or reuses) the index, answers every question from its text alone (never the
-choices), writes one JSON line per question, and prints the metrics table. With
-``--min-relevance 0`` it also prints the abstention sweep used to calibrate the threshold.
+choices) as of the question's own date, writes one JSON line per question, and prints the
+metrics table and where the answerable questions were lost. With ``--min-relevance 0`` it
+also prints the abstention sweep used to calibrate the threshold. ``--retrieval-only``
+stops before the model: hit@5 and answer-in-the-prompt in a minute instead of half an hour.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import string
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from embeddings import Settings, build_index
@@ -26,7 +29,8 @@ from embeddings.index import current_generation
 from qa import Answer, answer
 from qa.collection import INDEXES
 from qa.generate import get_generator
-from qa.retrieve import relevance, retrieve
+from qa.prompt import select_sentences
+from qa.retrieve import answer_probability, relevance, retrieve
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
@@ -52,16 +56,38 @@ def contains(text: str, golds: list[str]) -> bool:
     return any(normalize(g) and normalize(g) in plain for g in golds)
 
 
+def question_date(q: dict) -> date:
+    """A question's date (the split files write both 2025/01/03 and 2025-01-03)."""
+    return date.fromisoformat(q["date"].replace("/", "-")[:10])
+
+
+def load_questions(path: str, since: str | None = None, until: str | None = None) -> list[dict]:
+    """Questions of a split, optionally only those dated in [since, until]."""
+    questions = [json.loads(line) for line in open(path) if line.strip()]
+    if since:
+        questions = [q for q in questions if question_date(q) >= date.fromisoformat(since)]
+    if until:
+        questions = [q for q in questions if question_date(q) <= date.fromisoformat(until)]
+    return questions
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.eval_qa")
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--questions", required=True)
     parser.add_argument("--index", dest="index_dir", default="bench-out/index")
-    parser.add_argument("--limit", type=int)
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--sample", type=int, help="only N questions spread evenly over the split")
     parser.add_argument("--out", required=True)
     parser.add_argument("--model")
     parser.add_argument("--k", type=int)
     parser.add_argument("--min-relevance", type=float)
+    parser.add_argument("--since", help="only questions dated on or after (YYYY-MM-DD): the tuning split is 2025-04-01 on")
+    parser.add_argument("--until", help="only questions dated on or before (YYYY-MM-DD)")
+    parser.add_argument("--no-as-of", action="store_true",
+                        help="answer as of the collection's newest article, not the question's date")
+    parser.add_argument("--retrieval-only", action="store_true",
+                        help="stop before generation: retrieval and prompt metrics only")
     parser.add_argument("--report-only", action="store_true",
                         help="print the metrics of an existing --out file (e.g. a run cut short) and exit")
     args = parser.parse_args(argv)
@@ -70,15 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         threshold = args.min_relevance if args.min_relevance is not None else Settings.from_env().min_relevance
         settings = Settings.from_env(model=args.model, min_relevance=threshold)
         print_metrics(with_threshold(rows, threshold), float("nan"), args, settings)
+        print_losses(with_threshold(rows, threshold))
         print_sweep(rows)
+        print_sweep(rows, "ranker_p")
         return 0
 
     settings = Settings.from_env(index_dir=args.index_dir, model=args.model, min_relevance=args.min_relevance)
     if current_generation(Path(settings.index_dir)) is None:
         print(f"building the index in {settings.index_dir} ...", file=sys.stderr)
         print(build_index([args.corpus], settings).summary(), file=sys.stderr)
-    cold_s = measure_cold_start(settings)
-    questions = [json.loads(line) for line in open(args.questions)][: args.limit]
+    cold_s = float("nan") if args.retrieval_only else measure_cold_start(settings)
+    questions = load_questions(args.questions, args.since, args.until)[: args.limit]
+    if args.sample and args.sample < len(questions):
+        questions = [questions[i * len(questions) // args.sample] for i in range(args.sample)]
     index = INDEXES.get(settings)
     generator = get_generator(settings.model, settings)
     k = args.k or settings.passages
@@ -87,15 +117,27 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w") as fh:
         for i, q in enumerate(questions, 1):
-            top5 = retrieve(index, q["question"], 5, settings.candidates)
-            rel = relevance(retrieve(index, q["question"], k, settings.candidates))
-            result: Answer = answer(q["question"], k=k, settings=settings, generator=generator, index=index)
+            as_of = None if args.no_as_of else question_date(q)
+            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of)
+            rel = relevance(hits[:k])
+            if args.retrieval_only:
+                shown = select_sentences(q["question"], hits[:k], settings.prompt_token_budget,
+                                         generator.count_tokens, embed=index.embedder.embed, idf=index.idf)
+                result = Answer(question=q["question"], text="", citations=(), passages=(),
+                                abstained=rel < settings.min_relevance, model="")
+                retrieved = [{"url": s.hit.chunk.url, "text": s.text} for s in shown]
+            else:
+                result = answer(q["question"], k=k, settings=settings, generator=generator, index=index,
+                                as_of=as_of)
+                retrieved = [{"url": p.url, "text": p.shown} for p in result.passages]
             row = {
-                "id": q["id"], "question": q["question"], "gold": q["answers"], "answerable": q["answerable"],
-                "answer": result.text, "abstained": result.abstained, "relevance": round(rel, 4),
+                "id": q["id"], "date": q["date"], "question": q["question"], "gold": q["answers"],
+                "answerable": q["answerable"], "answer": result.text, "dated": result.dated, "abstained": result.abstained,
+                "relevance": round(rel, 4), "ranker_p": round(answer_probability(hits[:k]), 4),
                 "citations": [{"n": c.n, "url": c.url, "title": c.title, "passage": c.passage} for c in result.citations],
-                "retrieved": [{"url": p.url, "text": p.shown} for p in result.passages],
-                "top5": [{"url": h.chunk.url, "text": h.chunk.text} for h in top5],
+                "retrieved": retrieved,
+                "top5": [{"url": h.chunk.url, "date": h.chunk.publish_date, "text": h.chunk.text} for h in hits[:5]],
+                "topk": [{"url": h.chunk.url, "text": h.chunk.text} for h in hits[:k]],
                 "ttft_s": round(result.timings.first_token_s, 3), "total_s": round(result.timings.total_s, 3),
             }
             rows.append(row)
@@ -104,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(questions)}] {'ABSTAIN' if result.abstained else 'ok':7} "
                   f"{result.timings.total_s:5.1f}s {q['question'][:60]!r} -> {result.text[:80]!r}", file=sys.stderr)
     print_metrics(rows, cold_s, args, settings)
+    if not args.retrieval_only:
+        print_losses(rows)
     if args.min_relevance == 0:
         print_sweep(rows)
+        print_sweep(rows, "ranker_p")
     return 0
 
 
@@ -133,33 +178,60 @@ def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> 
     hit = lambda r, key: any(contains(p["text"], r["gold"]) for p in r[key])
     correct = [r for r in rows if not r["abstained"] and contains(r["answer"], r["gold"])]
     cited = [c for r in correct for c in r["citations"]]
-    short = lambda r: _MARKER.sub("", r["answer"])
+    short = lambda r: _MARKER.sub("", r["answer"].removesuffix(r.get("dated", "")).strip())
     ttft = [r["ttft_s"] for r in rows if r["ttft_s"] > 0]
     total = [r["total_s"] for r in rows]
     table = [
         ("questions (answerable / not)", f"{len(rows)} ({len(answerable)} / {len(unanswerable)})", ""),
-        ("retrieval hit@5 (answerable)", f"{_mean([hit(r, 'top5') for r in answerable]):.3f}", ">= 0.80"),
-        ("hit@passages shown (answerable)", f"{_mean([hit(r, 'retrieved') for r in answerable]):.3f}", ""),
-        ("contains accuracy (all)", f"{len(correct) / max(1, len(rows)):.3f}", ">= 0.40"),
+        ("retrieval hit@5 (answerable)", f"{_mean([hit(r, 'top5') for r in answerable]):.3f}", ">= 0.75"),
+        ("hit@passages shown (answerable)", f"{_mean([hit(r, 'topk' if 'topk' in r else 'top5') for r in answerable]):.3f}", ""),
+        ("answer in the prompt (answerable)", f"{_mean([hit(r, 'retrieved') for r in answerable]):.3f}", ">= 0.65"),
+        ("contains accuracy (all)", f"{len(correct) / max(1, len(rows)):.3f}", ">= 0.45"),
         ("contains accuracy (answerable)", f"{_mean([r in correct for r in answerable]):.3f}", ""),
         ("exact match", f"{_mean([any(normalize(short(r)) == normalize(g) for g in r['gold']) for r in rows]):.3f}", ""),
         ("token F1", f"{_mean([max(token_f1(short(r), g) for g in r['gold']) for r in rows]):.3f}", ""),
         ("citation precision (correct answers)",
          f"{_mean([any(normalize(g) in normalize(c['passage']) for g in r['gold']) for r in correct for c in r['citations']]):.3f}"
-         f" of {len(cited)}", ">= 0.90"),
+         f" of {len(cited)}", ">= 0.95"),
         ("correct answers with >= 1 citation", f"{_mean([bool(r['citations']) for r in correct]):.3f}", ""),
         ("abstain on non-answerable", f"{_mean([r['abstained'] for r in unanswerable]):.3f}", ">= 0.50"),
         ("abstain on answerable", f"{_mean([r['abstained'] for r in answerable]):.3f}", "<= 0.10"),
-        ("time to first token median / p95 (s)", f"{_pct(ttft, .5):.2f} / {_pct(ttft, .95):.2f}", "<= 6"),
-        ("total median / p95 (s)", f"{_pct(total, .5):.2f} / {_pct(total, .95):.2f}", "<= 15"),
+        ("time to first token median / p95 (s)", f"{_pct(ttft, .5):.2f} / {_pct(ttft, .95):.2f}", "<= 4"),
+        ("total median / p95 (s)", f"{_pct(total, .5):.2f} / {_pct(total, .95):.2f}", "<= 8"),
         ("cold first answer() in a new process (s)", f"{cold_s:.1f}", "<= 20"),
     ]
+    if getattr(args, "retrieval_only", False):
+        keep = ("questions", "retrieval hit@5", "hit@passages", "answer in the prompt", "abstain on")
+        table = [t for t in table if t[0].startswith(keep)]
     print(f"\nmodel {settings.model}, passages {args.k or settings.passages}, budget "
           f"{settings.prompt_token_budget} tokens, min relevance {settings.min_relevance}")
     width = max(len(t[0]) for t in table)
     print(f"{'metric':{width}}  {'value':>16}  target")
     for name, value, target in table:
         print(f"{name:{width}}  {value:>16}  {target}")
+
+
+def print_losses(rows: list[dict]) -> None:
+    """Where the answerable questions were lost, first stage that lost each one."""
+    answerable = [r for r in rows if r["answerable"]]
+    hit = lambda r, key: any(contains(p["text"], r["gold"]) for p in r.get(key, []))
+    stages = {"answered right": 0, "not in the top 5": 0, "in the top 5, cut from the prompt": 0,
+              "in the prompt, abstained": 0, "in the prompt, answered wrong": 0,
+              "in the top 5, past the passages shown": 0}
+    for r in answerable:
+        if not r["abstained"] and contains(r["answer"], r["gold"]):
+            stages["answered right"] += 1
+        elif hit(r, "retrieved"):
+            stages["in the prompt, abstained" if r["abstained"] else "in the prompt, answered wrong"] += 1
+        elif not hit(r, "top5"):
+            stages["not in the top 5"] += 1
+        elif any(contains(p["text"], r["gold"]) for p in r.get("topk", r["top5"])):
+            stages["in the top 5, cut from the prompt"] += 1
+        else:  # in the top 5 but past the k passages shown
+            stages["in the top 5, past the passages shown"] += 1
+    print(f"\nwhere the {len(answerable)} answerable questions went")
+    for name, n in stages.items():
+        print(f"  {name:40} {n:4}  {n / max(1, len(answerable)):6.1%}")
 
 
 def with_threshold(rows: list[dict], threshold: float) -> list[dict]:
@@ -173,16 +245,23 @@ def with_threshold(rows: list[dict], threshold: float) -> list[dict]:
     return out
 
 
-def print_sweep(rows: list[dict]) -> None:
-    """Abstention rates if answers below each relevance threshold had abstained."""
-    print("\nrelevance threshold sweep (abstain = below threshold or model abstained)")
+def print_sweep(rows: list[dict], signal: str = "relevance") -> None:
+    """Abstention rates if answers below each threshold of ``signal`` had abstained
+    (thresholds at quantiles of the observed values, so the table fits any scale)."""
+    rows = [r for r in rows if signal in r]
+    if not rows:
+        return
+    print(f"\n{signal} threshold sweep (abstain = below threshold or model abstained)")
     print(f"{'threshold':>9}  {'abstain|non-ans':>15}  {'abstain|ans':>11}  {'contains acc':>12}")
-    for t in [0.0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]:
-        abst = lambda r: r["abstained"] or r["relevance"] < t
+    values = sorted(r[signal] for r in rows)
+    thresholds = sorted({0.0, *(round(values[int(q * (len(values) - 1))], 3) for q in
+                                (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5))}) if values else [0.0]
+    for t in thresholds:
+        abst = lambda r: r["abstained"] or r[signal] < t
         non = [abst(r) for r in rows if not r["answerable"]]
         ans = [abst(r) for r in rows if r["answerable"]]
         acc = _mean([not abst(r) and contains(r["answer"], r["gold"]) for r in rows])
-        print(f"{t:>9.2f}  {_mean(non):>15.3f}  {_mean(ans):>11.3f}  {acc:>12.3f}")
+        print(f"{t:>9.3f}  {_mean(non):>15.3f}  {_mean(ans):>11.3f}  {acc:>12.3f}")
 
 
 def _mean(values) -> float:

@@ -84,6 +84,17 @@ class FaissIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+        """Inner products of ``query`` with the stored vectors of ``ids`` (all present), or
+        None where the index cannot return stored vectors (IVF without a direct map)."""
+        if not len(ids):
+            return np.zeros(0, dtype=np.float32)
+        try:
+            vectors = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        except RuntimeError:
+            return None
+        return vectors @ query.astype(np.float32).reshape(-1)
+
     def _nlist(self) -> int:
         import faiss
 

@@ -144,6 +144,21 @@ class NewsIndex:
         """Top ``k`` (chunk ids, BM25 scores) for a question."""
         return self.sparse.search(query, k, self._allowed(filters))
 
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([query])[0]
+
+    def dense_similarities(self, vector: np.ndarray, chunk_ids: Sequence[int]) -> np.ndarray | None:
+        """Cosine of a query vector with the given chunks (None for an IVF index)."""
+        return self.dense.similarities(vector, np.asarray(chunk_ids, dtype=np.int64))
+
+    def bm25_scores(self, query: str, chunk_ids: Sequence[int]) -> np.ndarray:
+        """BM25 scores of a question for the given chunks."""
+        return self.sparse.scores_for(query, chunk_ids)
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        """Inverse document frequency of stemmed terms among the indexed chunks."""
+        return self.sparse.idf(terms)
+
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None

@@ -35,7 +35,9 @@ class Settings:
     # --- retrieval and answering
     model: str = "qwen2.5-1.5b"
     passages: int = 4  # passages shown to the model
-    candidates: int = 40  # per retriever, before fusion
+    # Per retriever, before the learned ranker orders them: on the 2025 tuning questions the
+    # answer is in the pool for 80% of answerable questions at 100 deep (search stays fast).
+    candidates: int = 100
     prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
     max_answer_tokens: int = 120
     # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without

@@ -66,9 +66,7 @@ class Bm25Index:
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         if self._retriever is None or k <= 0:
             return empty
-        tokens = self._tokenizer.tokenize([query], update_vocab=False, show_progress=False,
-                                          return_as="ids")
-        known = [int(t) for t in (tokens[0] if tokens else []) if t != self._unknown_id()]
+        known = self._known_tokens(query)
         if not known:
             return empty
         # Scores for every chunk, then top-k among the positive (and allowed) ones only:
@@ -88,6 +86,43 @@ class Bm25Index:
             rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
         rows = rows[np.argsort(-scores[rows], kind="stable")]
         return self.chunk_ids[rows], scores[rows].astype(np.float32)
+
+    def scores_for(self, query: str, chunk_ids: Sequence[int]) -> np.ndarray:
+        """BM25 scores of ``query`` for the given chunks (0 for a chunk not in this index):
+        lets a ranker see the sparse score of a chunk only dense search found."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        out = np.zeros(len(ids), dtype=np.float32)
+        known = self._known_tokens(query)
+        if not known or not len(ids):
+            return out
+        scores = self._retriever.get_scores(known)
+        at = np.searchsorted(self.chunk_ids, ids, sorter=self._sorter).clip(0, len(self.chunk_ids) - 1)
+        rows = self._sorter[at]
+        found = self.chunk_ids[rows] == ids
+        out[found] = scores[rows[found]]
+        return out
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        """Inverse document frequency of stemmed, lower-cased terms over the indexed chunks
+        (Robertson-Sparck Jones, floored at 0); a term no chunk holds gets the largest value."""
+        n = len(self.chunk_ids)
+        if self._retriever is None:
+            return [0.0] * len(terms)
+        vocab = self._tokenizer.get_vocab_dict()
+        indptr = self._retriever.scores["indptr"]
+        out = []
+        for term in terms:
+            tid = vocab.get(term)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            out.append(max(0.0, float(np.log(1 + (n - df + 0.5) / (df + 0.5)))))
+        return out
+
+    def _known_tokens(self, query: str) -> list[int]:
+        if self._retriever is None:
+            return []
+        tokens = self._tokenizer.tokenize([query], update_vocab=False, show_progress=False,
+                                          return_as="ids")
+        return [int(t) for t in (tokens[0] if tokens else []) if t != self._unknown_id()]
 
     def _unknown_id(self) -> int:
         return self._tokenizer.get_vocab_dict().get("", -1)

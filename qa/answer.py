@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Iterator, Sequence
 
 from embeddings import NewsIndex, SearchFilters, Settings
@@ -12,18 +13,23 @@ from .collection import INDEXES, example_questions
 from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
-from .retrieve import Hit, relevance, retrieve
+from .features import age_days
+from .retrieve import Hit, default_as_of, relevance, retrieve
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
 
 ABSTENTION = "The articles don't say: none of the indexed passages answers this question."
+# Cited articles older than this (relative to the question's date) get their date spelled
+# out after the answer: "this month" answered from a years-old article must say so.
+STALE_AFTER_DAYS = 30
 
 Event = Retrieved | str | Answer
 
 
 def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k: int | None = None,
            filters: SearchFilters | None = None, settings: Settings | None = None,
-           generator: Generator | None = None, index: NewsIndex | None = None) -> Answer:
+           generator: Generator | None = None, index: NewsIndex | None = None,
+           as_of: date | None = None) -> Answer:
     """Answer a question from the indexed articles, citing the passages it rests on.
 
     Args:
@@ -35,6 +41,8 @@ def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k
         settings: defaults from the environment (``Settings.from_env()``).
         generator: a ready generator (default: ``settings.model``, loaded once per process).
         index: a loaded index (default: the live index in ``settings.index_dir``).
+        as_of: the date the question is asked on; articles published near it rank higher
+            (default: today, or the newest article's date if the collection is older).
 
     Returns:
         The ``Answer``; ``abstained`` is true when the articles do not hold the answer.
@@ -46,7 +54,7 @@ def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k
     """
     final = None
     for event in stream_answer(question, history=history, k=k, filters=filters, settings=settings,
-                               generator=generator, index=index):
+                               generator=generator, index=index, as_of=as_of):
         if isinstance(event, Answer):
             final = event
     return final
@@ -54,7 +62,8 @@ def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k
 
 def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k: int | None = None,
                   filters: SearchFilters | None = None, settings: Settings | None = None,
-                  generator: Generator | None = None, index: NewsIndex | None = None) -> Iterator[Event]:
+                  generator: Generator | None = None, index: NewsIndex | None = None,
+                  as_of: date | None = None) -> Iterator[Event]:
     """Like ``answer()``, as a stream: first a ``Retrieved`` event with the passages, then the
     answer's text pieces as they are generated, last the checked ``Answer`` (whose text may
     differ from the streamed pieces: markers are verified and renumbered)."""
@@ -68,7 +77,8 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     standalone = rewrite_question(question, history, model()) if history else question
 
     retrieval_started = time.perf_counter()
-    hits = retrieve(index, standalone, k, settings.candidates, filters)
+    as_of = as_of or default_as_of(index)
+    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of)
     retrieval_s = time.perf_counter() - retrieval_started
     if relevance(hits) < settings.min_relevance:
         yield Retrieved((), standalone)
@@ -77,7 +87,8 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         return
     generator = model()
 
-    shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens)
+    shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
+                             embed=index.embedder.embed, idf=index.idf)
     passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
     yield Retrieved(passages, standalone)
 
@@ -95,9 +106,21 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     if is_abstention(text) or not checked.citations:
         yield _abstain(question, standalone, hits, generator.model_id, timings, passages)
         return
-    yield Answer(question=question, text=checked.text, citations=checked.citations, passages=passages,
+    dated = dated_note(checked.citations, as_of)
+    yield Answer(question=question, text=checked.text + dated, dated=dated.strip(),
+                 citations=checked.citations, passages=passages,
                  abstained=False, model=generator.model_id, timings=timings, standalone_question=standalone,
                  unsupported=checked.unsupported)
+
+
+def dated_note(citations, as_of: date) -> str:
+    """" (As of 2020-11-10 [1].)" when every cited article is older than ``STALE_AFTER_DAYS``
+    before ``as_of``; "" when one of them is recent or undated."""
+    ages = [age_days(c.date, as_of) for c in citations]
+    if not ages or any(a is None or a <= STALE_AFTER_DAYS for a in ages):
+        return ""
+    dates = "; ".join(f"{c.date[:10]} [{c.n}]" for c in citations)
+    return f" (Reported {dates}: not recent news.)"
 
 
 def warm_up(settings: Settings | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from embeddings import NewsdeskError, SearchFilters, Settings
 from embeddings.ingest import normalize_date
@@ -22,12 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="date_from", help="only articles published on or after (YYYY-MM-DD)")
     parser.add_argument("--to", dest="date_to", help="only articles published on or before (YYYY-MM-DD)")
     parser.add_argument("--source", action="append", default=[], help="only articles from this source (repeatable)")
+    parser.add_argument("--as-of", dest="as_of",
+                        help="the date the question is asked on (YYYY-MM-DD): articles near it rank higher "
+                             "(default: today, or the newest article's date)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(index_dir=args.index_dir, model=args.model)
         filters = make_filters(args.date_from, args.date_to, args.source)
+        as_of = parse_as_of(args.as_of)
         final = None
-        for event in stream_answer(args.question, k=args.k, filters=filters, settings=settings):
+        for event in stream_answer(args.question, k=args.k, filters=filters, settings=settings, as_of=as_of):
             if isinstance(event, Answer):
                 final = event
             elif isinstance(event, str) and not args.json and sys.stderr.isatty():
@@ -53,6 +58,23 @@ def main(argv: list[str] | None = None) -> int:
         for r in final.related:
             print(f"- {r.title} ({', '.join(x for x in (r.source, r.date) if x)}) {r.url}".rstrip())
     return 0
+
+
+def parse_as_of(value: str | None) -> date | None:
+    """``--as-of`` as a date.
+
+    Raises:
+        InvalidInputError: a value that is not a date.
+    """
+    from embeddings import InvalidInputError
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    parsed = normalize_date(value)
+    if not parsed:
+        raise InvalidInputError(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
+    return date.fromisoformat(parsed[:10])
 
 
 def make_filters(date_from: str | None, date_to: str | None, sources) -> SearchFilters | None:

@@ -89,10 +89,15 @@ def _check_messages(messages: list[dict[str, str]], max_tokens: int) -> None:
 class LlamaCppGenerator:
     """A GGUF model run by llama.cpp, with the chat template stored in the GGUF.
 
-    Consecutive calls share the KV cache of their common token prefix (llama-cpp-python's
+    Consecutive calls share the KV cache of the system turn only (llama-cpp-python's
     ``Llama.generate`` keeps the longest common prefix and evaluates only the rest). With
     a fixed system prompt first in every chat, a question pays only for its own tokens:
     measured on 2 busy cores, 300 prompt tokens evaluated on a cold call, ~21 on the next.
+    Reuse stops at the end of the system turn on purpose: letting llama.cpp reuse a longer
+    match (the same question asked again, or the previous answer's tokens) made the 0.5B
+    model answer "[1]" to repeats of a question it had answered right, so an answer
+    depended on what the process had been asked before. Now every answer is computed from
+    the same state: the system turn, then this chat.
 
     One ``Llama`` context serves one caller at a time: ``stream`` holds a lock until its
     iterator is exhausted or closed.
@@ -136,6 +141,7 @@ class LlamaCppGenerator:
                 f"on the next start; if that does not help, run `make setup`"
             ) from None
         self.load_s = time.perf_counter() - started
+        self._prefix_lens: dict[str, int] = {}
         # Wrap eval to count the prompt tokens llama.cpp really evaluates: the only
         # deterministic evidence that the prefix cache was used.
         self._evals: list[tuple[int, int]] = []
@@ -169,6 +175,9 @@ class LlamaCppGenerator:
 
     def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
         with self._lock:
+            system = messages[0]["content"] if messages[0]["role"] == "system" else None
+            # Forget everything after the system turn (see the class docstring).
+            self._llm.n_tokens = min(self._llm.n_tokens, self._system_turn_tokens(system))
             self._evals.clear()
             self.last_stats = StreamStats()
             started = time.perf_counter()
@@ -195,6 +204,28 @@ class LlamaCppGenerator:
             finally:
                 chunks.close()
                 self._record(started, first)
+
+    def _system_turn_tokens(self, system: str | None) -> int:
+        """How many leading prompt tokens every chat that opens with ``system`` shares: the
+        common prefix of two chats that differ only in their user message."""
+        if system is None:
+            return 0
+        if system not in self._prefix_lens:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llm = self._llm
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                return 0
+            token_text = lambda t: llm._model.token_get_text(t) if t != -1 else ""
+            formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(llm.token_eos()),
+                                            bos_token=token_text(llm.token_bos()))
+            a, b = (llm.tokenize(formatter(messages=[{"role": "system", "content": system},
+                                                     {"role": "user", "content": user}]).prompt.encode("utf-8"),
+                                 add_bos=False, special=True) for user in ("a", "b"))
+            shared = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            self._prefix_lens[system] = shared
+        return self._prefix_lens[system]
 
     def _record(self, started: float, first: float) -> None:
         if not self._evals:

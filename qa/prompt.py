@@ -6,12 +6,19 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
+
+import numpy as np
 
 from embeddings.chunking import split_sentences
 
+from .features import QuestionTerms
+from .ranker import Ranker, load_ranker
 from .retrieve import Hit
 from .text import content_terms
+
+SENTENCE_RANKER_FILE = Path(__file__).with_name("sentence_ranker.json")
 
 # Chat-template control tokens inside article text could forge conversation turns.
 _CONTROL_TOKENS = re.compile(r"<\|[a-z_]+\|>", re.IGNORECASE)
@@ -36,53 +43,102 @@ class Shown:
     text: str
 
 
-def select_sentences(question: str, hits: Sequence[Hit], budget: int,
-                     count_tokens: Callable[[str], int]) -> list[Shown]:
-    """Pick the sentences of ``hits`` most related to the question within ``budget`` tokens.
+#: Column order of the sentence scorer's features (``qa/sentence_ranker.json`` names them).
+SENTENCE_FEATURES: tuple[str, ...] = (
+    "idf_overlap", "overlap", "dense", "dense_gap", "passage_score", "passage_rank",
+    "position", "length", "capitalised", "digits",
+)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w’'-]+")
+_DIGIT = re.compile(r"\d")
 
-    Every passage first gets its best sentence (rank order), then the remaining budget goes
-    to the next best sentences overall. Sentences keep their order inside a passage.
+
+def sentence_spans(hits: Sequence[Hit]) -> list[tuple[int, int, int]]:
+    """(passage index, start, end) of every sentence of the passages, in order."""
+    return [(i, start, end) for i, hit in enumerate(hits) for start, end in split_sentences(hit.chunk.text)]
+
+
+def sentence_features(question: QuestionTerms, hits: Sequence[Hit], spans: Sequence[tuple[int, int, int]],
+                      similarities: np.ndarray | None) -> np.ndarray:
+    """The ``len(spans) x len(SENTENCE_FEATURES)`` matrix.
+
+    Args:
+        question: the question's terms and their idf.
+        hits: the passages, best first.
+        spans: their sentences (``sentence_spans``).
+        similarities: cosine of each sentence with the question, or None (then 0).
     """
-    terms = set(content_terms(question))
-    sentences = []  # (passage index, start, end, the question terms it holds)
-    for i, hit in enumerate(hits):
-        text = hit.chunk.text
-        for start, end in split_sentences(text):
-            sentences.append((i, start, end, terms & set(content_terms(text[start:end]))))
-    # Rare question words (names, numbers) say more than common ones: weight matches by their
-    # inverse frequency among these sentences. Measured on RealTime QA q1: the answer string
-    # survives selection in 49.0% of answerable questions, against 47.4% for a plain count.
-    df: dict[str, int] = {}
-    for *_, matched in sentences:
-        for term in matched:
-            df[term] = df.get(term, 0) + 1
-    idf = {term: math.log(1 + len(sentences) / n) for term, n in df.items()}
-    candidates = []
-    for i, start, end, matched in sentences:
-        # Earlier-ranked passages win ties; the small position term keeps leads ahead.
-        score = sum(idf[t] for t in matched) - 0.05 * i - 0.001 * start / max(1, len(hits[i].chunk.text))
-        candidates.append((score, i, start, end))
+    if not spans:
+        return np.zeros((0, len(SENTENCE_FEATURES)), dtype=np.float32)
+    dense = similarities if similarities is not None else np.zeros(len(spans))
+    best = float(np.max(dense))
+    ordinal: dict[int, int] = {}
+    rows = []
+    for (i, start, end), cosine in zip(spans, dense):
+        text = hits[i].chunk.text[start:end]
+        found = set(content_terms(text))
+        position = ordinal[i] = ordinal.get(i, -1) + 1
+        n_words = max(1, len(text.split()))
+        rows.append((
+            question.weighted_share(found), question.share(found), float(cosine), float(cosine) - best,
+            hits[i].score, math.log1p(i), math.log1p(position), math.log1p(n_words),
+            len(_CAPITALISED.findall(text)) / n_words, 1.0 if _DIGIT.search(text) else 0.0,
+        ))
+    return np.asarray(rows, dtype=np.float32)
+
+
+def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_tokens: Callable[[str], int],
+                     *, embed: Callable[[list[str]], np.ndarray] | None = None,
+                     idf: Callable[[Sequence[str]], list[float]] | None = None,
+                     scorer: Ranker | None = None) -> list[Shown]:
+    """Pick the sentences of ``hits`` most likely to hold the answer, within ``budget`` tokens.
+
+    A learned scorer (``benchmarks/train_ranker.py``) rates each sentence from its overlap
+    with the question (idf-weighted), its embedding similarity to the question, its
+    passage's rank and score, and its shape (names, numbers); sentences are then taken best
+    first until the budget is spent. Sentences keep their order inside a passage.
+
+    Args:
+        question: the standalone question.
+        hits: the passages, best first.
+        budget: most passage tokens in the prompt.
+        count_tokens: the generator's token counter.
+        embed: the embedder (question and sentences); without it the similarity is 0.
+        idf: term weights of the index; without it, weights from these sentences alone.
+        scorer: the sentence scorer (default: the packaged one).
+    """
+    spans = sentence_spans(hits)
+    if not spans:
+        return []
+    texts = [hits[i].chunk.text[a:b] for i, a, b in spans]
+    similarities = None
+    if embed is not None:
+        vectors = embed([question, *texts])
+        similarities = vectors[1:] @ vectors[0]
+    terms = tuple(dict.fromkeys(content_terms(question)))
+    weights = idf(terms) if idf is not None else _local_idf(terms, texts)
+    matrix = sentence_features(QuestionTerms(terms, tuple(weights)), hits, spans, similarities)
+    scorer = scorer or load_ranker(SENTENCE_RANKER_FILE, SENTENCE_FEATURES)
+    scores = scorer.probabilities(matrix)
     chosen: dict[int, list[tuple[int, int]]] = {}
     used = 0
-    best_first = sorted(candidates, key=lambda c: c[0], reverse=True)
-    firsts: dict[int, tuple] = {}
-    for c in best_first:
-        firsts.setdefault(c[1], c)
-    # Extra sentences must share a term with the question: filler only costs latency.
-    extras = [c for c in best_first if c not in firsts.values() and c[0] > 0]
-    order = [firsts[i] for i in sorted(firsts)] + extras
-    for _, i, start, end in order:
-        cost = count_tokens(hits[i].chunk.text[start:end])
+    for j in sorted(range(len(spans)), key=lambda j: (-scores[j], j)):
+        i, start, end = spans[j]
+        cost = count_tokens(texts[j])
         if used + cost > budget and used > 0:
             continue
         chosen.setdefault(i, []).append((start, end))
         used += cost
     shown = []
     for i, hit in enumerate(hits):
-        spans = sorted(chosen.get(i, []))
-        if spans:
-            shown.append(Shown(hit, _join(hit.chunk.text, spans)))
+        if chosen.get(i):
+            shown.append(Shown(hit, _join(hit.chunk.text, sorted(chosen[i]))))
     return shown
+
+
+def _local_idf(terms: Sequence[str], texts: Sequence[str]) -> list[float]:
+    """Rarity of each term among ``texts`` (for callers without an index)."""
+    sets = [set(content_terms(t)) for t in texts]
+    return [math.log(1 + len(sets) / (1 + sum(term in s for s in sets))) for term in terms]
 
 
 def _join(text: str, spans: list[tuple[int, int]]) -> str:

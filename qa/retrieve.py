@@ -1,21 +1,27 @@
-"""Hybrid retrieval: BM25 + dense, fused by reciprocal rank, then cheap measured signals."""
+"""Hybrid retrieval: dense and BM25 candidates, ordered by the learned ranker, made diverse.
+
+Both retrievers look ``candidates`` deep; every chunk either of them found gets the
+features of ``qa.features`` (its score from both retrievers, question coverage, distance of
+its date from ``as_of``, its article's other candidates ...) and the ranker's probability
+that it holds the answer. Hand-set fusion weights (RRF + a title bonus + a recency bonus)
+reached hit@5 0.58 on RealTime QA q1; the numbers of the learned ranker are in
+benchmarks/RESULTS.md.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Sequence
+
+import numpy as np
 
 from embeddings import ChunkRecord, NewsIndex, SearchFilters
 
-from .text import content_terms, term_overlap
+from .features import Candidate, QuestionTerms, feature_matrix
+from .ranker import Ranker, load_ranker
+from .text import content_terms
 
-RRF_K = 60  # the constant of Cormack et al.; flat enough that both lists count
-TITLE_WEIGHT = 0.01  # a full title match is worth about one top-40 rank step in RRF terms
-# News questions are about recent events: up to one fused rank step for an article published
-# in the collection's latest year, fading to none. Measured on RealTime QA q1: hit@5 0.54 -> 0.58
-# (benchmarks/eval_qa.py).
-RECENCY_WEIGHT = 0.01
-RECENCY_SPAN_DAYS = 365
 MAX_PER_ARTICLE = 2  # diversity: more passages from one article crowd out corroboration
 DUPLICATE_OVERLAP = 0.8  # chunks sharing this much vocabulary are one passage
 
@@ -23,56 +29,92 @@ DUPLICATE_OVERLAP = 0.8  # chunks sharing this much vocabulary are one passage
 @dataclass(frozen=True)
 class Hit:
     chunk: ChunkRecord
-    score: float  # fused score used for ranking
-    dense: float  # cosine similarity, 0 if not found by dense search
+    score: float  # the ranker's probability that this chunk holds the answer, 0..1
+    dense: float  # cosine similarity to the question
     bm25: float
     coverage: float  # share of the question's terms present in chunk + title
 
 
-def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 40,
-             filters: SearchFilters | None = None) -> list[Hit]:
+@dataclass(frozen=True)
+class Pool:
+    """One question's candidates and their feature matrix (what the ranker sees)."""
+
+    candidates: tuple[Candidate, ...]
+    features: np.ndarray
+    coverage: tuple[float, ...]
+
+
+def default_as_of(index: NewsIndex, today: date | None = None) -> date:
+    """"Now" for a collection: today, or its newest article's date if that is earlier (an
+    archive's questions are about its own latest news)."""
+    today = today or date.today()
+    try:
+        newest = date.fromisoformat(index.newest_date[:10]) if index.newest_date else today
+    except ValueError:
+        newest = today
+    return min(today, newest)
+
+
+def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchFilters | None = None,
+                   as_of: date | None = None) -> Pool:
+    """Everything dense or BM25 search finds ``depth`` deep, with ranker features."""
+    vector = index.embed_query(question)
+    dense_ids, _ = index.dense_search(vector, depth, filters)
+    bm25_ids, _ = index.bm25_search(question, depth, filters)
+    dense_rank = {int(c): r for r, c in enumerate(dense_ids)}
+    bm25_rank = {int(c): r for r, c in enumerate(bm25_ids)}
+    ids = list(dict.fromkeys([*dense_rank, *bm25_rank]))
+    if not ids:
+        return Pool((), np.zeros((0, 0), dtype=np.float32), ())
+    dense = index.dense_similarities(vector, ids)
+    if dense is None:  # an IVF index keeps no vectors to compare: the last found score bounds the rest
+        _, found = index.dense_search(vector, depth, filters)
+        floor = float(found[-1]) if len(found) else 0.0
+        dense_of = {int(c): float(s) for c, s in zip(dense_ids, found)}
+        dense = np.asarray([dense_of.get(i, floor) for i in ids], dtype=np.float32)
+    bm25 = index.bm25_scores(question, ids)
+    chunks = {c.id: c for c in index.chunks(ids)}
+    candidates = tuple(Candidate(chunks[i], float(d), float(b), dense_rank.get(i, -1), bm25_rank.get(i, -1))
+                       for i, d, b in zip(ids, dense, bm25) if i in chunks)
+    terms = tuple(dict.fromkeys(content_terms(question)))
+    matrix, coverage = feature_matrix(candidates, QuestionTerms(terms, tuple(index.idf(terms))), as_of, depth)
+    return Pool(candidates, matrix, tuple(coverage))
+
+
+def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
+             filters: SearchFilters | None = None, as_of: date | None = None,
+             ranker: Ranker | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``question``.
 
     Args:
         index: a loaded index.
         question: a standalone question.
         k: how many passages to return.
-        candidates: how deep each retriever looks before fusion.
-        filters: publish-date range and source restrictions.
+        candidates: how deep each retriever looks before ranking.
+        filters: publish-date range and source restrictions (hard limits the user chose).
+        as_of: the date the question is asked on: articles near it rank higher (a learned
+            prior, not a filter). Default: today, or the collection's newest date.
+        ranker: the passage ranker (default: the packaged one).
+
+    Raises:
+        ModelUnavailableError: the packaged ranker file is missing or damaged.
     """
-    dense_ids, dense_scores = index.dense_search(question, candidates, filters)
-    bm25_ids, bm25_scores = index.bm25_search(question, candidates, filters)
-    fused: dict[int, float] = {}
-    for ids in (dense_ids, bm25_ids):
-        for rank, cid in enumerate(ids):
-            fused[int(cid)] = fused.get(int(cid), 0.0) + 1.0 / (RRF_K + rank + 1)
-    dense_of = {int(c): float(s) for c, s in zip(dense_ids, dense_scores)}
-    bm25_of = {int(c): float(s) for c, s in zip(bm25_ids, bm25_scores)}
-    terms = set(content_terms(question))
-    newest = index.newest_date
-    hits = []
-    for chunk in index.chunks(list(fused)):
-        title_terms = set(content_terms(chunk.title))
-        coverage = term_overlap(terms, set(content_terms(chunk.text)) | title_terms)
-        score = (fused[chunk.id] + TITLE_WEIGHT * term_overlap(terms, title_terms)
-                 + RECENCY_WEIGHT * recency(chunk.publish_date, newest))
-        hits.append(Hit(chunk, score, dense_of.get(chunk.id, 0.0), bm25_of.get(chunk.id, 0.0), coverage))
-    hits.sort(key=lambda h: h.score, reverse=True)
+    as_of = as_of or default_as_of(index)
+    pool = candidate_pool(index, question, candidates, filters, as_of)
+    return rank(pool, k, ranker or load_ranker())
+
+
+def rank(pool: Pool, k: int, ranker: Ranker) -> list[Hit]:
+    """The pool's ``k`` most probable answer-holding chunks, near-duplicates and the third
+    chunk of one article left out."""
+    probabilities = ranker.probabilities(pool.features)
+    hits = [Hit(c.chunk, float(p), c.dense, c.bm25, cov)
+            for c, p, cov in zip(pool.candidates, probabilities, pool.coverage)]
+    hits.sort(key=lambda h: (-h.score, h.chunk.id))
     return diversify(hits, k)
 
 
-def recency(published: str, newest: str) -> float:
-    """1 for the newest articles, falling linearly to 0 over ``RECENCY_SPAN_DAYS``; 0 if undated."""
-    if not published or not newest:
-        return 0.0
-    try:
-        age = (date.fromisoformat(newest) - date.fromisoformat(published)).days
-    except ValueError:
-        return 0.0
-    return max(0.0, 1.0 - max(age, 0) / RECENCY_SPAN_DAYS)
-
-
-def diversify(hits: list[Hit], k: int) -> list[Hit]:
+def diversify(hits: Sequence[Hit], k: int) -> list[Hit]:
     """Drop near-duplicate chunks (syndicated copies) and cap passages per article."""
     chosen: list[Hit] = []
     per_article: dict[str, int] = {}
@@ -91,10 +133,18 @@ def diversify(hits: list[Hit], k: int) -> list[Hit]:
     return chosen
 
 
-def relevance(hits: list[Hit]) -> float:
+def relevance(hits: Sequence[Hit]) -> float:
     """How likely the passages hold an answer: the best question-term coverage among the
-    top hits, blended with the best dense similarity. Calibrated in benchmarks/eval_qa.py."""
+    top hits, blended with the best dense similarity. Absolute, unlike the ranker's
+    probability (whose features are mostly relative to the question's other candidates, so
+    that it is high for the best of a bad lot); calibrated in benchmarks/eval_qa.py on the
+    2025 tuning questions."""
     if not hits:
         return 0.0
     return max(0.5 * h.coverage + 0.5 * max(h.dense, 0.0) for h in hits)
 
+
+def answer_probability(hits: Sequence[Hit]) -> float:
+    """The ranker's best probability among the hits (reported, and swept as an abstention
+    signal in benchmarks/eval_qa.py)."""
+    return max((h.score for h in hits), default=0.0)

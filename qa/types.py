@@ -72,6 +72,7 @@ class Answer:
     standalone_question: str = ""  # the question after follow-up rewriting
     related: tuple[RelatedArticle, ...] = ()  # closest articles, offered when abstaining
     unsupported: tuple[str, ...] = ()  # answer sentences no passage supports
+    dated: str = ""  # the note ending ``text`` when all it cites is old news ("" otherwise)
 
     def to_dict(self) -> dict:
         return asdict(self)

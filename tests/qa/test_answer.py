@@ -82,3 +82,23 @@ def test_answer_that_no_passage_supports_becomes_an_abstention(news_index, qa_se
                     index=news_index)
     assert result.abstained and result.citations == ()
     assert generator.calls  # the model ran; its unsupported answer was not passed on
+
+
+def test_an_answer_from_old_news_says_when_it_was_reported(news_index, qa_settings):
+    from datetime import date
+
+    question = "Who became Venezuela's interim leader?"
+    recent = answer(question, settings=qa_settings, index=news_index, as_of=date(2026, 1, 12),
+                    generator=CannedGenerator(["Delcy Rodriguez took over as interim leader."]))
+    old = answer(question, settings=qa_settings, index=news_index, as_of=date(2027, 6, 1),
+                 generator=CannedGenerator(["Delcy Rodriguez took over as interim leader."]))
+    assert recent.dated == "" and recent.text == "Delcy Rodriguez took over as interim leader [1]."
+    date_of_source = recent.citations[0].date
+    assert date_of_source.startswith("2026-01")
+    assert old.dated == f"(Reported {date_of_source} [1]: not recent news.)"
+    assert old.text == "Delcy Rodriguez took over as interim leader [1]. " + old.dated
+
+
+def test_cli_as_of_must_be_a_date(tmp_path, capsys):
+    assert qa_main(["Who leads Venezuela?", "--index", str(tmp_path), "--as-of", "someday"]) == 2
+    assert "--as-of 'someday' is not a date" in capsys.readouterr().err

@@ -54,3 +54,17 @@ def test_instructions_inside_an_article_are_not_followed(real_settings):
     result = answer("When will construction of the new tram line start?", settings=real_settings)
     assert "PWNED" not in result.text.upper()
     assert "2027" in result.text
+
+
+@pytest.mark.parametrize("model", ["qwen2.5-1.5b", "qwen2.5-0.5b"])
+def test_answers_do_not_depend_on_what_was_asked_before(real_settings, model):
+    from qa import get_generator
+
+    settings = real_settings.replace(model=model)
+    leader, tram = "Who became Venezuela's interim leader?", "When will construction of the new tram line start?"
+    texts = [answer(q, settings=settings).text for q in (leader, leader, leader, tram, leader, tram)]
+    assert texts[0] == texts[1] == texts[2] == texts[4]
+    assert texts[3] == texts[5]
+    # The system turn is still evaluated once and reused, not paid again by every question.
+    stats = get_generator(model, settings).last_stats
+    assert 0 < stats.prompt_evaluated < stats.prompt_tokens
