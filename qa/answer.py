@@ -10,10 +10,10 @@ from embeddings import NewsIndex, SearchFilters, Settings
 
 from .cite import check_citations, is_abstention
 from .collection import INDEXES, example_questions
+from .features import age_days
 from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
-from .features import age_days
 from .retrieve import Hit, default_as_of, relevance, retrieve
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
@@ -114,8 +114,9 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
 
 
 def dated_note(citations, as_of: date) -> str:
-    """" (As of 2020-11-10 [1].)" when every cited article is older than ``STALE_AFTER_DAYS``
-    before ``as_of``; "" when one of them is recent or undated."""
+    """' (Reported 2020-11-10 [1]: not recent news.)' when every cited article is older than
+    ``STALE_AFTER_DAYS`` before ``as_of``; "" when one of them is recent or undated. On the
+    2025 tuning questions such answers were right 11% of the time, fresh ones 69%."""
     ages = [age_days(c.date, as_of) for c in citations]
     if not ages or any(a is None or a <= STALE_AFTER_DAYS for a in ages):
         return ""

@@ -94,10 +94,11 @@ class LlamaCppGenerator:
     a fixed system prompt first in every chat, a question pays only for its own tokens:
     measured on 2 busy cores, 300 prompt tokens evaluated on a cold call, ~21 on the next.
     Reuse stops at the end of the system turn on purpose: letting llama.cpp reuse a longer
-    match (the same question asked again, or the previous answer's tokens) made the 0.5B
-    model answer "[1]" to repeats of a question it had answered right, so an answer
-    depended on what the process had been asked before. Now every answer is computed from
-    the same state: the system turn, then this chat.
+    match (the same question asked again, or the previous answer's tokens) was reported to
+    make the 0.5B model answer "[1]" to repeats of a question it had answered right, an
+    answer depending on what the process had been asked before. Whatever the cause, every
+    answer is now computed from the same state: the system turn, then this chat (checked by
+    tests/qa/test_answer_slow.py).
 
     One ``Llama`` context serves one caller at a time: ``stream`` holds a lock until its
     iterator is exhausted or closed.

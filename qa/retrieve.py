@@ -59,7 +59,7 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
                    as_of: date | None = None) -> Pool:
     """Everything dense or BM25 search finds ``depth`` deep, with ranker features."""
     vector = index.embed_query(question)
-    dense_ids, _ = index.dense_search(vector, depth, filters)
+    dense_ids, dense_found = index.dense_search(vector, depth, filters)
     bm25_ids, _ = index.bm25_search(question, depth, filters)
     dense_rank = {int(c): r for r, c in enumerate(dense_ids)}
     bm25_rank = {int(c): r for r, c in enumerate(bm25_ids)}
@@ -68,9 +68,8 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
         return Pool((), np.zeros((0, 0), dtype=np.float32), ())
     dense = index.dense_similarities(vector, ids)
     if dense is None:  # an IVF index keeps no vectors to compare: the last found score bounds the rest
-        _, found = index.dense_search(vector, depth, filters)
-        floor = float(found[-1]) if len(found) else 0.0
-        dense_of = {int(c): float(s) for c, s in zip(dense_ids, found)}
+        floor = float(dense_found[-1]) if len(dense_found) else 0.0
+        dense_of = {int(c): float(v) for c, v in zip(dense_ids, dense_found)}
         dense = np.asarray([dense_of.get(i, floor) for i in ids], dtype=np.float32)
     bm25 = index.bm25_scores(question, ids)
     chunks = {c.id: c for c in index.chunks(ids)}

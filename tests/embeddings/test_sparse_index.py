@@ -48,3 +48,16 @@ def test_empty_index_roundtrip(tmp_path):
     assert len(empty.search("anything", 3)[0]) == 0
     empty.save(tmp_path / "bm25")
     assert len(Bm25Index.load(tmp_path / "bm25").search("anything", 3)[0]) == 0
+
+
+def test_scores_for_given_chunks_match_search_and_unknown_ids_score_zero(index):
+    ids, scores = index.search("interim leader of Venezuela", 4)
+    assert np.allclose(index.scores_for("interim leader of Venezuela", list(ids) + [99]), list(scores) + [0.0])
+    assert (index.scores_for("zzzqqq", IDS) == 0).all()
+
+
+def test_idf_is_larger_for_rarer_terms():
+    index = Bm25Index.build(["market news today", "market rally", "cat nap"], [1, 2, 3])
+    market, cat, unseen = index.idf(["market", "cat", "zzz"])
+    assert 0 <= market < cat < unseen
+    assert Bm25Index.build([], []).idf(["cat"]) == [0.0]

@@ -90,3 +90,18 @@ def test_the_article_nearest_the_question_date_ranks_first(tmp_path):
     assert default_as_of(index, today=date(2026, 1, 1)) == date(2025, 6, 2)
     assert default_as_of(index, today=date(2025, 1, 1)) == date(2025, 1, 1)
     index.close()
+
+
+def test_an_index_without_stored_vectors_still_ranks(news_index, monkeypatch):
+    # An IVF index cannot return stored vectors; chunks only BM25 found then get the last
+    # dense score found as their (upper-bound) similarity.
+    monkeypatch.setattr(news_index, "dense_similarities", lambda vector, ids: None)
+    hits = retrieve(news_index, "Who became Venezuela's interim leader?", k=3)
+    assert "Delcy Rodriguez" in hits[0].chunk.text
+
+
+def test_dense_similarities_are_the_cosines_faiss_stores(news_index):
+    vector = news_index.embed_query("Who became Venezuela's interim leader?")
+    ids, scores = news_index.dense_search(vector, 3)
+    assert np.allclose(news_index.dense_similarities(vector, ids), scores, atol=1e-5)
+    assert news_index.bm25_scores("interim leader", [int(ids[0]), 10**9])[1] == 0.0
