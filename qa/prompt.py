@@ -95,7 +95,8 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
     A learned scorer (``benchmarks/train_ranker.py``) rates each sentence from its overlap
     with the question (idf-weighted), its embedding similarity to the question, its
     passage's rank and score, and its shape (names, numbers); sentences are then taken best
-    first until the budget is spent. Sentences keep their order inside a passage.
+    first until the budget is spent, a passage's further sentences only if they share a word
+    with the question. Sentences keep their order inside a passage.
 
     Args:
         question: the standalone question.
@@ -121,8 +122,16 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
     scores = scorer.probabilities(matrix)
     chosen: dict[int, list[tuple[int, int]]] = {}
     used = 0
+    shares_a_term = matrix[:, SENTENCE_FEATURES.index("overlap")] > 0
+    on_topic = {i for (i, _, _), shares in zip(spans, shares_a_term) if shares}
     for j in sorted(range(len(spans)), key=lambda j: (-scores[j], j)):
         i, start, end = spans[j]
+        # Text that shares no word with the question only costs prefill time and pulls the
+        # small models off the answer (the 0.5B model answered "[1]" to a prompt padded with
+        # an unrelated article's sentences): a passage none of whose sentences does is left
+        # out, and past its best sentence a passage adds only sentences that do.
+        if (on_topic and i not in on_topic) or (i in chosen and not shares_a_term[j]):
+            continue
         cost = count_tokens(texts[j])
         if used + cost > budget and used > 0:
             continue
