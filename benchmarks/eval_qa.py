@@ -56,6 +56,11 @@ def contains(text: str, golds: list[str]) -> bool:
     return any(normalize(g) and normalize(g) in plain for g in golds)
 
 
+def holds_answer(row: dict, key: str) -> bool:
+    """Whether any passage listed under ``row[key]`` holds a gold answer."""
+    return any(contains(p["text"], row["gold"]) for p in row.get(key, []))
+
+
 def question_date(q: dict) -> date:
     """A question's date (the split files write both 2025/01/03 and 2025-01-03)."""
     return date.fromisoformat(q["date"].replace("/", "-")[:10])
@@ -175,7 +180,7 @@ def _pct(values, q):
 def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> None:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
-    hit = lambda r, key: any(contains(p["text"], r["gold"]) for p in r[key])
+    hit = holds_answer
     correct = [r for r in rows if not r["abstained"] and contains(r["answer"], r["gold"])]
     cited = [c for r in correct for c in r["citations"]]
     short = lambda r: _MARKER.sub("", r["answer"].removesuffix(r.get("dated", "")).strip())
@@ -214,7 +219,7 @@ def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> 
 def print_losses(rows: list[dict]) -> None:
     """Where the answerable questions were lost, first stage that lost each one."""
     answerable = [r for r in rows if r["answerable"]]
-    hit = lambda r, key: any(contains(p["text"], r["gold"]) for p in r.get(key, []))
+    hit = holds_answer
     stages = {"answered right": 0, "not in the top 5": 0, "in the top 5, cut from the prompt": 0,
               "in the prompt, abstained": 0, "in the prompt, answered wrong": 0,
               "in the top 5, past the passages shown": 0}
@@ -225,7 +230,7 @@ def print_losses(rows: list[dict]) -> None:
             stages["in the prompt, abstained" if r["abstained"] else "in the prompt, answered wrong"] += 1
         elif not hit(r, "top5"):
             stages["not in the top 5"] += 1
-        elif any(contains(p["text"], r["gold"]) for p in r.get("topk", r["top5"])):
+        elif hit(r, "topk" if "topk" in r else "top5"):
             stages["in the top 5, cut from the prompt"] += 1
         else:  # in the top 5 but past the k passages shown
             stages["in the top 5, past the passages shown"] += 1
