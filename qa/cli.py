@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 
@@ -42,11 +43,23 @@ def main(argv: list[str] | None = None) -> int:
     except NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(final.to_json(indent=1))
-        return 0
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not args.json:
         print(file=sys.stderr)
+    try:
+        _print_answer(final, args.json)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`--json | head -1`): what it wanted was printed. Point stdout
+        # at /dev/null so the interpreter's own flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def _print_answer(final: Answer, as_json: bool) -> None:
+    if as_json:
+        print(final.to_json(indent=1))
+        return
     print(final.text)
     if final.citations:
         print("\nSources:")
@@ -57,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         print("\nRelated reading:")
         for r in final.related:
             print(f"- {r.title} ({', '.join(x for x in (r.source, r.date) if x)}) {r.url}".rstrip())
-    return 0
 
 
 def parse_as_of(value: str | None) -> date | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from embeddings.errors import InvalidInputError
 
@@ -21,9 +22,14 @@ def validate_question(question: str, max_chars: int) -> str:
     """The question, stripped, or an ``InvalidInputError`` that says how to fix it."""
     if not isinstance(question, str):
         raise InvalidInputError("the question must be text")
+    # Control and format characters (NUL, escape codes, zero-width marks) carry no meaning
+    # in a question; pasted from a terminal they would otherwise reach the model.
+    question = "".join(ch for ch in question if ch.isspace() or not unicodedata.category(ch).startswith("C"))
     question = re.sub(r"\s+", " ", question).strip()
     if not question:
         raise InvalidInputError("the question is empty: type a question about the articles")
+    if not any(ch.isalnum() for ch in question):
+        raise InvalidInputError("the question has no letters or digits: type a question about the articles")
     if len(question) > max_chars:
         raise InvalidInputError(
             f"the question is {len(question):,} characters long; ask it in under {max_chars:,} "

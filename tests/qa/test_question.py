@@ -7,6 +7,10 @@ from qa.question import validate_question
 @pytest.mark.parametrize("question, fragment", [
     ("", "empty"),
     ("   \n\t ", "empty"),
+    ("\x01\x02\x03", "empty"),
+    ("\x00\x00", "empty"),
+    ("\u200b\ufeff \x1b\x7f", "empty"),
+    ("?!  ...", "letters or digits"),
     ("x" * 100_000, "100,000 characters"),
     ("¿Quién es la presidenta interina de Venezuela?", "English"),
     ("Qui est le nouveau président de la France ?", "English"),
@@ -20,3 +24,7 @@ def test_bad_questions_get_one_clear_message(question, fragment):
 @pytest.mark.parametrize("question", ["Who is Le Pen?", "What is Die Hard about?", "Who won in São Paulo?"])
 def test_english_questions_with_foreign_names_pass(question):
     assert validate_question(f"  {question} ", 2_000) == question
+
+
+def test_control_characters_inside_a_question_are_dropped():
+    assert validate_question("Who\x00 leads\x1b Venezuela?\u200b", 2_000) == "Who leads Venezuela?"
