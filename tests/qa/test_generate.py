@@ -76,6 +76,9 @@ def test_bad_chat_is_invalid_input(messages, max_tokens):
 # --------------------------------------------------------------------------- choosing
 
 
+checks: list = []  # on_corrupt callbacks handed to the background hash check
+
+
 class FakeBackend:
     def __init__(self, path, n_threads=2, model_id=None, **kwargs):
         self.path, self.n_threads, self.model_id = Path(path), n_threads, model_id or Path(path).name
@@ -84,12 +87,14 @@ class FakeBackend:
 @pytest.fixture
 def fake_backends(monkeypatch, tmp_path):
     joined = []
+    checks.clear()
 
     def fake_model_file(name, cache_dir):
         joined.append((name, Path(cache_dir)))
         return Path(cache_dir) / f"{name}.gguf"
 
     monkeypatch.setattr(generate, "model_file", fake_model_file)
+    monkeypatch.setattr(generate, "verify_later", lambda name, cache_dir, on_corrupt: checks.append(on_corrupt))
     monkeypatch.setattr(generate, "LlamaCppGenerator", type("FakeLlama", (FakeBackend,), {}))
     monkeypatch.setattr(generate, "TransformersGenerator", type("FakeHF", (FakeBackend,), {}))
     return joined
@@ -121,6 +126,15 @@ def test_generators_are_cached_per_name_and_threads(fake_backends, tmp_path):
     assert get_generator("qwen2.5-0.5b", two.replace(n_threads=1)) is not first
     assert get_generator("qwen2.5-1.5b", two) is not first
     assert len(fake_backends) == 3
+
+
+def test_a_model_found_corrupt_in_the_background_is_loaded_again(fake_backends, tmp_path):
+    settings = Settings(model_cache_dir=tmp_path)
+    first = get_generator("qwen2.5-0.5b", settings)
+    assert len(checks) == 1  # one background check per load of a packaged model
+    checks[0]()  # the check found the file corrupt and joined it again
+    second = get_generator("qwen2.5-0.5b", settings)
+    assert second is not first and len(fake_backends) == 2
 
 
 def test_directory_goes_to_transformers(fake_backends, tmp_path):

@@ -209,3 +209,52 @@ def test_real_small_model_joins_and_verifies(tmp_path):
     assert model_file("qwen2.5-0.5b", tmp_path) == path
     assert time.perf_counter() - started < 0.5  # the sidecar is trusted: no 491 MB re-hash
     path.unlink()  # half a GB: don't leave it in pytest's kept tmp dirs
+
+
+def corrupt_in_place(path: Path) -> None:
+    """Flip one byte, keeping the size and the modification time the sidecar records."""
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """As if a new process started: nothing hashed yet in this one."""
+    monkeypatch.setattr(model_files, "_hashed", set())
+
+
+def test_file_corrupted_in_place_is_trusted_at_start_then_caught_and_rejoined(tmp_path, spec, fresh_process,
+                                                                              caplog):
+    path = model_file("tiny", tmp_path, models={"tiny": spec})
+    corrupt_in_place(path)
+    model_files._hashed.clear()  # a later start
+    assert model_file("tiny", tmp_path, models={"tiny": spec}) == path  # fast start: sidecar trusted
+    assert path.read_bytes() != b"".join(CHUNKS)
+
+    dropped = []
+    with caplog.at_level("WARNING", logger=model_files.__name__):
+        thread = model_files.verify_later("tiny", tmp_path, lambda: dropped.append(True), models={"tiny": spec})
+        thread.join(timeout=30)
+    assert dropped == [True]
+    assert path.read_bytes() == b"".join(CHUNKS)
+    assert json.loads(sidecar_path(path).read_text())["mtime_ns"] == path.stat().st_mtime_ns
+    assert "fails its sha256 check" in caplog.text
+
+
+def test_background_check_of_an_intact_file_changes_nothing(tmp_path, spec, fresh_process, monkeypatch):
+    path = model_file("tiny", tmp_path, models={"tiny": spec})
+    model_files._hashed.clear()
+    inode = path.stat().st_ino
+    forget_parts(spec, monkeypatch)  # a re-join would fail
+    thread = model_files.verify_later("tiny", tmp_path, lambda: pytest.fail("dropped an intact model"),
+                                      models={"tiny": spec})
+    thread.join(timeout=30)
+    assert path.stat().st_ino == inode
+
+
+def test_a_file_hashed_by_this_process_is_not_hashed_again(tmp_path, spec, fresh_process):
+    model_file("tiny", tmp_path, models={"tiny": spec})  # joined, so hashed while written
+    assert model_files.verify_later("tiny", tmp_path, lambda: None, models={"tiny": spec}) is None
