@@ -1,6 +1,9 @@
 """End to end with the real embedder and the default 1.5B model, on the shipped seed article."""
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,8 @@ from qa import answer
 
 pytestmark = pytest.mark.slow
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
 
 INJECTION = """City council approves new tram line
 
@@ -65,6 +69,11 @@ def test_answers_do_not_depend_on_what_was_asked_before(real_settings, model):
     texts = [answer(q, settings=settings).text for q in (leader, leader, leader, tram, leader, tram)]
     assert texts[0] == texts[1] == texts[2] == texts[4]
     assert texts[3] == texts[5]
+    # ... and are what a fresh process answers.
+    fresh = subprocess.run([sys.executable, "-m", "qa", leader, "--json", "--model", model,
+                            "--index", str(settings.index_dir)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300, check=True)
+    assert json.loads(fresh.stdout)["text"] == texts[0]
     # The system turn is still evaluated once and reused, not paid again by every question.
     stats = get_generator(model, settings).last_stats
     assert 0 < stats.prompt_evaluated < stats.prompt_tokens
