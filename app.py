@@ -2,6 +2,9 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--auth user:password]
 
+Serving beyond loopback (``--host 0.0.0.0``) needs ``--auth``, or ``--insecure-no-auth``
+behind a proxy of your own that authenticates every request.
+
 Environment variables (``NEWSDESK_HOST``, ``NEWSDESK_PORT``, ``NEWSDESK_AUTH``,
 ``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ...) set the defaults; flags override them.
 
@@ -13,15 +16,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 import qa
-from webui import CSS, FormError, UploadError, forms, render, uploads
+from webui import CSS, FormError, UploadError, api_args, forms, render, uploads
 
 log = logging.getLogger("newsdesk.app")
 
@@ -118,14 +123,18 @@ def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0
                history: list[list[str]] | None = None) -> dict:
     """The ``/ask`` endpoint's work: one whole answer as a JSON-ready dict.
 
+    The arguments come from any API client as they were sent (Gradio does not check them
+    against the type hints), so their types are checked here first.
+
     Raises:
-        gr.Error: with the readable message of any expected failure.
+        gr.Error: with the readable message of any expected failure, naming a wrong argument.
     """
     try:
-        pairs = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) == 2]
-        result = qa.answer(question, history=pairs or None, k=forms.clamp_k(k, settings.passages, high=MAX_K),
-                           filters=_filters(date_from, date_to, sources or ()),
-                           settings=_settings_for(settings, model))
+        args = api_args.check_ask_args(question, model, k, date_from, date_to, sources, history, max_k=MAX_K)
+        result = qa.answer(args.question, history=list(args.history[-HISTORY_TURNS:]) or None,
+                           k=args.k or settings.passages,
+                           filters=_filters(args.date_from, args.date_to, args.sources),
+                           settings=_settings_for(settings, args.model))
     except (qa.NewsdeskError, FormError) as exc:
         raise gr.Error(str(exc), print_exception=False) from None
     except Exception:
@@ -167,10 +176,17 @@ def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
     return render.index_panel(info), list(info.sources), list(examples)
 
 
-def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None) -> str:
-    """Store uploaded files under generated names and index them; returns the report text."""
+def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, *,
+              upload_cache: str | Path | None = None) -> str:
+    """Store uploaded files under generated names and index them; returns the report text.
+
+    Each original is deleted from the web framework's upload cache once it is stored or
+    refused, since anyone with its URL could download it from there; a path outside
+    ``upload_cache`` (default: Gradio's, ``GRADIO_TEMP_DIR``) is never touched.
+    """
     if not files:
         return "Choose one or more files first."
+    upload_cache = upload_cache or get_upload_folder()
     stored, problems = [], []
     for path in files:
         try:
@@ -178,6 +194,8 @@ def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None) 
                                                int(settings.upload_max_mb * 1e6), qa.SUPPORTED_SUFFIXES))
         except UploadError as exc:
             problems.append(str(exc))
+        finally:
+            uploads.discard_upload(path, upload_cache)
     return _index_stored(stored, problems, settings, on_progress)
 
 
@@ -354,7 +372,7 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
             Args:
                 question: the question.
                 model: one of the model names, or "" for the server's default.
-                k: passages to read, or 0 for the default.
+                k: passages to read, 1 to 12, or 0 for the default.
                 date_from: earliest publish date, YYYY-MM-DD, or "".
                 date_to: latest publish date, YYYY-MM-DD, or "".
                 sources: sources (bylines) to search within; empty for all.
@@ -374,22 +392,53 @@ def _progress_callback(progress: gr.Progress):
     return on_progress
 
 
-def launch_app(demo: gr.Blocks, settings: qa.Settings, **kwargs):
-    """Serve ``demo`` with this app's CSS, the configured address, login and upload cap."""
+def bind_host(host: str | None) -> str:
+    """The address Gradio will really bind for ``host``: an empty one falls back to
+    ``GRADIO_SERVER_NAME``, then to 127.0.0.1."""
+    return (host or "").strip() or os.environ.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1"
+
+
+def exposure_problem(host: str | None, login: bool) -> str | None:
+    """Why serving on ``host`` (with or without a login) is unsafe, or ``None`` when it is not:
+    beyond loopback, anyone on the network could ask questions and upload files."""
+    host = bind_host(host)
+    if login or forms.is_loopback(host):
+        return None
+    return (f"refusing to serve on {host} without a login: add `--auth user:password` (or NEWSDESK_AUTH), "
+            f"or bind to 127.0.0.1; behind your own authenticating proxy, pass --insecure-no-auth")
+
+
+def launch_app(demo: gr.Blocks, settings: qa.Settings, *, insecure_no_auth: bool = False, **kwargs):
+    """Serve ``demo`` with this app's CSS, the configured address, login and upload cap.
+
+    Raises:
+        FormError: the address is beyond loopback and there is no login, unless
+            ``insecure_no_auth`` (then it logs a warning instead).
+    """
     # No run history: Gradio would keep every question and answer in the browser's storage,
     # which a shared newsroom machine should not. No monitoring endpoint either.
-    options = dict(server_name=settings.host, server_port=settings.port, auth=forms.parse_auth(settings.auth),
-                   css=CSS, max_file_size=int(settings.upload_max_mb * 1e6), footer_links=["api"],
-                   show_error=True, run_history=False, enable_monitoring=False)
+    options = dict(server_name=bind_host(settings.host), server_port=settings.port,
+                   auth=forms.parse_auth(settings.auth), css=CSS, max_file_size=int(settings.upload_max_mb * 1e6),
+                   footer_links=["api"], show_error=True, run_history=False, enable_monitoring=False)
     options.update(kwargs)
+    problem = exposure_problem(options["server_name"], login=bool(options["auth"]))
+    if problem and not insecure_no_auth:
+        raise FormError(problem)
+    if problem:
+        log.warning("!!! SERVING ON %s WITHOUT A LOGIN (--insecure-no-auth): anyone who can reach port %s can "
+                    "ask questions, read the indexed articles and upload files. Only do this behind a proxy "
+                    "that authenticates every request.", options["server_name"], options["server_port"])
     return demo.launch(**options)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="Serve the Newsdesk web chat.")
-    parser.add_argument("--host", help="address to bind (default 127.0.0.1; NEWSDESK_HOST)")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; NEWSDESK_HOST); any other than "
+                                       "loopback needs --auth")
     parser.add_argument("--port", type=int, help="port (default 7860; NEWSDESK_PORT)")
     parser.add_argument("--auth", help="require a login, as user:password (NEWSDESK_AUTH)")
+    parser.add_argument("--insecure-no-auth", action="store_true",
+                        help="serve beyond loopback without a login: only behind your own authenticating proxy")
     parser.add_argument("--model", help=f"default model: {', '.join(qa.MODEL_CHOICES)} (NEWSDESK_MODEL)")
     parser.add_argument("--data-dir", type=Path, help="where the index and uploads live (NEWSDESK_DATA_DIR)")
     parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
@@ -399,7 +448,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = qa.Settings.from_env(host=args.host, port=args.port, auth=args.auth, model=args.model,
                                         data_dir=args.data_dir)
-        forms.parse_auth(settings.auth)
+        login = forms.parse_auth(settings.auth)
+        # Checked before the models load, so a refused start is immediate.
+        problem = exposure_problem(settings.host, login=login is not None)
+        if problem and not args.insecure_no_auth:
+            raise FormError(problem)
     except (qa.NewsdeskError, FormError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -409,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
             qa.warm_up(settings)
         except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
             log.warning("%s", exc)
-    launch_app(build_app(settings), settings)
+    launch_app(build_app(settings), settings, insecure_no_auth=args.insecure_no_auth)
     return 0
 
 

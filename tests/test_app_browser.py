@@ -12,6 +12,7 @@ import socket
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import pytest
 
@@ -197,11 +198,17 @@ def test_uploaded_article_can_be_asked_about_right_away(server, browser, tmp_pat
     page.locator("#nd-files input[type=file]").set_input_files(str(article))
     page.wait_for_function("(el => !el.innerText.includes('Uploading') && el.innerText.includes('Torun bridge'))"
                            "(document.querySelector('#nd-files'))", timeout=120_000)
+    # Where Gradio keeps the original: anyone with this URL can download it while it is there.
+    original_url = page.locator("#nd-files a[href*='file=']").first.evaluate("a => a.href")
+    assert page.request.get(original_url).ok, original_url
     page.click("#nd-add-files")
     page.wait_for_function("document.querySelector('#nd-report textarea').value.startsWith('Added 1 article')",
                            timeout=ANSWER_TIMEOUT_MS)
     stored = [p.name for p in (settings.data_dir / "uploads").iterdir()]
     assert any(re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{8}-torun-bridge-final\.txt", name) for name in stored), stored
+    original = Path(unquote(original_url.split("file=", 1)[1]))
+    assert not original.exists() and not page.request.get(original_url).ok, original
+    page.wait_for_function("!document.querySelector('#nd-files').innerText.includes('Torun bridge')")
     page.wait_for_function("document.querySelector('#nd-index').innerText.includes('Reuters, Baltic Courier') || "
                            "document.querySelector('#nd-index').innerText.includes('Baltic Courier')")
     answer = wait_answer(page, ask(page, "How much did the glass footbridge in Torun cost?"))

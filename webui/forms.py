@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from typing import Iterable
@@ -98,3 +99,22 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     if not sep or not user.strip() or not password:
         raise FormError("auth must look like user:password (both parts non-empty)")
     return user.strip(), password
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether binding ``host`` keeps the server on this machine: 127.0.0.0/8, ::1 or localhost.
+
+    Anything else, including names that might resolve to loopback, counts as exposed.
+    """
+    host = (host or "").strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    # Python 3.11 does not count ::ffff:127.0.0.1 as loopback; it is.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback

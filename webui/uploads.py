@@ -44,18 +44,34 @@ def upload_suffix(name: str, allowed: Collection[str]) -> str:
 
 
 def slug(name: str, limit: int = 40) -> str:
-    """Letters, digits and single dashes from a file name's stem; ``"article"`` if none."""
-    stem = _basename(name).split(".")[0]
-    ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    """A slug of a file name's stem (the name without its suffix, and without ``.gz``)."""
+    base = _basename(name)
+    if base.lower().endswith(".gz"):
+        base = base[:-3]
+    stem, dot, _ = base.rpartition(".")
+    return text_slug(stem if dot else base, limit)
+
+
+def text_slug(text: str, limit: int = 40) -> str:
+    """Letters, digits and single dashes from any text, e.g. a headline; ``"article"`` if none.
+
+    The text is never read as a path: "AC/DC tour" is ``ac-dc-tour``, not ``dc-tour``, and
+    "U.S. economy grows 3.1%" is ``u-s-economy-grows-3-1``, not ``u``.
+    """
+    ascii_ = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
     return cleaned[:limit].strip("-") or "article"
 
 
 def generated_name(original: str, suffix: str, now: datetime | None = None, token: str | None = None) -> str:
     """``20260110-143000-<8 hex>-<slug><suffix>``: unique, sortable, and safe on any filesystem."""
+    return _stamped(slug(original), suffix, now, token)
+
+
+def _stamped(slug_: str, suffix: str, now: datetime | None = None, token: str | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     token = token or secrets.token_hex(4)
-    return f"{now:%Y%m%d-%H%M%S}-{token}-{slug(original)}{suffix}"
+    return f"{now:%Y%m%d-%H%M%S}-{token}-{slug_}{suffix}"
 
 
 def store_upload(src: str | Path, original_name: str, dest_dir: str | Path, max_bytes: int,
@@ -120,7 +136,40 @@ def store_pasted(title: str, body: str, dest_dir: str | Path, max_bytes: int,
     data = text.encode("utf-8")
     if len(data) > max_bytes:
         raise UploadError(f"The pasted article is {_mb(len(data))}; the limit is {_mb(max_bytes)}.")
-    return _write(dest_dir, generated_name(title, ".txt"), lambda out: out.write(data))
+    return _write(dest_dir, _stamped(text_slug(title), ".txt"), lambda out: out.write(data))
+
+
+def discard_upload(path: str | Path, cache_dir: str | Path) -> bool:
+    """Delete an uploaded original, but only if it really lives inside ``cache_dir``.
+
+    The web framework keeps each upload in its cache, where anyone with its URL can download
+    it; once stored (or refused) it must go. A path from anywhere else, a link, or one that
+    only looks inside (``cache/../elsewhere``) is left alone.
+
+    Args:
+        path: the upload as the web framework handed it over.
+        cache_dir: the framework's upload cache (Gradio: ``gradio.utils.get_upload_folder()``).
+
+    Returns:
+        Whether the file was deleted.
+    """
+    path = Path(path)
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        cache, real = Path(cache_dir).resolve(), path.resolve()
+        if not real.is_relative_to(cache):
+            return False
+        real.unlink()
+    except OSError:
+        return False
+    # Gradio keeps each upload in a folder of its own, named by the file's hash.
+    if real.parent != cache:
+        try:
+            real.parent.rmdir()
+        except OSError:  # not empty: another upload shares it
+            pass
+    return True
 
 
 def _write(dest_dir: str | Path, name: str, fill) -> Path:

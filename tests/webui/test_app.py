@@ -285,7 +285,7 @@ def test_main_passes_flags_over_environment(monkeypatch):
     monkeypatch.setenv("NEWSDESK_PORT", "9999")
     monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
     monkeypatch.setattr(app, "build_app", lambda s: "demo")
-    monkeypatch.setattr(app, "launch_app", lambda demo, s: launched.update(settings=s))
+    monkeypatch.setattr(app, "launch_app", lambda demo, s, **kw: launched.update(settings=s))
     assert app.main(["--port", "8123", "--auth", "ann:pw", "--no-warm-up"]) == 0
     s = launched["settings"]
     assert (s.host, s.port, s.auth) == ("0.0.0.0", 8123, "ann:pw")
