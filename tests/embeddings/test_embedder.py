@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from embeddings import ModelUnavailableError, get_embedder
+from embeddings import InvalidInputError, ModelUnavailableError, get_embedder
+from embeddings import embedder as embedder_module
 from embeddings.embedder import MINILM_ID, embedder_id_for
 
 from ..fakes import FakeEmbedder
@@ -39,3 +40,36 @@ def test_real_embedder_vectors_and_tokens(real_embedder):
     assert real_embedder.max_tokens == 254
     assert real_embedder.count_tokens(["hello world", ""]) == [2, 0]
     assert real_embedder.embed([]).shape == (0, real_embedder.dim)
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fpu sse avx512f avx512_bf16 avx512_vnni", "bf16"),
+    ("fpu sse avx512f amx_bf16 amx_tile", "bf16"),
+    ("fpu sse avx2 avx512f avx512_vnni", "fp32"),  # VNNI is int8 only: bf16 would be emulated
+    ("", "fp32"),
+])
+def test_auto_precision_follows_the_cpu_flags(tmp_path, monkeypatch, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
+    uncached = embedder_module.cpu_has_native_bf16.__wrapped__
+    monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: uncached(cpuinfo))
+    assert embedder_module.resolve_precision("auto") == expected
+    assert embedder_module.resolve_precision("fp32") == "fp32"
+
+
+def test_no_cpuinfo_means_float32(tmp_path):
+    assert not embedder_module.cpu_has_native_bf16.__wrapped__(tmp_path / "missing")
+
+
+def test_unknown_precision_names_the_choices():
+    with pytest.raises(InvalidInputError, match="auto, fp32, bf16"):
+        embedder_module.resolve_precision("int4")
+
+
+@pytest.mark.slow
+def test_bfloat16_vectors_match_float32_ones():
+    texts = ["Delcy Rodriguez took over as interim leader of Venezuela.", "The cup final went to penalties."]
+    fp32 = get_embedder(precision="fp32").embed(texts)
+    bf16 = get_embedder(precision="bf16").embed(texts)
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.99
