@@ -26,11 +26,12 @@ from pathlib import Path
 
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
-from qa import Answer, answer
+from qa import Answer, Timings, answer
 from qa.collection import INDEXES
 from qa.generate import get_generator
 from qa.prompt import select_sentences
 from qa.retrieve import answer_probability, relevance, retrieve
+from qa.timing import STAGES, StageClock
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
@@ -123,13 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     with open(out, "w") as fh:
         for i, q in enumerate(questions, 1):
             as_of = None if args.no_as_of else question_date(q)
-            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of)
+            clock = StageClock()
+            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of, clock=clock)
             rel = relevance(hits[:k])
             if args.retrieval_only:
-                shown = select_sentences(q["question"], hits[:k], settings.prompt_token_budget,
-                                         generator.count_tokens, embed=index.embedder.embed, idf=index.idf)
+                with clock.stage("prompt"):
+                    shown = select_sentences(q["question"], hits[:k], settings.prompt_token_budget,
+                                             generator.count_tokens, embed=index.embedder.embed, idf=index.idf)
                 result = Answer(question=q["question"], text="", citations=(), passages=(),
-                                abstained=rel < settings.min_relevance, model="")
+                                abstained=rel < settings.min_relevance, model="",
+                                timings=Timings(stages=clock.stages()))
                 retrieved = [{"url": s.hit.chunk.url, "text": s.text} for s in shown]
             else:
                 result = answer(q["question"], k=k, settings=settings, generator=generator, index=index,
@@ -144,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 "top5": [{"url": h.chunk.url, "date": h.chunk.publish_date, "text": h.chunk.text} for h in hits[:5]],
                 "topk": [{"url": h.chunk.url, "text": h.chunk.text} for h in hits[:k]],
                 "ttft_s": round(result.timings.first_token_s, 3), "total_s": round(result.timings.total_s, 3),
+                "stages": result.timings.stages,
             }
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(questions)}] {'ABSTAIN' if result.abstained else 'ok':7} "
                   f"{result.timings.total_s:5.1f}s {q['question'][:60]!r} -> {result.text[:80]!r}", file=sys.stderr)
     print_metrics(rows, cold_s, args, settings)
+    print_budget(rows, index)
     if not args.retrieval_only:
         print_losses(rows)
     if args.min_relevance == 0:
@@ -214,6 +220,26 @@ def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> 
     print(f"{'metric':{width}}  {'value':>16}  target")
     for name, value, target in table:
         print(f"{name:{width}}  {value:>16}  {target}")
+
+
+BUDGET_TARGET_MS = 150  # median of everything but prefill and decoding, at 40k chunks
+
+
+def print_budget(rows: list[dict], index) -> None:
+    """Where an answer's time goes: median and p95 per stage (``Timings.stages``), in ms."""
+    rows = [r for r in rows if r.get("stages")]
+    if not rows:
+        return
+    print(f"\ntime budget of an answer ({len(rows)} questions, {index.manifest.chunks:,} chunks, ms)")
+    print(f"{'stage':28}  {'median':>8}  {'p95':>8}  {'answers':>7}")
+    for stage in STAGES:
+        values = [r["stages"][stage] * 1000 for r in rows if stage in r["stages"]]
+        if values:
+            print(f"{stage:28}  {_pct(values, .5):8.1f}  {_pct(values, .95):8.1f}  {len(values):7}")
+    overhead = [sum(v for s, v in r["stages"].items() if s not in ("prefill", "decode")) * 1000 for r in rows]
+    median = _pct(overhead, .5)
+    print(f"{'all but prefill and decode':28}  {median:8.1f}  {_pct(overhead, .95):8.1f}  {len(overhead):7}"
+          f"  target <= {BUDGET_TARGET_MS} median: {'met' if median <= BUDGET_TARGET_MS else 'MISSED'}")
 
 
 def print_losses(rows: list[dict]) -> None:

@@ -15,6 +15,7 @@ from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
 from .retrieve import Hit, default_as_of, relevance, retrieve
+from .timing import StageClock
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
 
@@ -68,49 +69,69 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     answer's text pieces as they are generated, last the checked ``Answer`` (whose text may
     differ from the streamed pieces: markers are verified and renumbered)."""
     started = time.perf_counter()
+    clock = StageClock()
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
     k = k or settings.passages
     index = index or INDEXES.get(settings)
     # Loaded only when needed: an early abstention never waits for the model.
     model = (lambda: generator) if generator else (lambda: get_generator(settings.model, settings))
-    standalone = rewrite_question(question, history, model()) if history else question
+    standalone = question
+    if history:
+        with clock.stage("rewrite"):
+            standalone = rewrite_question(question, history, model())
 
     retrieval_started = time.perf_counter()
     as_of = as_of or default_as_of(index)
-    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of)
+    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of, clock=clock)
     retrieval_s = time.perf_counter() - retrieval_started
+
+    def timings(first_token_s: float = 0.0) -> Timings:
+        return Timings(retrieval_s, first_token_s, time.perf_counter() - started, clock.stages())
+
     if relevance(hits) < settings.min_relevance:
         yield Retrieved((), standalone)
         yield _abstain(question, standalone, hits, settings.model if generator is None else generator.model_id,
-                       Timings(retrieval_s, 0.0, time.perf_counter() - started))
+                       timings())
         return
     generator = model()
 
-    shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
-                             embed=index.embedder.embed, idf=index.idf)
-    passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
+    with clock.stage("prompt"):
+        shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
+                                 embed=index.embedder.embed, idf=index.idf)
+        passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
+        messages = build_messages(standalone, shown)
     yield Retrieved(passages, standalone)
 
     pieces: list[str] = []
     first_token_s = 0.0
-    for piece in generator.stream(build_messages(standalone, shown), settings.max_answer_tokens):
+    # Prefill is the wait for the first piece (the prompt's evaluation, then one token);
+    # decoding is the rest. Time spent by the caller between pieces is counted in neither.
+    waited = 0.0
+    wait_started = time.perf_counter()
+    for piece in generator.stream(messages, settings.max_answer_tokens):
+        waited += time.perf_counter() - wait_started
         if not pieces:
             first_token_s = time.perf_counter() - started
+            clock.add("prefill", waited)
+            waited = 0.0
         pieces.append(piece)
         yield piece
+        wait_started = time.perf_counter()
+    waited += time.perf_counter() - wait_started
+    clock.add("decode" if pieces else "prefill", waited)
     text = "".join(pieces).strip()
-    timings = Timings(retrieval_s, first_token_s, time.perf_counter() - started)
-    checked = check_citations(text, passages)
+    with clock.stage("cite"):
+        checked = check_citations(text, passages)
     # No sentence that any passage supports means the model did not answer from the articles.
     if is_abstention(text) or not checked.citations:
-        yield _abstain(question, standalone, hits, generator.model_id, timings, passages)
+        yield _abstain(question, standalone, hits, generator.model_id, timings(first_token_s), passages)
         return
     dated = dated_note(checked.citations, as_of)
     yield Answer(question=question, text=checked.text + dated, dated=dated.strip(),
                  citations=checked.citations, passages=passages,
-                 abstained=False, model=generator.model_id, timings=timings, standalone_question=standalone,
-                 unsupported=checked.unsupported)
+                 abstained=False, model=generator.model_id, timings=timings(first_token_s),
+                 standalone_question=standalone, unsupported=checked.unsupported)
 
 
 def dated_note(citations, as_of: date) -> str:

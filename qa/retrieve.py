@@ -21,6 +21,7 @@ from embeddings import ChunkRecord, NewsIndex, SearchFilters
 from .features import Candidate, QuestionTerms, feature_matrix
 from .ranker import Ranker, load_ranker
 from .text import content_terms
+from .timing import StageClock
 
 MAX_PER_ARTICLE = 2  # diversity: more passages from one article crowd out corroboration
 DUPLICATE_OVERLAP = 0.8  # chunks sharing this much vocabulary are one passage
@@ -56,33 +57,41 @@ def default_as_of(index: NewsIndex, today: date | None = None) -> date:
 
 
 def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchFilters | None = None,
-                   as_of: date | None = None) -> Pool:
+                   as_of: date | None = None, clock: StageClock | None = None) -> Pool:
     """Everything dense or BM25 search finds ``depth`` deep, with ranker features."""
-    vector = index.embed_query(question)
-    dense_ids, dense_found = index.dense_search(vector, depth, filters)
-    bm25_ids, _ = index.bm25_search(question, depth, filters)
+    clock = clock or StageClock()
+    with clock.stage("embed_query"):
+        vector = index.embed_query(question)
+    with clock.stage("dense"):
+        dense_ids, dense_found = index.dense_search(vector, depth, filters)
+    with clock.stage("bm25"):
+        bm25_ids, _ = index.bm25_search(question, depth, filters)
     dense_rank = {int(c): r for r, c in enumerate(dense_ids)}
     bm25_rank = {int(c): r for r, c in enumerate(bm25_ids)}
     ids = list(dict.fromkeys([*dense_rank, *bm25_rank]))
     if not ids:
         return Pool((), np.zeros((0, 0), dtype=np.float32), ())
-    dense = index.dense_similarities(vector, ids)
-    if dense is None:  # an IVF index keeps no vectors to compare: the last found score bounds the rest
-        floor = float(dense_found[-1]) if len(dense_found) else 0.0
-        dense_of = {int(c): float(v) for c, v in zip(dense_ids, dense_found)}
-        dense = np.asarray([dense_of.get(i, floor) for i in ids], dtype=np.float32)
-    bm25 = index.bm25_scores(question, ids)
-    chunks = {c.id: c for c in index.chunks(ids)}
-    candidates = tuple(Candidate(chunks[i], float(d), float(b), dense_rank.get(i, -1), bm25_rank.get(i, -1))
-                       for i, d, b in zip(ids, dense, bm25) if i in chunks)
-    terms = tuple(dict.fromkeys(content_terms(question)))
-    matrix, coverage = feature_matrix(candidates, QuestionTerms(terms, tuple(index.idf(terms))), as_of, depth)
+    with clock.stage("dense"):
+        dense = index.dense_similarities(vector, ids)
+        if dense is None:  # an IVF index keeps no vectors to compare: the last found score bounds the rest
+            floor = float(dense_found[-1]) if len(dense_found) else 0.0
+            dense_of = {int(c): float(v) for c, v in zip(dense_ids, dense_found)}
+            dense = np.asarray([dense_of.get(i, floor) for i in ids], dtype=np.float32)
+    with clock.stage("bm25"):
+        bm25 = index.bm25_scores(question, ids)
+    with clock.stage("fetch"):
+        chunks = {c.id: c for c in index.chunks(ids)}
+    with clock.stage("rank"):
+        candidates = tuple(Candidate(chunks[i], float(d), float(b), dense_rank.get(i, -1), bm25_rank.get(i, -1))
+                           for i, d, b in zip(ids, dense, bm25) if i in chunks)
+        terms = tuple(dict.fromkeys(content_terms(question)))
+        matrix, coverage = feature_matrix(candidates, QuestionTerms(terms, tuple(index.idf(terms))), as_of, depth)
     return Pool(candidates, matrix, tuple(coverage))
 
 
 def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
              filters: SearchFilters | None = None, as_of: date | None = None,
-             ranker: Ranker | None = None) -> list[Hit]:
+             ranker: Ranker | None = None, clock: StageClock | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``question``.
 
     Args:
@@ -94,13 +103,16 @@ def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
         as_of: the date the question is asked on: articles near it rank higher (a learned
             prior, not a filter). Default: today, or the collection's newest date.
         ranker: the passage ranker (default: the packaged one).
+        clock: records the time of each stage (query embedding, dense, BM25, fetch, rank).
 
     Raises:
         ModelUnavailableError: the packaged ranker file is missing or damaged.
     """
     as_of = as_of or default_as_of(index)
-    pool = candidate_pool(index, question, candidates, filters, as_of)
-    return rank(pool, k, ranker or load_ranker())
+    clock = clock or StageClock()
+    pool = candidate_pool(index, question, candidates, filters, as_of, clock)
+    with clock.stage("rank"):
+        return rank(pool, k, ranker or load_ranker())
 
 
 def rank(pool: Pool, k: int, ranker: Ranker) -> list[Hit]:

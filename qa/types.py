@@ -53,9 +53,13 @@ class RelatedArticle:
 
 @dataclass(frozen=True)
 class Timings:
+    """Wall seconds: retrieval, the first token and the whole answer from the call, and
+    ``stages``: seconds per stage in the order they ran (see ``qa.timing.STAGES``)."""
+
     retrieval_s: float = 0.0
     first_token_s: float = 0.0
     total_s: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,21 @@ def test_an_answer_from_old_news_says_when_it_was_reported(news_index, qa_settin
 def test_cli_as_of_must_be_a_date(tmp_path, capsys):
     assert qa_main(["Who leads Venezuela?", "--index", str(tmp_path), "--as-of", "someday"]) == 2
     assert "--as-of 'someday' is not a date" in capsys.readouterr().err
+
+
+def test_timings_break_the_answer_into_its_stages(news_index, qa_settings):
+    generator = CannedGenerator(["Delcy Rodriguez took over as interim leader."])
+    timings = answer("Who became Venezuela's interim leader?", settings=qa_settings, generator=generator,
+                     index=news_index).timings
+    assert list(timings.stages) == ["embed_query", "dense", "bm25", "fetch", "rank", "prompt", "prefill",
+                                    "decode", "cite"]
+    assert all(s >= 0 for s in timings.stages.values())
+    assert sum(timings.stages.values()) <= timings.total_s + 1e-3
+    retrieval = sum(timings.stages[s] for s in ("embed_query", "dense", "bm25", "fetch", "rank"))
+    assert retrieval <= timings.retrieval_s + 1e-3
+
+
+def test_an_early_abstention_times_only_retrieval(news_index, qa_settings):
+    stages = answer("Who won the 1998 World Cup?", settings=qa_settings, generator=CannedGenerator(["x"]),
+                    index=news_index).timings.stages
+    assert list(stages) == ["embed_query", "dense", "bm25", "fetch", "rank"]
