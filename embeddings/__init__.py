@@ -3,7 +3,9 @@
 from .build import BuildReport, build_index
 from .embedder import Embedder, SentenceTransformerEmbedder, get_embedder
 from .errors import (
+    DiskFullError,
     IndexBusyError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexNotFoundError,
     InvalidInputError,
@@ -17,8 +19,8 @@ from .settings import Settings
 from .store import Article, ChunkRecord
 
 __all__ = [
-    "Article", "BuildReport", "ChunkRecord", "Embedder", "IndexBusyError", "IndexMismatchError",
-    "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError", "NewsIndex",
-    "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder", "Settings",
-    "SourceNotFoundError", "build_index", "get_embedder", "load_index",
+    "Article", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError", "IndexDamagedError",
+    "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError",
+    "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder",
+    "Settings", "SourceNotFoundError", "build_index", "get_embedder", "load_index",
 ]

@@ -19,9 +19,10 @@ from .chunking import chunk_text
 from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
-from .embedder import Embedder, embedder_id_for, get_embedder
-from .errors import IndexBusyError, IndexMismatchError, InvalidInputError, SourceNotFoundError
-from .index import FORMAT_VERSION, Manifest, check_compatible, current_generation, publish_generation
+from .embedder import Embedder, get_embedder
+from .errors import IndexBusyError, InvalidInputError, SourceNotFoundError, index_damaged
+from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, open_generation, orphaned_generation,
+                    publish_generation, recorded_sources)
 from .ingest import Document, Skip, read_source
 from .settings import Settings
 from .sparse_index import Bm25Index
@@ -99,6 +100,8 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
     Raises:
         SourceNotFoundError: a named source does not exist.
         IndexMismatchError: the existing index is from another version; pass ``rebuild``.
+        IndexDamagedError: a part of the existing index is damaged; pass ``rebuild`` (which
+            reads nothing of the old index but the list of its sources).
         IndexBusyError: another build is running on the same index.
     """
     settings = settings or Settings.from_env()
@@ -106,45 +109,65 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
     index_dir = Path(settings.index_dir)
     report = BuildReport()
     with build_lock(index_dir):
-        _remove_abandoned_generations(index_dir)
         live = current_generation(index_dir)
-        previous = None if rebuild else live
-        manifest = Manifest.read(previous / "manifest.json") if previous else None
-        if manifest:
-            check_compatible(manifest, settings, embedder.model_id if embedder else
-                             embedder_id_for(settings.embedder), index_dir)
-        # `build --rebuild` with no sources starts over from the sources the old index recorded.
-        roots = _roots(sources, manifest.sources if manifest else _recorded_sources(live))
-        old = ChunkStore(previous / "chunks.sqlite", readonly=True) if previous else None
-        states = old.article_states() if old else {}
-
-        plan = _plan(roots, states, settings, report)
-        if not plan.to_index and not plan.to_remove and not rebuild and previous is not None:
-            report.articles, report.chunks = old.counts()
-            old.close()
-            report.seconds = time.perf_counter() - started
-            return report
-        # Loaded on first use: a build that finds only duplicates never pays its start-up.
-        embedder = embedder or _LazyEmbedder(lambda: get_embedder(settings.embedder, settings.embed_batch_size))
-        generation = _new_generation_dir(index_dir, previous)
+        old, recorded = _starting_point(index_dir, live, sources, settings, embedder, rebuild)
         try:
-            written = _write_generation(generation, previous, plan, roots, manifest, settings, embedder,
-                                        report, progress, on_progress)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
+            _remove_abandoned_generations(index_dir)
+            roots = _roots(sources, recorded)
+            plan = _plan(roots, old.store.article_states() if old else {}, settings, report)
+            if not plan.to_index and not plan.to_remove and old is not None:
+                report.articles, report.chunks = old.manifest.articles, old.manifest.chunks
+            else:
+                # Loaded on first use: a build that finds only duplicates never pays its start-up.
+                embedder = embedder or _LazyEmbedder(lambda: get_embedder(settings.embedder,
+                                                                          settings.embed_batch_size))
+                generation = _new_generation_dir(index_dir)
+                try:
+                    written = _write_generation(generation, old, plan, roots, settings, embedder, report,
+                                                progress, on_progress)
+                except BaseException:
+                    shutil.rmtree(generation, ignore_errors=True)
+                    raise
+                if written:
+                    publish_generation(index_dir, generation)
+                    # The one that was live stays, rebuilt or not: a running app may still be reading it.
+                    _remove_old_generations(index_dir, keep={generation.name, live.name if live else ""})
+                    report.generation = generation.name
+                else:  # every candidate was a duplicate: the live generation is still right
+                    shutil.rmtree(generation, ignore_errors=True)
         finally:
             if old:
                 old.close()
-        if not written:  # every candidate was a duplicate: the live generation is still right
-            shutil.rmtree(generation, ignore_errors=True)
-            report.seconds = time.perf_counter() - started
-            return report
-        publish_generation(index_dir, generation)
-        _remove_old_generations(index_dir, keep={generation.name, previous.name if previous else ""})
-        report.generation = generation.name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _starting_point(index_dir: Path, live: Path | None, sources: Sequence[str | Path], settings: Settings,
+                    embedder: Embedder | None, rebuild: bool) -> tuple[NewsIndex | None, list[str]]:
+    """The generation a build starts from (None: from scratch) and the sources it recorded.
+
+    A rebuild reads nothing of the old index but, when no sources are named, the list of
+    them, from whatever part still holds it: it must work over any damage. An incremental
+    build copies the live generation, so it first checks every byte of it (building on damage
+    would publish it again, as good as new) and refuses a damaged one: mending it means
+    reading the sources again, which drops whatever is no longer in them, so that is left to
+    an explicit ``--rebuild``.
+    """
+    orphan = orphaned_generation(index_dir) if live is None else None
+    if rebuild:
+        if sources or not (live or orphan):
+            return None, []
+        recorded = recorded_sources(live or orphan)
+        if recorded is None:
+            raise index_damaged(index_dir, "its manifest and chunk store are unreadable", name_sources=True)
+        return None, recorded
+    if orphan is not None:
+        raise index_damaged(index_dir, "its CURRENT file, which names the live generation, is missing or "
+                            "unreadable", name_sources=recorded_sources(orphan) is None)
+    if live is None:
+        return None, []
+    old = open_generation(index_dir, live, settings, embedder, verify=True)
+    return old, old.manifest.sources
 
 
 @dataclass
@@ -164,15 +187,6 @@ class _LazyEmbedder:
         if self._embedder is None:
             self._embedder = self._load()
         return getattr(self._embedder, name)
-
-
-def _recorded_sources(generation: Path | None) -> list[str]:
-    if generation is None:
-        return []
-    try:
-        return list(Manifest.read(generation / "manifest.json").sources)
-    except IndexMismatchError:  # unreadable: the user must name the sources again
-        return []
 
 
 def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
@@ -227,25 +241,34 @@ def _plan(roots: list[str], states: dict, settings: Settings, report: BuildRepor
     return plan
 
 
-def _write_generation(generation: Path, previous: Path | None, plan: _Plan,
-                      roots: list[str], manifest: Manifest | None, settings: Settings, embedder: Embedder,
-                      report: BuildReport, progress: bool, on_progress: Progress | None) -> bool:
-    """Write the new generation; ``False`` (nothing written) when it would equal ``previous``."""
-    if previous:
-        shutil.copyfile(previous / "chunks.sqlite", generation / "chunks.sqlite")
+def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, roots: list[str],
+                      settings: Settings, embedder: Embedder, report: BuildReport, progress: bool,
+                      on_progress: Progress | None) -> bool:
+    """Write the new generation; ``False`` (nothing written) when it would equal ``old``."""
+    if old:
+        shutil.copyfile(old.generation / "chunks.sqlite", generation / "chunks.sqlite")
     store = ChunkStore(generation / "chunks.sqlite")
     try:  # closed even on failure: SQLite misreads a new file that reuses a dead one's inode
-        return _fill_generation(generation, previous, store, plan, roots, manifest, settings,
-                                embedder, report, progress, on_progress)
+        manifest = _fill_generation(generation, old, store, plan, roots, settings, embedder, report, progress,
+                                    on_progress)
     finally:
         store.close()
+    if manifest is None:
+        return False
+    # Sizes and hashes are taken once every other file is final and closed, and the manifest
+    # is written last of all: a generation with a manifest is a finished one.
+    manifest.with_files(generation).write(generation / "manifest.json")
+    _fsync_tree(generation)
+    return True
 
 
-def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
-                     plan: _Plan, roots: list[str], manifest: Manifest | None, settings: Settings,
-                     embedder: Embedder, report: BuildReport, progress: bool,
-                     on_progress: Progress | None) -> bool:
-    next_id = manifest.next_chunk_id if manifest and previous else 1
+def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore, plan: _Plan, roots: list[str],
+                     settings: Settings, embedder: Embedder, report: BuildReport, progress: bool,
+                     on_progress: Progress | None) -> Manifest | None:
+    """Fill the new generation's store, dense and BM25 indexes; returns its manifest (without
+    file hashes yet), or None when nothing changed."""
+    manifest = old.manifest if old else None
+    next_id = manifest.next_chunk_id if manifest else 1
     states = store.article_states()
     finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
     for aid, sig in store.minhashes():
@@ -310,10 +333,10 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
         pending.append((article, chunks))
         (report.updated if existed else report.added).append(doc.path)
 
-    if previous is not None and not report.changed and not report.refreshed:
+    if old is not None and not report.changed and not report.refreshed:
         report.articles, report.chunks = store.counts()
-        return False
-    dense = FaissIndex.load(previous / "dense.faiss") if previous else FaissIndex.create(embedder.dim)
+        return None
+    dense = old.dense if old else FaissIndex.create(embedder.dim)
     dense.remove(removed_chunks)
     next_id = _embed_chunks(pending, store, dense, embedder, next_id, report, progress, on_progress)
     dense = dense.resized(settings.exact_search_max_chunks)
@@ -323,19 +346,17 @@ def _fill_generation(generation: Path, previous: Path | None, store: ChunkStore,
     store.commit()
     report.articles, report.chunks = store.counts()
     states = store.article_states()
-    all_roots = sorted(set(roots) | set(manifest.sources if manifest and previous else []))
+    all_roots = sorted(set(roots) | set(manifest.sources if manifest else []))
     # A source stays recorded while it holds articles, or exists (an empty folder) when named.
     all_roots = [r for r in all_roots
                  if any(s[2] == r for s in states.values()) or (r in roots and Path(r).exists())]
-    Manifest(
+    return Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
         dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
         next_chunk_id=next_id, sources=all_roots,
         article_hashes={aid: s[1] for aid, s in sorted(states.items())},
-    ).write(generation / "manifest.json")
-    _fsync_tree(generation)
-    return True
+    )
 
 
 def _label(article: Article) -> str:
@@ -373,7 +394,7 @@ def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embed
     return next_id
 
 
-def _new_generation_dir(index_dir: Path, previous: Path | None) -> Path:
+def _new_generation_dir(index_dir: Path) -> Path:
     numbers = [int(p.name.split("-")[1]) for p in index_dir.glob("gen-*") if p.name.split("-")[1].isdigit()]
     generation = index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
     generation.mkdir()

@@ -39,6 +39,10 @@ class FaissIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
     def save(self, path: Path) -> None:
         import faiss
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+from pathlib import Path
+
 
 class NewsdeskError(Exception):
     """Base class: catch this to turn any expected failure into one readable line."""
@@ -29,3 +33,49 @@ class ModelUnavailableError(NewsdeskError):
 
 class InvalidInputError(NewsdeskError):
     """A question, filter or upload that cannot be used as given."""
+
+
+class IndexDamagedError(IndexMismatchError):
+    """A part of the index on disk is missing, cut short or corrupt; only a rebuild mends it.
+
+    A subclass of ``IndexMismatchError``: both mean "rebuild the index", so every handler
+    written for a mismatch catches damage too."""
+
+
+class DiskFullError(NewsdeskError):
+    """The disk ran out of space while the index was read or written."""
+
+
+def rebuild_command(index_dir, name_sources: bool = False) -> str:
+    """The exact command that rebuilds the index in ``index_dir``, to paste into a shell."""
+    from .settings import Settings  # settings imports this module: import on use
+
+    words = ["python", "-m", "embeddings", "build", "--rebuild"] + (["SOURCES"] if name_sources else [])
+    # A bare command builds Settings.index_dir unless the environment points elsewhere; an
+    # index anywhere else (or a redirected environment) must be named or the wrong one is built.
+    redirected = any(os.environ.get(f"NEWSDESK_{name}") for name in ("INDEX_DIR", "DATA_DIR"))
+    if redirected or Path(index_dir) != Settings.index_dir:
+        words += ["--index", str(index_dir)]
+    return " ".join(shlex.quote(w) if w != "SOURCES" else w for w in words)
+
+
+def index_damaged(index_dir, problem: str, name_sources: bool = False) -> IndexDamagedError:
+    """The one error every kind of damage becomes: what is damaged, and the command that mends it.
+
+    Args:
+        index_dir: the index directory (not the generation inside it).
+        problem: what was found, naming the part (``"dense.faiss in gen-000003 is unreadable"``).
+        name_sources: the sources the index was built from are unknown, so the command asks for them.
+    """
+    command = rebuild_command(index_dir, name_sources)
+    if name_sources:
+        return IndexDamagedError(f"the index at {index_dir} is damaged ({problem}) and the sources it was "
+                                 f"built from are unreadable: run `{command}`, naming the files or folders "
+                                 "to index as SOURCES")
+    return IndexDamagedError(f"the index at {index_dir} is damaged ({problem}): run `{command}` "
+                             "to rebuild it from its sources")
+
+
+def disk_full(where, exc: BaseException) -> DiskFullError:
+    """A full disk is no damage: freeing space, not a rebuild, is what mends it."""
+    return DiskFullError(f"the disk holding {where} is full ({exc}): free some space and try again")

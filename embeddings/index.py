@@ -13,25 +13,34 @@ reading the old generation until it reloads.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import json
 import os
-import sqlite3
+import re
+import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar, get_args, get_origin, get_type_hints
 
 import numpy as np
 
 from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
-from .errors import IndexMismatchError, IndexNotFoundError
+from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, index_damaged, rebuild_command
 from .settings import Settings
 from .sparse_index import Bm25Index
 from .store import Article, ChunkRecord, ChunkStore
 
 FORMAT_VERSION = 1
-REBUILD_HINT = "run `python -m embeddings build --rebuild` to rebuild it"
+_GENERATION_NAME = re.compile(r"gen-\d{6,}")
+_T = TypeVar("_T")
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    """What to do about an index this code cannot use: the exact command for this index."""
+    return f"run `{rebuild_command(index_dir)}` to rebuild it"
 
 
 @dataclass(frozen=True)
@@ -48,18 +57,103 @@ class Manifest:
     next_chunk_id: int
     sources: list[str] = field(default_factory=list)
     article_hashes: dict[str, str] = field(default_factory=dict)  # article id -> content hash
+    # Every file of the generation but this one: its size (checked on each load: a stat per
+    # file) and SHA-256 (checked by each build before it builds on the generation: ~0.2 s per
+    # 300 MB, where a load must stay cheap). Empty in indexes written before they were recorded.
+    file_sizes: dict[str, int] = field(default_factory=dict)
+    file_hashes: dict[str, str] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
 
+    def with_files(self, generation: Path) -> "Manifest":
+        """This manifest with the sizes and hashes of the generation's files as they are now."""
+        files = sorted(p for p in generation.rglob("*") if p.is_file() and p.name != "manifest.json")
+        names = [p.relative_to(generation).as_posix() for p in files]
+        return dataclasses.replace(self, file_sizes={n: p.stat().st_size for n, p in zip(names, files)},
+                                   file_hashes={n: _sha256(p) for n, p in zip(names, files)})
+
     @classmethod
     def read(cls, path: Path) -> "Manifest":
+        """Read and type-check ``generation/manifest.json``.
+
+        Raises:
+            IndexMismatchError: written by another format version.
+            IndexDamagedError: missing, not JSON, or a field missing or of the wrong type.
+        """
+        generation = path.parent
         try:
             data = json.loads(path.read_text())
-            return cls(**data)
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexMismatchError(f"the index manifest {path} is unreadable ({exc.__class__.__name__}); "
-                                     f"{REBUILD_HINT}") from None
+        except FileNotFoundError:
+            problem = f"{path.name} in {generation.name} is missing"
+        except (OSError, ValueError) as exc:
+            problem = f"{path.name} in {generation.name} is unreadable: {exc.__class__.__name__}"
+        else:
+            version = data.get("format_version") if isinstance(data, dict) else None
+            if _is_a(version, int) and version != FORMAT_VERSION:
+                raise IndexMismatchError(f"the index at {generation.parent} has format version {version}, "
+                                         f"this Newsdesk reads version {FORMAT_VERSION}: "
+                                         f"{rebuild_hint(generation.parent)}")
+            problem = _manifest_problem(data)
+            if problem is None:
+                # Fields a later version may add are left out rather than refused.
+                return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+            problem = f"{path.name} in {generation.name}: {problem}"
+        raise index_damaged(generation.parent, problem, name_sources=recorded_sources(generation) is None)
+
+
+def _manifest_problem(data) -> str | None:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for f in dataclasses.fields(Manifest):
+        kind = _MANIFEST_TYPES[f.name]
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                return f"field {f.name} is missing"
+        elif not _is_a(data[f.name], kind):
+            return f"field {f.name} is {_short(data[f.name])}, not {_type_name(kind)}"
+    for name in [*data.get("file_sizes", ()), *data.get("file_hashes", ())]:
+        if Path(name).is_absolute() or ".." in Path(name).parts:  # files are only ever inside the generation
+            return f"it lists a file outside the generation, {_short(name)}"
+    return None
+
+
+_MANIFEST_TYPES = get_type_hints(Manifest)
+
+
+def _is_a(value, kind) -> bool:
+    """``isinstance`` for the manifest's field types: ints (never bools, never negative),
+    strings, and lists and dicts of them."""
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind is str:
+        return isinstance(value, str)
+    if get_origin(kind) is list:
+        (item,) = get_args(kind)
+        return isinstance(value, list) and all(_is_a(v, item) for v in value)
+    if get_origin(kind) is dict:
+        key, item = get_args(kind)
+        return isinstance(value, dict) and all(_is_a(k, key) and _is_a(v, item) for k, v in value.items())
+    raise TypeError(f"no check for manifest field type {kind}")
+
+
+def _type_name(kind) -> str:
+    if kind is int:
+        return "a whole number"
+    if kind is str:
+        return "a string"
+    args = " to ".join(_type_name(a).removeprefix("a ") + "s" for a in get_args(kind))
+    return f"a {get_origin(kind).__name__} of {args}"
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,11 +169,50 @@ class SearchFilters:
 
 
 def current_generation(index_dir: Path) -> Path | None:
+    """The live generation, or None when ``CURRENT`` is missing or names none."""
     try:
         name = (index_dir / "CURRENT").read_text().strip()
     except FileNotFoundError:
         return None
-    return index_dir / name if name and (index_dir / name).is_dir() else None
+    except (OSError, ValueError):  # a directory, unreadable, or bytes that are not text
+        return None
+    # Only a generation's own name: damage must not send readers (or a build's clean-up)
+    # to some other path.
+    if not _GENERATION_NAME.fullmatch(name):
+        return None
+    return index_dir / name if (index_dir / name).is_dir() else None
+
+
+def orphaned_generation(index_dir: Path) -> Path | None:
+    """With ``CURRENT`` missing or naming nothing: the newest finished generation (one with a
+    manifest) left in ``index_dir``, which means ``CURRENT`` was damaged; None if there is none."""
+    finished = [p for p in index_dir.glob("gen-*")
+                if _GENERATION_NAME.fullmatch(p.name) and (p / "manifest.json").is_file()]
+    return max(finished, key=lambda p: p.name, default=None)
+
+
+def recorded_sources(generation: Path) -> list[str] | None:
+    """The source roots a generation was built from, for a rebuild given none: from its
+    manifest, else (a damaged manifest) from the articles in its chunk store; None when
+    neither can say."""
+    try:
+        listed = json.loads((generation / "manifest.json").read_text()).get("sources")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if not _is_a(listed, list[str]):
+        listed = None
+    elif listed:
+        return list(listed)
+    try:
+        store = ChunkStore(generation / "chunks.sqlite", readonly=True)
+    except IndexDamagedError:
+        return listed
+    try:
+        return store.source_roots()
+    except IndexDamagedError:
+        return listed
+    finally:
+        store.close()
 
 
 def publish_generation(index_dir: Path, generation: Path) -> None:
@@ -105,14 +238,14 @@ def check_compatible(manifest: Manifest, settings: Settings, embedder_id: str, w
     """Raise ``IndexMismatchError`` unless this code can read the index as written."""
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatchError(f"the index at {where} has format version {manifest.format_version}, "
-                                 f"this Newsdesk reads version {FORMAT_VERSION}: {REBUILD_HINT}")
+                                 f"this Newsdesk reads version {FORMAT_VERSION}: {rebuild_hint(where)}")
     if manifest.embedder != embedder_id:
         raise IndexMismatchError(f"the index at {where} was embedded with {manifest.embedder}, "
-                                 f"not {embedder_id}: {REBUILD_HINT}")
+                                 f"not {embedder_id}: {rebuild_hint(where)}")
     if (manifest.chunk_tokens, manifest.chunk_overlap_tokens) != (settings.chunk_tokens, settings.chunk_overlap_tokens):
         raise IndexMismatchError(f"the index at {where} was chunked with {manifest.chunk_tokens}/"
                                  f"{manifest.chunk_overlap_tokens} tokens, settings say {settings.chunk_tokens}/"
-                                 f"{settings.chunk_overlap_tokens}: {REBUILD_HINT}")
+                                 f"{settings.chunk_overlap_tokens}: {rebuild_hint(where)}")
 
 
 class NewsIndex:
@@ -190,6 +323,9 @@ class NewsIndex:
 def load_index(settings: Settings | None = None, embedder: Embedder | None = None) -> NewsIndex:
     """Load the live index generation.
 
+    Only cheap checks run (sizes and counts, no full reads of big files: cold start matters);
+    damage they cannot see surfaces as ``IndexDamagedError`` from the query that meets it.
+
     Args:
         settings: where the index is (``settings.index_dir``); defaults from the environment.
         embedder: the embedder for queries; by default the one named in the manifest, loaded
@@ -197,29 +333,105 @@ def load_index(settings: Settings | None = None, embedder: Embedder | None = Non
 
     Raises:
         IndexNotFoundError: nothing has been built there yet.
-        IndexMismatchError: written by another format version, embedder or chunking, or damaged.
+        IndexMismatchError: written by another format version, embedder or chunking.
+        IndexDamagedError: a part is missing, cut short, corrupt or disagrees with the others.
     """
     settings = settings or Settings.from_env()
     index_dir = Path(settings.index_dir)
     generation = current_generation(index_dir)
     if generation is None:
-        raise IndexNotFoundError(f"no index in {index_dir}: build one with "
-                                 f"`python -m embeddings build seeds --index {index_dir}`")
+        orphan = orphaned_generation(index_dir)
+        if orphan is None:
+            raise IndexNotFoundError(f"no index in {index_dir}: build one with "
+                                     f"`python -m embeddings build seeds --index {shlex.quote(str(index_dir))}`")
+        raise index_damaged(index_dir, "its CURRENT file, which names the live generation, is missing or "
+                            "unreadable", name_sources=recorded_sources(orphan) is None)
+    return open_generation(index_dir, generation, settings, embedder)
+
+
+def open_generation(index_dir: Path, generation: Path, settings: Settings, embedder: Embedder | None = None,
+                    verify: bool = False) -> NewsIndex:
+    """Open one generation, checking that its parts are there and agree with each other.
+
+    Args:
+        verify: also check every byte (the files' SHA-256, or SQLite's own check for an index
+            written before hashes were recorded): what a build does before building on it.
+
+    Raises:
+        IndexMismatchError, IndexDamagedError: as for ``load_index``.
+    """
     manifest = Manifest.read(generation / "manifest.json")
     check_compatible(manifest, settings, embedder.model_id if embedder else embedder_id_for(settings.embedder),
                      index_dir)
     if embedder is not None and embedder.dim != manifest.dim:
         raise IndexMismatchError(f"the index at {index_dir} holds {manifest.dim}-d vectors, the embedder "
-                                 f"makes {embedder.dim}-d: {REBUILD_HINT}")
-    store = None
+                                 f"makes {embedder.dim}-d: {rebuild_hint(index_dir)}")
+    _check_files(index_dir, generation, manifest, verify)
+    store = ChunkStore(generation / "chunks.sqlite", readonly=True)
     try:
-        store = ChunkStore(generation / "chunks.sqlite", readonly=True)
-        store.counts()  # a damaged file fails here, not in the middle of a question
-        return NewsIndex(index_dir, generation, manifest, store, FaissIndex.load(generation / "dense.faiss"),
-                         Bm25Index.load(generation / "bm25"), embedder)
-    except (OSError, RuntimeError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
-        if store is not None:
-            store.close()
-        raise IndexMismatchError(f"the index at {index_dir} is damaged ({exc.__class__.__name__} reading "
-                                 f"{generation.name}); {REBUILD_HINT}") from None
+        if verify and not manifest.file_hashes:
+            store.check()
+        articles, chunks = store.counts()
+        dense = _read_part(index_dir, generation, "dense.faiss", lambda: FaissIndex.load(generation / "dense.faiss"))
+        sparse = _read_part(index_dir, generation, "bm25", lambda: Bm25Index.load(generation / "bm25"))
+        problem = _disagreement(manifest, articles, chunks, store.max_chunk_id(), dense, sparse)
+        if problem:
+            raise index_damaged(index_dir, f"{problem}, in {generation.name}")
+    except BaseException:
+        store.close()
+        raise
+    return NewsIndex(index_dir, generation, manifest, store, dense, sparse, embedder)
 
+
+def _check_files(index_dir: Path, generation: Path, manifest: Manifest, hashes: bool) -> None:
+    for name, size in sorted(manifest.file_sizes.items()):
+        try:
+            found = (generation / name).stat().st_size
+        except OSError:
+            raise index_damaged(index_dir, f"{name} in {generation.name} is missing") from None
+        if found != size:
+            raise index_damaged(index_dir, f"{name} in {generation.name} is {found} bytes, {size} were written")
+    if hashes:
+        for name, digest in sorted(manifest.file_hashes.items()):
+            try:
+                same = _sha256(generation / name) == digest
+            except OSError as exc:
+                raise index_damaged(index_dir, f"{name} in {generation.name} is unreadable: "
+                                               f"{exc.__class__.__name__}") from None
+            if not same:
+                raise index_damaged(index_dir, f"{name} in {generation.name} has changed since it was written")
+
+
+def _read_part(index_dir: Path, generation: Path, part: str, read: Callable[[], _T]) -> _T:
+    # What FAISS (RuntimeError), NumPy, bm25s and json raise for missing, cut-short or garbled files.
+    try:
+        return read()
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, EOFError) as exc:
+        missing = Path(exc.filename) if isinstance(exc, FileNotFoundError) and exc.filename else generation / part
+        if not missing.exists():
+            name = missing.relative_to(generation) if missing.is_relative_to(generation) else missing.name
+            raise index_damaged(index_dir, f"{name} in {generation.name} is missing") from None
+        # FAISS puts its own source location first: the reason is after its last "Error: ".
+        reason = str(exc).rsplit("Error: ", 1)[-1].strip().splitlines()
+        reason = reason[0][:120] if reason else exc.__class__.__name__
+        raise index_damaged(index_dir, f"{part} in {generation.name} is unreadable: {reason}") from None
+
+
+def _disagreement(manifest: Manifest, articles: int, chunks: int, max_chunk_id: int, dense: FaissIndex,
+                  sparse: Bm25Index) -> str | None:
+    """The first way the parts of a generation disagree with its manifest, if any. Each
+    number is already in memory or an O(1) look-up; a mismatch is what a part cut short,
+    or swapped in from another generation, leaves."""
+    held = {"chunks.sqlite": chunks, "dense.faiss": len(dense), "bm25/chunk_ids.npy": len(sparse)}
+    for part, n in held.items():
+        if n != manifest.chunks:
+            return f"{part} holds {n} chunks, the manifest says {manifest.chunks}"
+    if articles != manifest.articles:
+        return f"chunks.sqlite holds {articles} articles, the manifest says {manifest.articles}"
+    if max_chunk_id >= manifest.next_chunk_id:
+        return f"chunks.sqlite holds chunk id {max_chunk_id}, the manifest's next id is {manifest.next_chunk_id}"
+    if dense.dim != manifest.dim:
+        return f"dense.faiss holds {dense.dim}-d vectors, the manifest says {manifest.dim}"
+    if dense.kind != manifest.dense_kind:
+        return f"dense.faiss is a {dense.kind} index, the manifest says {manifest.dense_kind}"
+    return None

@@ -51,15 +51,27 @@ class Bm25Index:
 
     @classmethod
     def load(cls, directory: Path) -> "Bm25Index":
+        """Raises ``OSError``/``ValueError``/``KeyError`` for missing, unreadable or
+        inconsistent files (checked here, in O(1) or one pass over arrays already in memory,
+        so that a damaged index fails on loading rather than in a search)."""
         import bm25s
 
         chunk_ids = np.load(directory / "chunk_ids.npy")
-        if json.loads((directory / "state.json").read_text())["empty"]:
-            return cls(None, _tokenizer(), chunk_ids)
+        if chunk_ids.ndim != 1 or chunk_ids.dtype.kind not in "iu":
+            raise ValueError(f"chunk_ids.npy holds a {chunk_ids.dtype} array of shape {chunk_ids.shape}, "
+                             "not a list of chunk ids")
+        empty = json.loads((directory / "state.json").read_text())["empty"]
+        if empty is True:
+            if len(chunk_ids):
+                raise ValueError(f"state.json says empty, chunk_ids.npy holds {len(chunk_ids)} ids")
+            return cls(None, _tokenizer(), chunk_ids.astype(np.int64, copy=False))
+        if empty is not False:
+            raise ValueError(f"state.json says empty={empty!r}")
         retriever = bm25s.BM25.load(str(directory), show_progress=False)
         tokenizer = _tokenizer()
         tokenizer.load_vocab(str(directory))
-        return cls(retriever, tokenizer, chunk_ids)
+        _check_scores(retriever.scores, len(chunk_ids))
+        return cls(retriever, tokenizer, chunk_ids.astype(np.int64, copy=False))
 
     def search(self, query: str, k: int, allowed_ids: np.ndarray | None = None):
         """Top ``k`` (chunk ids, scores) with a positive BM25 score."""
@@ -126,3 +138,15 @@ class Bm25Index:
 
     def _unknown_id(self) -> int:
         return self._tokenizer.get_vocab_dict().get("", -1)
+
+
+def _check_scores(scores: dict, n_ids: int) -> None:
+    """The sparse score matrix must cover exactly the chunk ids kept beside it: a search
+    indexes ``chunk_ids`` with the document numbers it finds there."""
+    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+    if int(scores["num_docs"]) != n_ids:
+        raise ValueError(f"the BM25 index holds {scores['num_docs']} chunks, chunk_ids.npy {n_ids}")
+    if len(indptr) == 0 or int(indptr[-1]) != len(indices) or len(indices) != len(data):
+        raise ValueError("the BM25 score arrays disagree in length")
+    if len(indices) and not 0 <= int(indices.min()) <= int(indices.max()) < n_ids:
+        raise ValueError("the BM25 score arrays name chunks that do not exist")

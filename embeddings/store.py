@@ -3,6 +3,8 @@ generation."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 import numpy as np
+
+from .errors import disk_full, index_damaged
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -65,32 +69,80 @@ _CHUNK_SELECT = """SELECT c.id, c.article_id, c.ordinal, c.start, c.end_, c.text
     a.title, a.byline, a.publish_date, a.url, a.path FROM chunks c JOIN articles a ON a.id = c.article_id"""
 
 
+def _guarded(method):
+    """Turns SQLite's failures into ours: a damaged file into ``IndexDamagedError`` naming the
+    rebuild command, a full disk into ``DiskFullError``. A ``ProgrammingError`` (say, a closed
+    store) is a bug, not damage, and passes through."""
+
+    def translate(store: "ChunkStore", exc: sqlite3.DatabaseError) -> Exception:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc):
+            return disk_full(store.index_dir, exc)
+        return index_damaged(store.index_dir, f"{store.path.parent.name}/{store.path.name}: {exc}")
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.ProgrammingError:
+                raise
+            except sqlite3.DatabaseError as exc:
+                raise translate(self, exc) from None
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise translate(self, exc) from None
+    return wrapper
+
+
 class ChunkStore:
+    """Articles and chunks of one generation. Every method raises ``IndexDamagedError`` when
+    the file turns out to be corrupt (SQLite finds that only on reaching the bad page, so a
+    question can find it long after the index loaded) and ``DiskFullError`` when a write or a
+    sort runs out of space."""
+
+    @_guarded
     def __init__(self, path: Path, readonly: bool = False) -> None:
-        self.path = path
+        self.path = Path(path)
+        # A generation's store is index_dir/gen-NNNNNN/chunks.sqlite: errors name the index.
+        self.index_dir = self.path.parent.parent
         # Quoted: an unquoted "#" or "?" in the path silently opens (and creates) another file.
-        uri = f"file:{quote(str(Path(path).absolute()))}" + ("?mode=ro" if readonly else "")
+        uri = f"file:{quote(str(self.path.absolute()))}" + ("?mode=ro" if readonly else "")
         # Read by the web app's worker threads; writes happen only in a build, single-threaded.
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         if not readonly:
-            self._db.executescript(SCHEMA)
+            try:
+                self._db.executescript(SCHEMA)
+            except sqlite3.DatabaseError:
+                self._db.close()
+                raise
 
     def close(self) -> None:
         self._db.close()
 
+    @_guarded
     def commit(self) -> None:
         self._db.commit()
 
     # --- writing (builds only)
+    @_guarded
     def put_article(self, article: Article, minhash: np.ndarray) -> None:
         self._db.execute(
             f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, minhash) VALUES ({', '.join('?' * 13)})",
             (*(getattr(article, c.strip()) for c in _ARTICLE_COLUMNS.split(",")), minhash.tobytes()),
         )
 
+    @_guarded
     def put_chunks(self, rows: Iterable[tuple[int, str, int, int, int, str, int]]) -> None:
         self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
+    @_guarded
     def delete_article(self, article_id: str) -> list[int]:
         """Remove an article and its chunks; returns the removed chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
@@ -99,24 +151,29 @@ class ChunkStore:
         return ids
 
     # --- reading
+    @_guarded
     def article_states(self) -> dict[str, tuple[str, str, str, str, str]]:
         """id -> (raw_hash, content_hash, source_root, key, path) for every article."""
         return {r[0]: tuple(r[1:]) for r in self._db.execute(
             "SELECT id, raw_hash, content_hash, source_root, key, path FROM articles")}
 
+    @_guarded
     def minhashes(self) -> Iterable[tuple[str, np.ndarray]]:
         for article_id, blob in self._db.execute("SELECT id, minhash FROM articles"):
             yield article_id, np.frombuffer(blob, dtype=np.uint64)
 
+    @_guarded
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return Article(*row) if row else None
 
+    @_guarded
     def articles(self) -> list[Article]:
         """All articles, newest first (texts included)."""
         return [Article(*r) for r in self._db.execute(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY publish_date DESC, title")]
 
+    @_guarded
     def chunks(self, ids: Sequence[int]) -> list[ChunkRecord]:
         """Chunks by id, in the order asked; unknown ids are left out."""
         ids = [int(i) for i in ids]
@@ -129,10 +186,12 @@ class ChunkStore:
                 found[row[0]] = ChunkRecord(*row)
         return [found[i] for i in ids if i in found]
 
+    @_guarded
     def chunks_of_article(self, article_id: str) -> list[ChunkRecord]:
         return [ChunkRecord(*r) for r in self._db.execute(
             f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.ordinal", (article_id,))]
 
+    @_guarded
     def all_chunk_texts(self) -> tuple[list[int], list[str]]:
         """Every chunk id with the text BM25 indexes (title + chunk)."""
         ids, texts = [], []
@@ -142,6 +201,7 @@ class ChunkStore:
             texts.append(f"{title}\n{text}")
         return ids, texts
 
+    @_guarded
     def chunk_ids_where(self, date_from: str = "", date_to: str = "", sources: Sequence[str] = ()) -> np.ndarray:
         """Chunk ids of articles published in [date_from, date_to] (ISO) from any of ``sources``
         (matched against byline or URL, case-insensitive)."""
@@ -161,16 +221,38 @@ class ChunkStore:
             f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
+    @_guarded
     def sources(self) -> list[tuple[str, int]]:
         """Distinct bylines/sources with their article counts, most common first."""
         return list(self._db.execute(
             "SELECT byline, COUNT(*) FROM articles WHERE byline != '' GROUP BY byline ORDER BY 2 DESC, 1"))
 
+    @_guarded
     def newest_date(self) -> str:
         """The latest publish date in the collection (ISO), or "" when none is known."""
         return self._db.execute("SELECT COALESCE(MAX(publish_date), '') FROM articles").fetchone()[0]
 
+    @_guarded
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return articles, chunks
+
+    @_guarded
+    def max_chunk_id(self) -> int:
+        """The largest chunk id, 0 when there are none (a rowid look-up, not a scan)."""
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
+
+    @_guarded
+    def source_roots(self) -> list[str]:
+        """The source roots the articles came from: what a rebuild syncs when the manifest,
+        which records them too, is unreadable."""
+        return [r[0] for r in self._db.execute("SELECT DISTINCT source_root FROM articles ORDER BY 1")]
+
+    @_guarded
+    def check(self) -> None:
+        """Read every page and check SQLite's structures (``PRAGMA quick_check``, a full scan:
+        for builds, which read the whole store anyway, never for a cold start)."""
+        problems = [r[0] for r in self._db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(p.replace("\n", " ") for p in problems))
