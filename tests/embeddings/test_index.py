@@ -1,10 +1,12 @@
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from embeddings import IndexMismatchError, IndexNotFoundError, SearchFilters, Settings, build_index, load_index
+from embeddings import (IndexDamagedError, IndexMismatchError, IndexNotFoundError, SearchFilters, Settings,
+                        build_index, load_index)
 from embeddings.index import current_generation
 
 from ..fakes import FakeEmbedder
@@ -97,7 +99,7 @@ def _garble(path: Path):
 def test_damaged_index_says_rebuild(tmp_path, build, open_index, settings, part, damage):
     build([write_corpus(tmp_path / "news")])
     damage(current_generation(Path(settings.index_dir)) / part)
-    with pytest.raises(IndexMismatchError, match="damaged.*--rebuild"):
+    with pytest.raises(IndexDamagedError, match=f"damaged.*--rebuild --index {re.escape(str(settings.index_dir))}`"):
         open_index()
     build([], rebuild=True)
     assert len(open_index().articles()) == 3
