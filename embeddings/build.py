@@ -120,7 +120,8 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
             else:
                 # Loaded on first use: a build that finds only duplicates never pays its start-up.
                 embedder = embedder or _LazyEmbedder(lambda: get_embedder(settings.embedder,
-                                                                          settings.embed_batch_size))
+                                                                          settings.embed_batch_size,
+                                                                          settings.embed_precision))
                 generation = _new_generation_dir(index_dir)
                 try:
                     written = _write_generation(generation, old, plan, roots, settings, embedder, report,
@@ -356,7 +357,20 @@ def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore,
         dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
         next_chunk_id=next_id, sources=all_roots,
         article_hashes={aid: s[1] for aid, s in sorted(states.items())},
+        embed_precision=_precision(manifest.embed_precision if manifest else "",
+                                   getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
     )
+
+
+def _precision(before: str, now: str, embedded: int, total: int) -> str:
+    """The manifest's record of the stored vectors' precision after this build."""
+    if not embedded or not now:
+        return before if total else ""
+    if embedded == total:
+        return now
+    if not before:  # added to vectors of unrecorded precision: the mix is unknown
+        return ""
+    return "+".join(sorted(set(before.split("+")) | {now}))
 
 
 def _label(article: Article) -> str:

@@ -557,3 +557,18 @@ def test_a_record_that_changes_only_outside_its_text_is_not_re_embedded(tmp_path
     assert embedder.embedded == embedded
     (article,) = open_index().articles()
     assert article.byline == "Jane Roe"
+
+
+@pytest.mark.parametrize("before, now, embedded, total, expected", [
+    ("", "bf16", 10, 10, "bf16"),  # a fresh build
+    ("fp32", "bf16", 10, 10, "bf16"),  # a rebuild
+    ("fp32", "bf16", 2, 10, "bf16+fp32"),  # an incremental add at another precision
+    ("bf16+fp32", "bf16", 2, 10, "bf16+fp32"),
+    ("bf16", "bf16", 2, 10, "bf16"),
+    ("fp32", "bf16", 0, 10, "fp32"),  # only removals
+    ("", "bf16", 2, 10, ""),  # added to vectors of unrecorded precision
+    ("fp32", "", 2, 10, "fp32"),  # an embedder that does not say
+    ("fp32", "bf16", 0, 0, ""),  # everything removed
+])
+def test_manifest_records_the_vectors_precision(before, now, embedded, total, expected):
+    assert build_module._precision(before, now, embedded, total) == expected
