@@ -18,15 +18,18 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
-import gradio as gr
-from gradio.utils import get_upload_folder
+STARTED = time.monotonic()  # before gradio's import (~3 s): "ready after start" counts from here
 
-import qa
-from webui import CSS, FormError, UploadError, api_args, forms, render, uploads
+import gradio as gr  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
+
+import qa  # noqa: E402
+from webui import CSS, FormError, UploadError, api_args, forms, render, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -457,13 +460,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.no_warm_up:
-        log.info("loading the index and %s…", settings.model)
-        try:
-            qa.warm_up(settings)
-        except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
-            log.warning("%s", exc)
+        # Loaded while the page is built and the server starts: a question asked before the
+        # warm-up ends waits for it (the loads hold locks), it never loads anything twice.
+        threading.Thread(target=warm_up, args=(settings,), name="warm-up", daemon=True).start()
     launch_app(build_app(settings), settings, insecure_no_auth=args.insecure_no_auth)
     return 0
+
+
+def warm_up(settings: qa.Settings) -> None:
+    """Load the index and the models, logging when the app is ready to answer."""
+    log.info("loading the index and %s…", settings.model)
+    try:
+        qa.warm_up(settings)
+    except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
+        log.warning("%s", exc)
+        return
+    log.info("ready to answer, %.1f s after start", time.monotonic() - STARTED)
 
 
 if __name__ == "__main__":

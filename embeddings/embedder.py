@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -128,7 +129,9 @@ def embedder_id_for(name: str) -> str:
     return MINILM_ID if name in ("all-MiniLM-L6-v2", MINILM_ID) else name
 
 
-@functools.lru_cache(maxsize=4)
+_load_lock = threading.Lock()
+
+
 def get_embedder(name: str = "all-MiniLM-L6-v2", batch_size: int = 16, precision: str = "auto") -> Embedder:
     """The shared embedder for ``name``; loaded once per process.
 
@@ -141,6 +144,14 @@ def get_embedder(name: str = "all-MiniLM-L6-v2", batch_size: int = 16, precision
         ModelUnavailableError: unknown name, or the model package is missing.
         InvalidInputError: an unknown precision.
     """
+    # One load at a time: a build and a question arriving together on a cold start must not
+    # both load the model (lru_cache alone lets two threads miss at once).
+    with _load_lock:
+        return _cached_embedder(name, batch_size, precision)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_embedder(name: str, batch_size: int, precision: str) -> Embedder:
     if embedder_id_for(name) == MINILM_ID:
         return SentenceTransformerEmbedder(batch_size=batch_size, precision=precision)
     raise ModelUnavailableError(f"unknown embedder {name!r}; the packaged one is 'all-MiniLM-L6-v2'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Iterator, Sequence
 
@@ -147,15 +148,29 @@ def dated_note(citations, as_of: date) -> str:
 
 def warm_up(settings: Settings | None = None) -> None:
     """Load the index, embedder and model and evaluate the system prompt, so the first
-    question pays none of it (the web app calls this at start)."""
+    question pays none of it (the web app calls this at start).
+
+    The model loads in a second thread while this one loads the index and the embedder:
+    llama.cpp's load runs outside the GIL, the embedder's torch import mostly inside it, so
+    the two overlap instead of adding up (benchmarks/cold_start.py).
+    """
     settings = settings or Settings.from_env()
-    index = INDEXES.get(settings)
-    index.embedder.embed(["warm up"])
-    generator = get_generator(settings.model, settings)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-model") as pool:
+        loading = pool.submit(_warm_generator, settings)
+        try:
+            index = INDEXES.get(settings)
+            index.embedder.embed(["warm up"])
+        finally:
+            generator = loading.result()  # its errors too, after the index's
     example_questions(settings, generator=generator)  # written once, then read from disk
+
+
+def _warm_generator(settings: Settings) -> Generator:
+    generator = get_generator(settings.model, settings)
     warm = getattr(generator, "warm_up", None)
     if warm:
         warm(SYSTEM_PROMPT)
+    return generator
 
 
 def _passage(n: int, hit: Hit, shown: str) -> Passage:
