@@ -66,7 +66,7 @@ def stored_vectors(index_dir: Path) -> np.ndarray:
     return index.reconstruct_batch(ids)
 
 
-def load_embedder(settings: Settings, corpus: Path):
+def load_embedder(settings: Settings, corpus: Path, precision: str | None = None):
     """Load the embedder and warm it up on two batches of full-length text: the first calls at
     a new sequence length pay one-off set-up that would otherwise land on whichever of build
     and bare encode runs first."""
@@ -82,7 +82,7 @@ def load_embedder(settings: Settings, corpus: Path):
             if len(warm) == 2 * settings.embed_batch_size:
                 break
     with timed() as t:
-        embedder = get_embedder(settings.embedder, settings.embed_batch_size)
+        embedder = get_embedder(settings.embedder, settings.embed_batch_size, precision or settings.embed_precision)
     with timed() as t_warm:
         embedder.embed(warm or ["warm up"])
     log(f"embedder loaded in {t.wall:.1f} s, warmed up on {len(warm)} texts in {t_warm.wall:.1f} s")
@@ -91,19 +91,22 @@ def load_embedder(settings: Settings, corpus: Path):
 
 # --- full build --------------------------------------------------------------------------
 
-def run_full(args, tmp: Path) -> tuple[str, dict]:
+def run_full(args, tmp: Path, precision: str | None = None) -> tuple[str, dict]:
     source = args.corpus
     if args.limit:
         source = tmp / "corpus.jsonl"
-        n = write_subset(args.corpus, args.limit, source)
-        log(f"wrote the first {n} articles of {args.corpus} to {source}")
-    index_dir = args.index or tmp / "index"
+        if not source.exists():
+            n = write_subset(args.corpus, args.limit, source)
+            log(f"wrote the first {n} articles of {args.corpus} to {source}")
+    index_dir = args.index or tmp / f"index-{precision or 'default'}"
+    if args.index and precision:
+        index_dir = args.index / precision
     if current_generation(index_dir) is not None:
         raise BenchmarkError(f"{index_dir} already holds an index; name a new folder (a full build "
                          "benchmark rebuilds it) or use --incremental")
-    settings = Settings.from_env(index_dir=index_dir, embed_batch_size=args.batch_size)
+    settings = Settings.from_env(index_dir=index_dir, embed_batch_size=args.batch_size, embed_precision=precision)
     embedder, t_load = load_embedder(settings, args.corpus)
-    log(f"building {source} into {index_dir}")
+    log(f"building {source} into {index_dir} ({embedder.precision})")
 
     profiler = cProfile.Profile() if args.profile else None
     with timed() as t_build:
@@ -158,7 +161,15 @@ def run_full(args, tmp: Path) -> tuple[str, dict]:
            ] + ([[f"wall clock, vs {EMBED_BATCH}-chunk calls", ratio_sliced, "(info)", None]] if args.sliced else []))]
     if profiler:
         out += ["", profile_text(profiler, "full build", args.profile)]
-    result = {"articles": n_art, "chunks": n_chunks, "tokens": n_tok, "build_s": t_build.wall,
+    queries = [t[:120] for t in texts[:200:4]] or ["warm up"]
+    latencies = []
+    for query in queries:
+        with timed() as t_query:
+            embedder.embed([query])
+        latencies.append(t_query.wall)
+    result = {"precision": embedder.precision, "index_dir": str(index_dir), "vectors": vectors,
+              "query_ms": statistics.median(latencies) * 1000, "chunks_per_s": n_chunks / t_build.wall,
+              "bare_chunks_per_s": n_chunks / t_one.wall, "articles": n_art, "chunks": n_chunks, "tokens": n_tok, "build_s": t_build.wall,
               "build_cpu_s": t_build.cpu, "embed_s": report.embed_seconds, "bare_one_call_s": t_one.wall,
               "bare_one_call_cpu_s": t_one.cpu, "bare_sliced_s": t_sliced.wall if args.sliced else None, "load_s": t_load.wall,
               "peak_rss_mb": peak, "ratio_wall": ratio_wall, "ratio_cpu": ratio_cpu, "min_cosine": min_cos}
@@ -377,6 +388,27 @@ def profile_text(profiler: cProfile.Profile, what: str, top: int) -> str:
     return f"cProfile of the {what} (top {top} by cumulative, then by own time)\n" + "\n".join(lines)
 
 
+def run_precisions(args, tmp: Path) -> tuple[str, dict]:
+    """Full builds of one corpus at each precision, side by side."""
+    texts, results = [], []
+    for precision in args.precision.split(","):
+        text, result = run_full(args, tmp, precision.strip())
+        texts.append(text)
+        results.append(result)
+    base = results[0]
+    rows = []
+    for r in results:
+        cos = float(np.min(np.sum(r["vectors"] * base["vectors"], axis=1))) if len(r["vectors"]) else float("nan")
+        rows.append([r["precision"], r["chunks"], r["build_s"], r["chunks_per_s"], r["chunks_per_s"] / base["chunks_per_s"],
+                     r["bare_chunks_per_s"], r["ratio_wall"], r["query_ms"], f"{cos:.4f}"])
+    summary = table(["precision", "chunks", "build s", "chunks/s", f"x {base['precision']}", "bare chunks/s",
+                     "build / bare", "query ms (median)", f"min cos to {base['precision']}"], rows,
+                    title="Full builds side by side (targets: >= 1.7x the float32 build, build / bare >= 0.95)")
+    for r in results:
+        del r["vectors"]
+    return "\n\n".join([*texts, summary]), {"precisions": results}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.index_build", description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, required=True, help="JSONL(.gz) corpus of articles")
@@ -397,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="TOP",
                         help="also print a cProfile of the build (top N functions)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--precision", default=None, metavar="P[,P...]",
+                        help="full builds at each embedder precision, compared (e.g. fp32,bf16; the first is "
+                             "the baseline); with --index, each is built in INDEX/<precision>")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
@@ -406,7 +441,13 @@ def main(argv: list[str] | None = None) -> int:
     log(note)
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         try:
-            text, result = (run_incremental if args.incremental else run_full)(args, Path(tmp))
+            if args.incremental:
+                text, result = run_incremental(args, Path(tmp))
+            elif args.precision:
+                text, result = run_precisions(args, Path(tmp))
+            else:
+                text, result = run_full(args, Path(tmp))
+                del result["vectors"]
         except (BenchmarkError, NewsdeskError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
