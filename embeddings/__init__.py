@@ -1,6 +1,7 @@
 """Ingest, clean, chunk, embed and index news articles (dense FAISS + BM25)."""
 
 from .build import BuildReport, build_index
+from .chunking import split_sentences
 from .embedder import Embedder, SentenceTransformerEmbedder, get_embedder
 from .errors import (
     DiskFullError,
@@ -14,7 +15,7 @@ from .errors import (
     SourceNotFoundError,
 )
 from .index import Manifest, NewsIndex, SearchFilters, load_index
-from .ingest import SUPPORTED_SUFFIXES
+from .ingest import SUPPORTED_SUFFIXES, normalize_date
 from .settings import Settings
 from .store import Article, ChunkRecord
 
@@ -22,5 +23,6 @@ __all__ = [
     "Article", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError", "IndexDamagedError",
     "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError",
     "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder",
-    "Settings", "SourceNotFoundError", "build_index", "get_embedder", "load_index",
+    "Settings", "SourceNotFoundError", "build_index", "get_embedder", "load_index", "normalize_date",
+    "split_sentences",
 ]

@@ -1,6 +1,9 @@
 """Grounded answers with verified citations over the indexed news articles."""
 
 from embeddings import (
+    DiskFullError,
+    IndexBusyError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexNotFoundError,
     InvalidInputError,
@@ -8,6 +11,7 @@ from embeddings import (
     NewsdeskError,
     SearchFilters,
     Settings,
+    SourceNotFoundError,
     SUPPORTED_SUFFIXES,
 )
 
@@ -16,9 +20,11 @@ from .collection import IndexInfo, add_articles, example_questions, index_info
 from .generate import MODEL_CHOICES, Generator, get_generator
 from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 
+# Every error the functions above raise, so callers need only `qa`.
 __all__ = [
-    "ABSTENTION", "Answer", "Citation", "Generator", "IndexInfo", "IndexMismatchError", "IndexNotFoundError",
-    "InvalidInputError", "MODEL_CHOICES", "ModelUnavailableError", "NewsdeskError", "Passage",
-    "RelatedArticle", "Retrieved", "SUPPORTED_SUFFIXES", "SearchFilters", "Settings", "Timings",
-    "add_articles", "answer", "example_questions", "get_generator", "index_info", "stream_answer", "warm_up",
+    "ABSTENTION", "Answer", "Citation", "DiskFullError", "Generator", "IndexBusyError", "IndexDamagedError",
+    "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "MODEL_CHOICES",
+    "ModelUnavailableError", "NewsdeskError", "Passage", "RelatedArticle", "Retrieved", "SUPPORTED_SUFFIXES",
+    "SearchFilters", "Settings", "SourceNotFoundError", "Timings", "add_articles", "answer", "example_questions",
+    "get_generator", "index_info", "stream_answer", "warm_up",
 ]

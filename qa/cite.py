@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from embeddings.chunking import split_sentences
+from embeddings import split_sentences
 
 from .text import content_terms, term_overlap
 from .types import Citation, Passage

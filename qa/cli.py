@@ -7,8 +7,7 @@ import os
 import sys
 from datetime import date
 
-from embeddings import NewsdeskError, SearchFilters, Settings
-from embeddings.ingest import normalize_date
+from embeddings import InvalidInputError, NewsdeskError, SearchFilters, Settings, normalize_date
 
 from .answer import stream_answer
 from .types import Answer, Retrieved
@@ -78,8 +77,6 @@ def parse_as_of(value: str | None) -> date | None:
     Raises:
         InvalidInputError: a value that is not a date.
     """
-    from embeddings import InvalidInputError
-
     value = (value or "").strip()
     if not value:
         return None
@@ -95,8 +92,6 @@ def make_filters(date_from: str | None, date_to: str | None, sources) -> SearchF
     Raises:
         InvalidInputError: a date that does not parse.
     """
-    from embeddings import InvalidInputError
-
     iso = []
     for label, value in (("--from", date_from), ("--to", date_to)):
         value = (value or "").strip()

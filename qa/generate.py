@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from embeddings.errors import InvalidInputError, ModelUnavailableError
+from embeddings import InvalidInputError, ModelUnavailableError
 
 from .model_files import MODELS, model_file, sidecar_path, verify_later
 
 if TYPE_CHECKING:
-    from embeddings.settings import Settings
+    from embeddings import Settings
 
 __all__ = [
     "MODEL_CHOICES",

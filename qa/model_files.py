@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.errors import ModelUnavailableError
+from embeddings import ModelUnavailableError
 
 __all__ = ["MODELS", "ModelSpec", "model_file", "sidecar_path", "verify_later"]
 

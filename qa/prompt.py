@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from embeddings.chunking import split_sentences
+from embeddings import split_sentences
 
 from .features import QuestionTerms
 from .ranker import Ranker, load_ranker

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from embeddings.errors import InvalidInputError
+from embeddings import InvalidInputError
 
 from .text import STOPWORDS, words
 
