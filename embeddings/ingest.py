@@ -7,17 +7,20 @@ raises for bad content, so one broken file cannot abort a build.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from .boilerplate import not_an_article
 from .clean import clean_text, is_noise_line, normalize_line, normalize_text
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -40,6 +43,7 @@ class Document:
     path: str
     raw_hash: str  # hash of the raw record: an unchanged record is never re-processed
     warnings: tuple[str, ...] = field(default=())
+    origin: str = ""  # where a skip of it points: the file, or "file#n" for one JSON record
 
     @property
     def article_id(self) -> str:
@@ -66,26 +70,121 @@ def suffix_of(path: Path) -> str:
     return path.suffix.lower()
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` (or ``root`` itself), sorted, hidden ones left out."""
-    if root.is_file():
+def iter_files(root: Path) -> Iterator[Path | Skip]:
+    """Files under ``root`` (or ``root`` itself), sorted, hidden ones left out.
+
+    Symbolic links are followed, files and folders alike, as someone who links a folder of
+    articles into a source expects. Each real folder is read once: a link to a folder that
+    is read already (through the tree or another link) is reported, not read twice, and so
+    are links that loop (to a folder above them, or link to link) and broken links.
+
+    Yields:
+        Paths of files to read, and a ``Skip`` for every link or entry that is not read.
+    """
+    if root.is_dir():
+        real = root.resolve()
+        yield from _walk(root, real, (real,), _read_in_place(root, real))
+    elif root.is_file():
         yield root
+    elif root.is_symlink() or root.exists():  # a broken or looping link, a named pipe
+        yield from _follow(root, (), {})
+
+
+def _read_in_place(root: Path, real: Path) -> dict[Path, Path]:
+    """Real path -> path under ``root`` of each file and folder reached without a link.
+
+    They are read where they are; a link to one of them is the copy that is reported.
+    """
+    found = {}
+    for folder, subfolders, files in os.walk(real):  # os.walk does not follow links
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        here = root / Path(folder).relative_to(real)
+        found[Path(folder)] = here
+        found.update((Path(folder, name), here / name) for name in files if not name.startswith("."))
+    return found
+
+
+def _walk(folder: Path, real: Path, chain: tuple[Path, ...], claimed: dict[Path, Path]) -> Iterator[Path | Skip]:
+    """Read ``folder`` (real path ``real``, reached through the real folders in ``chain``)."""
+    try:
+        entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as exc:
+        yield Skip(display_path(folder), f"cannot read folder: {exc.strerror}")
         return
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if path.is_file() and not any(part.startswith(".") for part in rel):
-            yield path
+    for entry in entries:
+        path, real_path = folder / entry.name, real / entry.name
+        if entry.is_symlink():
+            yield from _follow(path, chain, claimed)
+        elif (is_dir := entry.is_dir(follow_symlinks=False)) or entry.is_file(follow_symlinks=False):
+            owner = claimed.setdefault(real_path, path)
+            if owner != path:  # reached earlier through a link to a folder above it
+                yield Skip(_link_shown(path), f"same {'folder' if is_dir else 'file'} as {_link_shown(owner)}, "
+                                              "read there; not read twice")
+            elif is_dir:
+                yield from _walk(path, real_path, chain + (real_path,), claimed)
+            else:
+                yield path
+        else:  # opening a named pipe would block the build for ever
+            yield Skip(_link_shown(path), "not a regular file (a pipe, socket or device); not read")
+
+
+def _follow(path: Path, chain: tuple[Path, ...], claimed: dict[Path, Path]) -> Iterator[Path | Skip]:
+    """What a symbolic link leads to: its file, its folder's files, or why it is not read."""
+    shown = _link_shown(path)
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        yield Skip(shown, f"broken symlink: target{_link_target(path)} missing")
+        return
+    except RuntimeError:  # how Python before 3.13 reports a loop
+        yield Skip(shown, "symlink loop; not followed")
+        return
+    except OSError as exc:
+        yield Skip(shown, "symlink loop; not followed" if exc.errno == errno.ELOOP
+                   else f"cannot read: {exc.strerror}")
+        return
+    if not target.is_file() and not target.is_dir():
+        yield Skip(shown, "not a regular file (a pipe, socket or device); not read")
+    elif target.is_dir() and any(folder.is_relative_to(target) for folder in chain):
+        yield Skip(shown, "symlink loop (links to a folder above it); not followed")
+    elif target in claimed:
+        yield Skip(shown, f"links to {_link_shown(claimed[target])}, which is read already; not read twice")
+    elif target.is_file():
+        claimed[target] = path
+        yield path
+    else:
+        claimed[target] = path
+        yield from _walk(path, target, chain + (target,), claimed)
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return f" {os.readlink(path)!r}"
+    except OSError:  # removed while we looked
+        return ""
+
+
+def _link_shown(path: Path) -> str:
+    # display_path resolves links, which fails on a loop and hides which link it was.
+    return str(Path(display_path(path.parent)) / path.name)
 
 
 def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iterator[Document | Skip]:
     """Yield every article (or skip) found under one source path.
 
     Args:
-        root: a file or a folder (read recursively).
+        root: a file or a folder (read recursively; see ``iter_files``).
         max_file_bytes: files larger than this are skipped.
         max_article_chars: article bodies are cut to this length, with a warning.
+
+    Returns:
+        An iterator of ``Document`` and ``Skip`` items, in file order; a text that is too
+        short or only site chrome (see ``boilerplate.not_an_article``) comes as a ``Skip``.
     """
     for path in iter_files(root):
+        if isinstance(path, Skip):
+            yield path
+            continue
         shown = display_path(path)
         kind = suffix_of(path)
         if kind not in SUPPORTED_SUFFIXES:
@@ -112,11 +211,19 @@ def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iter
             else:
                 docs = _read_textual(path, shown, html=kind in HTML_SUFFIXES)
             for doc in docs:
-                yield _cap(doc, max_article_chars) if isinstance(doc, Document) else doc
+                yield _vetted(doc, max_article_chars) if isinstance(doc, Document) else doc
         except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a truncated/corrupt .gz
             yield Skip(shown, _one_line(f"cannot read: {exc}"))
         except Exception as exc:  # a parser library choking on odd input must not end the build
             yield Skip(shown, _one_line(f"could not parse ({exc.__class__.__name__}: {exc})"))
+
+
+def _vetted(doc: Document, max_article_chars: int) -> Document | Skip:
+    # Judged on the whole cleaned body, before the cap: a long article stays one.
+    reason = not_an_article(clean_text(doc.text))
+    if reason:
+        return Skip(doc.origin or doc.path, reason)
+    return _cap(doc, max_article_chars)
 
 
 def _megabytes(n: float) -> str:
@@ -296,7 +403,13 @@ def normalize_date(value: str) -> str:
 # --- JSON / JSONL ------------------------------------------------------------------------
 
 def _read_json(path: Path, shown: str) -> Iterator[Document | Skip]:
-    text = decode_bytes(_read_bytes(path))
+    data = _read_bytes(path)
+    text = decode_bytes(data)
+    if text is None and not data.lstrip().startswith(b"["):
+        # A NUL byte or a bad byte sequence in one line must not cost the other lines their
+        # records: decide line by line, as for a malformed line.
+        yield from _read_jsonl(_decode_lines(data), shown)
+        return
     if text is None:
         yield Skip(shown, "binary or undecodable file, not JSON")
         return
@@ -321,37 +434,166 @@ def _read_json(path: Path, shown: str) -> Iterator[Document | Skip]:
             yield _record_to_doc(record, f"{shown}#{n}", raw)
         return
     # Split on "\n" only: JSON strings may hold U+2028, which splitlines() would break on.
-    for n, line in enumerate(body.split("\n"), 1):
+    yield from _read_jsonl([(line, "") for line in body.split("\n")], shown)
+
+
+def _decode_lines(data: bytes) -> list[tuple[str, str]]:
+    """Each line of a JSONL file decoded on its own: (text, "") or ("", what is wrong)."""
+    raw_lines = data.split(b"\n")
+    while raw_lines and not raw_lines[0].strip():  # numbered as the whole-file path numbers them
+        raw_lines.pop(0)
+    lines = []
+    foreign: list[int] = []  # lines that are not UTF-8
+    for i, raw in enumerate(raw_lines):
+        if b"\x00" in raw:
+            lines.append(("", "NUL byte in line (binary data)"))
+            continue
+        try:
+            lines.append((raw.decode("utf-8-sig" if i == 0 else "utf-8"), ""))
+        except UnicodeDecodeError:
+            lines.append(("", "undecodable bytes in line"))
+            foreign.append(i)
+    if foreign:
+        # One guess for all non-UTF-8 lines, as for a whole file: a line alone is too short
+        # to tell its code page.
+        guessed = decode_bytes(b"\n".join(raw_lines[i] for i in foreign))
+        parts = guessed.split("\n") if guessed is not None else []
+        if len(parts) == len(foreign):
+            for i, part in zip(foreign, parts):
+                lines[i] = (part, "")
+    return lines
+
+
+def _read_jsonl(lines: list[tuple[str, str]], shown: str) -> Iterator[Document | Skip]:
+    """Records of a JSONL file, one Skip per bad line; one Skip when it is not JSONL at all."""
+    items: list[Document | Skip] = []
+    binary = found_record = False
+    for n, (line, problem) in enumerate(lines, 1):
+        if not problem and "\x00" in line:
+            problem = "NUL byte in line (binary data)"
+        if problem:
+            binary = True
+            items.append(Skip(f"{shown}#{n}", f"{problem}; line skipped"))
+            continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Skip(f"{shown}#{n}", f"malformed JSON line ({exc.msg}); line skipped")
+            items.append(Skip(f"{shown}#{n}", f"malformed JSON line ({exc.msg}); line skipped"))
             continue
-        yield _record_to_doc(record, f"{shown}#{n}", line.encode("utf-8"))
+        found_record = found_record or isinstance(record, dict)
+        items.append(_record_to_doc(record, f"{shown}#{n}", line.encode("utf-8")))
+    if binary and not found_record:
+        # An image or archive named .jsonl is one problem, not thousands of "line skipped".
+        yield Skip(shown, "binary or undecodable file, not JSON")
+    else:
+        yield from items
+
+
+_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _type_name(value) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _first(record: dict, names: tuple[str, ...]) -> tuple[str, object]:
+    """The first of ``names`` with a value (``""``, ``[]``, ``{}`` and ``null`` do not count)."""
+    for name in names:
+        if record.get(name) not in (None, "", [], {}):
+            return name, record[name]
+    return names[0], None
 
 
 def _record_to_doc(record, where: str, raw: bytes) -> Document | Skip:
     if not isinstance(record, dict):
         return Skip(where, "JSON record is not an object with 'title' and 'text'")
-    text = record.get("text") or record.get("body") or record.get("content") or ""
-    if not isinstance(text, str) or not text.strip():
+    name, text = _first(record, ("text", "body", "content"))
+    if text is None or (isinstance(text, str) and not text.strip()):
         return Skip(where, "record has no 'text'")
-    authors = record.get("authors") or record.get("author") or record.get("source") or ""
-    if isinstance(authors, list):
-        authors = ", ".join(str(a) for a in authors if a)
-    url = str(record.get("url") or "").strip()
+    if not isinstance(text, str):
+        return Skip(where, f"record's '{name}' is {_type_name(text)}, not a string; fix the record")
+    # Scrapers write the other fields in many shapes; a wrong one is coerced or left out with
+    # a warning, never stored as its Python repr ("['a', 'b']").
+    warnings: list[str] = []
+    fields = {}
+    for field_name, names, coerce in (("title", ("title",), _as_title),
+                                      ("byline", ("authors", "author", "source"), _as_byline),
+                                      ("publish_date", ("publish_date", "date"), _as_date),
+                                      ("url", ("url",), _as_url)):
+        name, value = _first(record, names)
+        fields[field_name], problem = coerce(value)
+        if problem:
+            warnings.append(f"record #{where.rsplit('#', 1)[1]}: '{name}' {problem}")
     return Document(
-        key=url or where,
-        title=normalize_line(str(record.get("title") or "")),
+        key=fields["url"] or where,
         text=text,
-        byline=normalize_line(str(authors)),
-        publish_date=normalize_date(str(record.get("publish_date") or record.get("date") or "")),
-        url=url,
         path=where.rsplit("#", 1)[0],
         raw_hash=_hash_bytes(raw),
+        warnings=tuple(warnings),
+        origin=where,
+        **fields,
     )
+
+
+# Each coercion returns (value, problem): the problem, when there is one, completes
+# "record #3: 'title' ..." in the build report.
+
+def _as_title(value) -> tuple[str, str]:
+    if value is None or isinstance(value, str):
+        return normalize_line(value or ""), ""
+    if isinstance(value, list) and all(isinstance(v, str) or _is_number(v) for v in value):
+        return normalize_line(" ".join(str(v) for v in value)), "is a list; joined its items"
+    if _is_number(value):
+        return str(value), "is a number; used as text"
+    return "", f"is {_type_name(value)} ({_short(value)}), not text; left out"
+
+
+def _as_byline(value) -> tuple[str, str]:
+    # A list of names, or of {"name": ...} objects, is a normal shape (NewsAPI's "source" is one).
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    names, others = [], []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            item = item["name"]
+        if isinstance(item, str):
+            names.append(normalize_line(item))
+        elif item is not None:
+            others.append(item)
+    problem = ""
+    if others and isinstance(value, list):
+        problem = f"has items that are not names ({_short(others[0])}); left them out"
+    elif others:
+        problem = f"is {_type_name(value)} ({_short(value)}), not a name; left out"
+    return ", ".join(n for n in names if n), problem
+
+
+def _as_date(value) -> tuple[str, str]:
+    if value is None or isinstance(value, str):
+        return normalize_date(value or ""), ""
+    if _is_number(value):
+        # Feeds that write a date as a number write a Unix timestamp, in seconds or milliseconds.
+        for scale, low, high in ((1, 1e8, 1e11), (1000, 1e11, 1e14)):
+            if low <= value < high:
+                day = datetime.fromtimestamp(value / scale, timezone.utc).date().isoformat()
+                return day, f"is a number; read it as a Unix timestamp ({day})"
+    return "", f"is {_type_name(value)} ({_short(value)}), not a date; left out"
+
+
+def _as_url(value) -> tuple[str, str]:
+    if value is None or isinstance(value, str):
+        return (value or "").strip(), ""
+    return "", f"is {_type_name(value)} ({_short(value)}), not a link; left out"
 
 
 # --- PDF ---------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from .corpus import ARTICLES, article_text, json_record, jsonl
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 MB = 1_000_000
+# The shortest body an article may have is 8 words (boilerplate.MIN_ARTICLE_WORDS).
+HARBOUR = "The harbour reopened on Monday after three weeks of repairs."
 
 
 def read(path: Path, max_bytes: int = 64 * MB, max_chars: int = 200_000) -> list[Document | Skip]:
@@ -64,15 +66,15 @@ def test_text_article_fields(tmp_path, suffix):
 
 def test_markdown_heading_is_title(tmp_path):
     path = tmp_path / "a.md"
-    path.write_text("# Harbour reopens\n\nFrom AFP\n\n2025-01-03\n\nThe harbour reopened on Monday.\n")
+    path.write_text(f"# Harbour reopens\n\nFrom AFP\n\n2025-01-03\n\n{HARBOUR}\n")
     doc = only_doc(path)
     assert (doc.title, doc.byline, doc.publish_date) == ("Harbour reopens", "AFP", "2025-01-03")
-    assert doc.text.strip() == "The harbour reopened on Monday."
+    assert doc.text.strip() == HARBOUR
 
 
 def test_body_line_that_looks_like_a_date_after_the_header_stays(tmp_path):
     path = tmp_path / "a.txt"
-    path.write_text("Headline\n\nBy AP\nMay 1, 2025\n\nBody one.\n\nJune 2, 2025\n")
+    path.write_text(f"Headline\n\nBy AP\nMay 1, 2025\n\n{HARBOUR}\n\nJune 2, 2025\n")
     doc = only_doc(path)
     assert doc.publish_date == "2025-05-01"
     assert "June 2, 2025" in doc.text
@@ -214,12 +216,14 @@ def test_jsonl(tmp_path, name, opener):
 
 def test_json_authors_list_and_record_without_url(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_text(jsonl({"title": "T", "text": "Body text.", "authors": ["Ann Lee", "", "Bo Ma"],
+    other_body = "Other body: the ferry to the island runs again from Friday."
+    path.write_text(jsonl({"title": "T", "text": HARBOUR, "authors": ["Ann Lee", "", "Bo Ma"],
                            "publish_date": "2025/01/03"},
-                          {"title": "U", "body": "Other body.", "author": "Cy Ng", "date": "2024-12-31"}))
+                          {"title": "U", "body": other_body, "author": "Cy Ng", "date": "2024-12-31"}))
     doc, other = read(path)
     assert doc.byline == "Ann Lee, Bo Ma" and doc.publish_date == "2025-01-03"
-    assert (other.text, other.byline, other.publish_date) == ("Other body.", "Cy Ng", "2024-12-31")
+    assert (other.text, other.byline, other.publish_date) == (other_body, "Cy Ng", "2024-12-31")
+    assert doc.warnings == other.warnings == ()
     assert doc.key == f"{path}#1" and doc.path == str(path)
 
 
@@ -234,7 +238,7 @@ def test_jsonl_malformed_line_is_skipped_with_its_line_number(tmp_path):
 @pytest.mark.parametrize("record, reason", [
     ({"title": "No body"}, "no 'text'"),
     ({"title": "Blank", "text": "   "}, "no 'text'"),
-    ({"title": "Not a string", "text": ["a", "b"]}, "no 'text'"),
+    ({"title": "Not a string", "text": ["a", "b"]}, "'text' is a list, not a string"),
     ("just a string", "not an object"),
     (42, "not an object"),
 ])
@@ -266,9 +270,9 @@ def test_malformed_json_list_is_skipped(tmp_path):
 
 def test_non_utf8_jsonl_is_decoded(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes(json.dumps({"title": "Café", "text": "Un café très noir à Málaga."},
-                                ensure_ascii=False).encode("cp1252"))
-    assert only_doc(path).text == "Un café très noir à Málaga."
+    text = "Un café très noir à Málaga, servi chaque matin au marché."
+    path.write_bytes(json.dumps({"title": "Café", "text": text}, ensure_ascii=False).encode("cp1252"))
+    assert only_doc(path).text == text
 
 
 def test_truncated_gzip_is_skipped_not_raised(tmp_path):
@@ -322,7 +326,7 @@ def test_pdf_text_extracted(tmp_path):
 
 def test_pdf_metadata_title_wins(tmp_path):
     path = tmp_path / "a.pdf"
-    path.write_bytes(make_pdf(["Harbour reopens", "The harbour reopened on Monday."], title="Official Title"))
+    path.write_bytes(make_pdf(["Harbour reopens", HARBOUR], title="Official Title"))
     assert only_doc(path).title == "Official Title"
 
 
