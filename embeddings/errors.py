@@ -54,7 +54,7 @@ def rebuild_command(index_dir, name_sources: bool = False) -> str:
     # A bare command builds Settings.index_dir unless the environment points elsewhere; an
     # index anywhere else (or a redirected environment) must be named or the wrong one is built.
     redirected = any(os.environ.get(f"NEWSDESK_{name}") for name in ("INDEX_DIR", "DATA_DIR"))
-    if redirected or Path(index_dir) != Settings.index_dir:
+    if redirected or Path(index_dir) != Settings().index_dir:
         words += ["--index", str(index_dir)]
     return " ".join(shlex.quote(w) if w != "SOURCES" else w for w in words)
 

@@ -15,7 +15,7 @@ from .errors import InvalidInputError
 class Settings:
     # --- where things live
     data_dir: Path = Path("data")
-    index_dir: Path = Path("data/index")
+    index_dir: Path | None = None  # None: data_dir / "index", however data_dir was set
     model_cache_dir: Path = Path.home() / ".cache" / "newsdesk"
 
     # --- ingestion
@@ -55,6 +55,10 @@ class Settings:
     auth: str = ""  # "user:password" turns on a login
     upload_max_mb: float = 10.0
 
+    def __post_init__(self) -> None:
+        if self.index_dir is None:
+            object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
         """Defaults, then ``NEWSDESK_*`` environment variables, then ``overrides``.
@@ -67,23 +71,28 @@ class Settings:
         for field in dataclasses.fields(cls):
             raw = environ.get(f"NEWSDESK_{field.name.upper()}")
             if raw is not None:
-                values[field.name] = _parse(field.name, raw, type(getattr(cls, field.name)))
+                values[field.name] = _parse(field.name, raw, type(field.default))
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "data_dir" in values and "index_dir" not in values:
-            values["index_dir"] = Path(values["data_dir"]) / "index"
         return cls(**{k: _coerce(k, v) for k, v in values.items()})
 
     def replace(self, **changes) -> "Settings":
-        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items() if v is not None})
+        changes = {k: _coerce(k, v) for k, v in changes.items() if v is not None}
+        # An index that lived in the old data directory moves with it, as from_env would place it.
+        if "data_dir" in changes and "index_dir" not in changes and self.index_dir == Path(self.data_dir) / "index":
+            changes["index_dir"] = None
+        return dataclasses.replace(self, **changes)
+
+
+_PATHS = frozenset({"data_dir", "index_dir", "model_cache_dir"})
 
 
 def _coerce(name: str, value):
-    return Path(value) if isinstance(getattr(Settings, name), Path) else value
+    return Path(value) if name in _PATHS and value is not None else value
 
 
 def _parse(name: str, raw: str, kind: type):
     try:
-        if issubclass(kind, Path):  # the defaults are PosixPath, a subclass
+        if name in _PATHS:
             return Path(raw).expanduser()
         return kind(raw)
     except ValueError:

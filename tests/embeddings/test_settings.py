@@ -30,3 +30,11 @@ def test_bad_env_value_names_the_variable(name, value):
 def test_replace_coerces_paths_and_ignores_none():
     s = Settings().replace(index_dir="/x", chunk_tokens=None)
     assert s.index_dir == Path("/x") and s.chunk_tokens == Settings().chunk_tokens
+
+
+def test_index_dir_follows_data_dir_however_it_is_set():
+    assert Settings(data_dir=Path("/srv/nd")).index_dir == Path("/srv/nd/index")
+    moved = Settings.from_env({}).replace(data_dir="/srv/nd")
+    assert moved.index_dir == Path("/srv/nd/index")
+    assert Settings(index_dir=Path("/x")).replace(data_dir="/srv/nd").index_dir == Path("/x")  # chosen: stays
+    assert Settings().index_dir == Path("data/index")
