@@ -14,6 +14,7 @@ from .errors import (
     NewsdeskError,
     SourceNotFoundError,
 )
+from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
 from .settings import Settings
@@ -23,6 +24,6 @@ __all__ = [
     "Article", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError", "IndexDamagedError",
     "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError",
     "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder",
-    "Settings", "SourceNotFoundError", "build_index", "get_embedder", "load_index", "normalize_date",
-    "split_sentences",
+    "Settings", "SourceNotFoundError", "atomic_write", "build_index", "format_size", "fsync_dir", "get_embedder",
+    "load_index", "normalize_date", "split_sentences",
 ]

@@ -21,6 +21,7 @@ from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
 from .embedder import Embedder, get_embedder
 from .errors import IndexBusyError, InvalidInputError, SourceNotFoundError, index_damaged
+from .files import fsync_dir
 from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, open_generation, orphaned_generation,
                     publish_generation, recorded_sources)
 from .ingest import Document, Skip, read_source
@@ -259,7 +260,7 @@ def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, root
     # Sizes and hashes are taken once every other file is final and closed, and the manifest
     # is written last of all: a generation with a manifest is a finished one.
     manifest.with_files(generation).write(generation / "manifest.json")
-    _fsync_tree(generation)
+    fsync_dir(generation, recursive=True)
     return True
 
 
@@ -429,13 +430,3 @@ def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
-
-def _fsync_tree(directory: Path) -> None:
-    import os
-
-    for path in [*directory.rglob("*"), directory]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -17,7 +17,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import re
 import shlex
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ import numpy as np
 from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, index_damaged, rebuild_command
+from .files import atomic_write
 from .settings import Settings
 from .sparse_index import Bm25Index
 from .store import Article, ChunkRecord, ChunkStore
@@ -220,21 +220,8 @@ def recorded_sources(generation: Path) -> list[str] | None:
 
 def publish_generation(index_dir: Path, generation: Path) -> None:
     """Make ``generation`` the live index with one atomic rename."""
-    tmp = index_dir / "CURRENT.tmp"
-    with open(tmp, "w") as fh:
+    with atomic_write(index_dir / "CURRENT", "w") as fh:
         fh.write(generation.name)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_compatible(manifest: Manifest, settings: Settings, embedder_id: str, where: Path) -> None:
