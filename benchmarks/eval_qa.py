@@ -27,13 +27,13 @@ from pathlib import Path
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
 from qa import Answer, Timings, answer
+from qa.cite import strip_markers
 from qa.collection import INDEXES
 from qa.generate import get_generator
 from qa.prompt import select_sentences
 from qa.retrieve import answer_probability, relevance, retrieve
 from qa.timing import STAGES, StageClock
 
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
 def normalize(text: str) -> str:
@@ -189,7 +189,7 @@ def print_metrics(rows: list[dict], cold_s: float, args, settings: Settings) -> 
     hit = holds_answer
     correct = [r for r in rows if not r["abstained"] and contains(r["answer"], r["gold"])]
     cited = [c for r in correct for c in r["citations"]]
-    short = lambda r: _MARKER.sub("", r["answer"].removesuffix(r.get("dated", "")).strip())
+    short = lambda r: strip_markers(r["answer"].removesuffix(r.get("dated", "")).strip())
     ttft = [r["ttft_s"] for r in rows if r["ttft_s"] > 0]
     total = [r["total_s"] for r in rows]
     table = [

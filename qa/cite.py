@@ -14,8 +14,14 @@ from .types import Citation, Passage
 
 SUPPORT_MIN = 0.5  # share of a sentence's content terms that its passage must contain
 
-_MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
+# The one spelling of a citation marker, for everything that reads answers (this module, the
+# question rewriter, the web chat, the benchmarks): "[2]", "[1, 3]", "[1; 3]", "[1234]";
+# "[1][2]" is two markers. Group 1 holds the numbers (see ``marker_numbers``). A marker inside
+# a word such as "array[1]" is still a marker: the model never writes code here.
+_NUMBERS = r"\d+(?:\s*[,;]\s*\d+)*"
+CITATION_MARKER = re.compile(rf"\[({_NUMBERS})\]")
+_MARKERS = re.compile(rf"\s*\[({_NUMBERS})\]")  # with the space before it, for removal
+_MARKERS_AFTER_STOP = re.compile(rf"([.!?])\s*((?:\[{_NUMBERS}\]\s*)+)")
 _ABSTAIN = re.compile(
     r"\b(articles?|passages?|text|context) (do|does|did)( not|n't) (say|mention|contain|provide|specify|state|include)"
     r"|\bnot (mentioned|stated|specified|provided|given|available) in\b"
@@ -34,9 +40,19 @@ class CheckedAnswer:
     unsupported: tuple[str, ...]
 
 
+def marker_numbers(numbers: str) -> list[int]:
+    """The numbers of one marker's group 1: ``"1; 3"`` -> ``[1, 3]``."""
+    return [int(n) for n in re.split(r"[,;]", numbers)]
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without its citation markers (and the space before each)."""
+    return _MARKERS.sub("", text)
+
+
 def is_abstention(text: str) -> bool:
     """Whether the model said the passages don't hold the answer."""
-    stripped = _MARKERS.sub("", text).strip()
+    stripped = strip_markers(text).strip()
     return not stripped or bool(_ABSTAIN.search(stripped))
 
 
@@ -46,8 +62,8 @@ def parse_claims(text: str) -> list[tuple[str, list[int]]]:
     claims: list[tuple[str, list[int]]] = []
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        numbers = [int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"[,;]", group)]
-        plain = re.sub(r"\s+([.!?,;:])", r"\1", _MARKERS.sub("", sentence)).strip()
+        numbers = [n for group in _MARKERS.findall(sentence) for n in marker_numbers(group)]
+        plain = re.sub(r"\s+([.!?,;:])", r"\1", strip_markers(sentence)).strip()
         if not plain or set(content_terms(plain)) <= _POINTER_TERMS:
             if claims:
                 claims[-1][1].extend(numbers)

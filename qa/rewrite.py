@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .cite import strip_markers
 from .text import content_terms
 
 _REFERRING = re.compile(
@@ -13,7 +14,6 @@ _REFERRING = re.compile(
     re.IGNORECASE,
 )
 _CONTINUATION = re.compile(r"^\s*(and|also|what about|how about|why|so|but)\b", re.IGNORECASE)
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 REWRITE_PROMPT = """Rewrite the user's follow-up question so that it can be understood without the conversation.
 Replace pronouns and vague references with the names they refer to. Keep it a question.
@@ -33,7 +33,7 @@ def rewrite_messages(question: str, history: History) -> list[dict[str, str]]:
     turns = []
     for user, assistant in list(history)[-2:]:
         turns.append(f"User: {user.strip()}")
-        turns.append(f"Assistant: {_MARKERS.sub('', assistant).strip()[:600]}")
+        turns.append(f"Assistant: {strip_markers(assistant).strip()[:600]}")
     user = "Conversation:\n" + "\n".join(turns) + f"\n\nFollow-up question: {question}\nStandalone question:"
     return [{"role": "system", "content": REWRITE_PROMPT}, {"role": "user", "content": user}]
 

@@ -18,9 +18,8 @@ import re
 from datetime import date
 from typing import Iterable, Sequence
 
-# "[2]", "[1, 3]", "[1][2]" (the second form is two matches). A marker inside a word such as
-# "array[1]" is still a marker: the model never writes code here.
-MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+from qa import CITATION_MARKER, marker_numbers
+
 ABSTAIN_HEADLINE = "The articles don't say"
 _ABSTAIN_PREFIX = re.compile(r"^\s*the articles (?:don't|do not) say\b[\s.:;,\u2014-]*", re.IGNORECASE)
 
@@ -133,9 +132,9 @@ def passage_chip(passage) -> str:
 def text_with_markers(text: str, chips: dict[int, str]) -> str:
     """Escape ``text`` and turn each [n] with a chip into that chip; other markers stay text."""
     out, pos = [], 0
-    for m in MARKER.finditer(text or ""):
+    for m in CITATION_MARKER.finditer(text or ""):
         out.append(esc(text[pos:m.start()]))
-        numbers = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
+        numbers = marker_numbers(m.group(1))
         if all(n in chips for n in numbers):
             out.append("".join(chips[n] for n in numbers))
         else:

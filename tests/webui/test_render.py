@@ -136,6 +136,12 @@ def test_text_with_markers_links_known_markers_only():
         "A <C1>. B <C1><C2>. C <C1><C2>. D [9]."
 
 
+def test_text_with_markers_reads_semicolons_and_long_numbers_as_qa_does():
+    # qa's citation check accepts "[1; 2]" and any number of digits; the chat once did not.
+    chips = {1: "<C1>", 2: "<C2>", 1000: "<C1000>"}
+    assert render.text_with_markers("A [1; 2]. B [1000].", chips) == "A <C1><C2>. B <C1000>."
+
+
 def test_text_with_markers_escapes_the_text_around_them():
     out = render.text_with_markers("x < y & [1] <b>", {1: "<C1>"})
     assert out == "x &lt; y &amp; <C1> &lt;b&gt;"
