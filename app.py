@@ -38,7 +38,6 @@ GENERIC_ERROR = ("Something went wrong while answering; the details are in the s
 HISTORY_TURNS = 4  # earlier turns passed to qa for follow-ups: each one costs prompt tokens
 STREAM_EVERY_S = 0.05  # at most ~20 chat repaints a second while tokens stream in
 N_EXAMPLES = 4
-MAX_K = 12
 
 
 # --- answering ---------------------------------------------------------------------------
@@ -87,7 +86,7 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
         text, last = "", 0.0
         final = None
         for event in qa.stream_answer(question, history=pairs or None,
-                                      k=forms.clamp_k(k, settings.passages, high=MAX_K),
+                                      k=forms.clamp_k(k, settings.passages),
                                       filters=filters, settings=run_settings):
             if isinstance(event, qa.Retrieved):
                 passages = event.passages
@@ -133,7 +132,7 @@ def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0
         gr.Error: with the readable message of any expected failure, naming a wrong argument.
     """
     try:
-        args = api_args.check_ask_args(question, model, k, date_from, date_to, sources, history, max_k=MAX_K)
+        args = api_args.check_ask_args(question, model, k, date_from, date_to, sources, history)
         result = qa.answer(args.question, history=list(args.history[-HISTORY_TURNS:]) or None,
                            k=args.k or settings.passages,
                            filters=_filters(args.date_from, args.date_to, args.sources),
@@ -272,7 +271,7 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
                 with gr.Accordion("Search settings", open=False):
                     model = gr.Dropdown(models, value=settings.model, label="Model",
                                         info="The smaller model answers about twice as fast.")
-                    k = gr.Slider(1, MAX_K, value=settings.passages, step=1, label="Passages to read",
+                    k = gr.Slider(1, forms.MAX_K, value=settings.passages, step=1, label="Passages to read",
                                   info="More passages: more context, slower answers.")
                     with gr.Row():
                         date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD",
@@ -375,13 +374,15 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
             Args:
                 question: the question.
                 model: one of the model names, or "" for the server's default.
-                k: passages to read, 1 to 12, or 0 for the default.
+                k: passages to read, 1 to {max_k}, or 0 for the default.
                 date_from: earliest publish date, YYYY-MM-DD, or "".
                 date_to: latest publish date, YYYY-MM-DD, or "".
                 sources: sources (bylines) to search within; empty for all.
                 history: earlier [question, answer text] pairs, for follow-up questions.
             """
             return api_answer(question, settings, model, k, date_from, date_to, sources, history)
+
+        ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K)  # the API page shows this docstring
 
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms import FormError, parse_date
+from .forms import MAX_K, FormError, parse_date
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class AskArgs:
 
 def check_ask_args(question: object, model: object = "", k: object = 0, date_from: object = "",
                    date_to: object = "", sources: object = None, history: object = None,
-                   max_k: int = 12) -> AskArgs:
+                   max_k: int = MAX_K) -> AskArgs:
     """Check the types (and the few values that need no index) of one ``/ask`` call.
 
     ``None`` stands for the default of every argument except ``question``.

@@ -10,6 +10,9 @@ from typing import Iterable
 from qa import SearchFilters
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The most passages a question may read, from the slider or the API: each one adds prompt
+# tokens, so time to the first word, on two CPU cores.
+MAX_K = 12
 
 
 class FormError(ValueError):
@@ -75,7 +78,7 @@ def describe_filters(values: SearchFilters) -> str:
     return text
 
 
-def clamp_k(value: object, default: int, low: int = 1, high: int = 12) -> int:
+def clamp_k(value: object, default: int, low: int = 1, high: int = MAX_K) -> int:
     """The number of passages from a slider or an API call, kept within ``low..high``."""
     try:
         k = int(float(value))  # type: ignore[arg-type]

@@ -18,10 +18,11 @@ import re
 from datetime import date
 from typing import Iterable, Sequence
 
-from qa import CITATION_MARKER, marker_numbers
+from qa import ABSTENTION, CITATION_MARKER, marker_numbers
 
-ABSTAIN_HEADLINE = "The articles don't say"
-_ABSTAIN_PREFIX = re.compile(r"^\s*the articles (?:don't|do not) say\b[\s.:;,\u2014-]*", re.IGNORECASE)
+# qa abstains with "<headline>: <reason>"; the chat shows the headline on its own line, bold.
+ABSTAIN_HEADLINE = ABSTENTION.partition(":")[0]
+_ABSTAIN_PREFIX = re.compile(rf"^\s*{re.escape(ABSTAIN_HEADLINE)}\b[\s.:;,\u2014-]*", re.IGNORECASE)
 
 
 def esc(text: object) -> str:

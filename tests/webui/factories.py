@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qa import ABSTENTION
 from qa.types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 
 SEED_TITLE = "Venezuela looks to rebuild diplomatic ties with US"
@@ -35,7 +36,7 @@ def answer(text: str = "Delcy Rodriguez became interim leader [1].", citations=N
 
 def abstention(related=None) -> Answer:
     related = (RelatedArticle("a1", SEED_TITLE, "Reuters", "2026-01-10", ""),) if related is None else related
-    return answer("The articles don't say: none of the indexed passages answers this question.", (),
+    return answer(ABSTENTION, (),
                   abstained=True, related=related, passages=())
 
 

@@ -312,3 +312,16 @@ def test_an_abstention_under_filters_says_so(settings, monkeypatch):
     monkeypatch.setattr(qa, "stream_answer", FakeQA([qa.Retrieved((), "q"), f.abstention(related=())]))
     final = run_turn(settings, date_from="2026-02-01")[-1]
     assert "Searched only: Articles published on or after 2026-02-01" in last_message(final)
+
+
+def test_one_passage_limit_for_the_slider_the_form_and_the_api(settings):
+    from webui import api_args, forms
+
+    demo = app.build_app(settings)
+    (slider,) = [b for b in demo.blocks.values() if isinstance(b, gr.Slider)]
+    assert slider.maximum == forms.MAX_K == forms.clamp_k(forms.MAX_K + 1, default=4)
+    assert api_args.check_ask_args("q", k=forms.MAX_K).k == forms.MAX_K
+    with pytest.raises(forms.FormError, match=f"1 to {forms.MAX_K} passages"):
+        api_args.check_ask_args("q", k=forms.MAX_K + 1)
+    ask = next(d for d in demo.fns.values() if d.api_name == "ask")
+    assert f"1 to {forms.MAX_K}, or 0" in ask.fn.__doc__

@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+import qa
 from qa.collection import IndexInfo
 from qa.types import RelatedArticle
 from tests.webui import factories as f
@@ -188,14 +189,15 @@ def test_abstention_shows_headline_reason_and_related_reading():
     out = render.answer_message(f.abstention())
     tags = Tags(out)
     text = tags.all_text()
-    assert text.startswith("The articles don't say.")
-    assert "None of the indexed passages answers this question." in text
+    headline, _, reason = qa.ABSTENTION.partition(": ")
+    assert text.startswith(f"{headline}.") and headline == "The articles don't say"
+    assert reason[0].upper() + reason[1:] in text  # "None of the indexed passages answers ..."
     assert "Related reading" in text and f.SEED_TITLE in text
     assert tags.count("span", "nd-cite") == 0
 
 
 def test_abstention_without_detail_or_related():
-    ans = f.answer("The articles do not say.", (), abstained=True, related=())
+    ans = f.answer(f"{render.ABSTAIN_HEADLINE}.", (), abstained=True, related=())
     out = render.answer_message(ans)
     assert Tags(out).all_text().startswith("The articles don't say.")
     assert "Related reading" not in out
