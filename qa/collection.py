@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from embeddings import BuildReport, NewsIndex, Settings, build_index, load_index
+from embeddings import BuildReport, NewsIndex, Settings, atomic_write, build_index, load_index
 
 
 @dataclass(frozen=True)
@@ -105,15 +104,14 @@ def example_questions(settings: Settings | None = None, n: int = 4, generator=No
                 break
         if changed:
             cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=1))
-            os.replace(tmp, cache_path)
+            with atomic_write(cache_path, "w") as fh:
+                fh.write(json.dumps(cache, ensure_ascii=False, indent=1))
     return questions
 
 
 def _read_cache(path: Path) -> dict[str, str]:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}

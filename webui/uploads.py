@@ -9,13 +9,14 @@ complete, because the indexer skips hidden files and must never read half a file
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Collection
+
+from embeddings import atomic_write, format_size
 
 _CHUNK = 1 << 20
 _MAGIC = {".gz": b"\x1f\x8b", ".pdf": b"%PDF-"}
@@ -176,14 +177,8 @@ def _write(dest_dir: str | Path, name: str, fill) -> Path:
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / name
-    tmp = dest_dir / f".{name}.part"
-    try:
-        with open(tmp, "xb") as out:
-            fill(out)
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(final, "wb") as out:  # hidden until complete: the indexer skips hidden files
+        fill(out)
     return final
 
 
@@ -205,6 +200,5 @@ def _basename(name: str) -> str:
 
 
 def _mb(n: int | float) -> str:
-    mb = n / 1e6
-    return f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
+    return format_size(n)
 

@@ -162,6 +162,29 @@ def test_failed_write_leaves_no_file_and_names_the_fix(tmp_path, spec, monkeypat
     assert list((tmp_path / "cache").iterdir()) == []
 
 
+def test_failed_sidecar_write_leaves_no_temp_file(tmp_path, spec, monkeypatch):
+    real_replace = os.replace
+
+    def sidecar_disk_full(src, dst):
+        if str(dst).endswith(".verified"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", sidecar_disk_full)
+    with pytest.raises(ModelUnavailableError, match="NEWSDESK_MODEL_CACHE_DIR"):
+        model_file("tiny", tmp_path / "cache", models={"tiny": spec})
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["tiny.gguf"]  # verified, but no sidecar
+
+
+def test_joined_file_is_readable_by_all(tmp_path, spec):
+    old = os.umask(0o077)  # a private umask: the cache may be shared, the file still gets 0o644
+    try:
+        target = model_file("tiny", tmp_path / "cache", models={"tiny": spec})
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
 def test_stale_temp_files_from_killed_joins_are_removed(tmp_path, spec):
     tmp_path.joinpath("cache").mkdir()
     stale = tmp_path / "cache" / ".tiny.gguf.killed.tmp"
