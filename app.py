@@ -205,10 +205,10 @@ def add_pasted(title: str, source: str, published: str, body: str, settings: qa.
                on_progress=None) -> str:
     """Save a pasted article as a text file and index it; returns the report text."""
     try:
-        published = forms.parse_date(published, "“Published”")
+        published = qa.parse_date(published, "“Published”")
         path = uploads.store_pasted(title, body, settings.data_dir / "uploads", int(settings.upload_max_mb * 1e6),
                                     source=source, published=published)
-    except (UploadError, FormError) as exc:
+    except (UploadError, qa.InvalidInputError) as exc:
         return str(exc)
     return _index_stored([path], [], settings, on_progress)
 
@@ -274,9 +274,10 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
                     k = gr.Slider(1, forms.MAX_K, value=settings.passages, step=1, label="Passages to read",
                                   info="More passages: more context, slower answers.")
                     with gr.Row():
-                        date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD",
-                                               elem_id="nd-date-from")
-                        date_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD", elem_id="nd-date-to")
+                        date_from = gr.Textbox(label=forms.DATE_FROM_LABEL, placeholder="YYYY-MM-DD",
+                                               info=f"On or after: {qa.DATE_RULE}", elem_id="nd-date-from")
+                        date_to = gr.Textbox(label=forms.DATE_TO_LABEL, placeholder="YYYY-MM-DD",
+                                             info=f"On or before: {qa.DATE_RULE}", elem_id="nd-date-to")
                     date_hint = gr.Markdown(forms.filter_hint("", ""), elem_classes="nd-hint")
                     source_filter = gr.Dropdown([], value=[], multiselect=True, label="Sources",
                                                 info="Leave empty to search every source.")
@@ -291,7 +292,8 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
                         paste_title = gr.Textbox(label="Headline", elem_id="nd-paste-title")
                         with gr.Row():
                             paste_source = gr.Textbox(label="Source (optional)", placeholder="Reuters")
-                            paste_date = gr.Textbox(label="Published (optional)", placeholder="YYYY-MM-DD")
+                            paste_date = gr.Textbox(label="Published (optional)", placeholder="YYYY-MM-DD",
+                                                    info=qa.DATE_RULE)
                         paste_body = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="nd-paste-body")
                         add_text_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-text")
                     report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
@@ -375,14 +377,14 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
                 question: the question.
                 model: one of the model names, or "" for the server's default.
                 k: passages to read, 1 to {max_k}, or 0 for the default.
-                date_from: earliest publish date, YYYY-MM-DD, or "".
-                date_to: latest publish date, YYYY-MM-DD, or "".
+                date_from: earliest publish date, {date_rule}, or "".
+                date_to: latest publish date, {date_rule}, or "".
                 sources: sources (bylines) to search within; empty for all.
                 history: earlier [question, answer text] pairs, for follow-up questions.
             """
             return api_answer(question, settings, model, k, date_from, date_to, sources, history)
 
-        ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K)  # the API page shows this docstring
+        ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows this docstring
 
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
 

@@ -7,9 +7,10 @@ import os
 import sys
 from datetime import date
 
-from embeddings import InvalidInputError, NewsdeskError, SearchFilters, Settings, normalize_date
+from embeddings import NewsdeskError, SearchFilters, Settings
 
 from .answer import stream_answer
+from .dates import DATE_RULE, parse_date, parse_date_range
 from .types import Answer, Retrieved
 
 
@@ -20,11 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, help="passages shown to the model")
     parser.add_argument("--model", help="qwen2.5-1.5b (default), qwen2.5-0.5b, or a Hugging Face checkpoint dir")
     parser.add_argument("--index", dest="index_dir", help="index directory (default: data/index)")
-    parser.add_argument("--from", dest="date_from", help="only articles published on or after (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="date_to", help="only articles published on or before (YYYY-MM-DD)")
+    parser.add_argument("--from", dest="date_from", help=f"only articles published on or after this date ({DATE_RULE})")
+    parser.add_argument("--to", dest="date_to", help=f"only articles published on or before this date ({DATE_RULE})")
     parser.add_argument("--source", action="append", default=[], help="only articles from this source (repeatable)")
     parser.add_argument("--as-of", dest="as_of",
-                        help="the date the question is asked on (YYYY-MM-DD): articles near it rank higher "
+                        help=f"the date the question is asked on ({DATE_RULE}): articles near it rank higher "
                              "(default: today, or the newest article's date)")
     args = parser.parse_args(argv)
     try:
@@ -72,32 +73,21 @@ def _print_answer(final: Answer, as_json: bool) -> None:
 
 
 def parse_as_of(value: str | None) -> date | None:
-    """``--as-of`` as a date.
+    """``--as-of`` as a date (``qa.dates``' rule: YYYY-MM-DD).
 
     Raises:
         InvalidInputError: a value that is not a date.
     """
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = normalize_date(value)
-    if not parsed:
-        raise InvalidInputError(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
-    return date.fromisoformat(parsed[:10])
+    parsed = parse_date(value, "--as-of")
+    return date.fromisoformat(parsed) if parsed else None
 
 
 def make_filters(date_from: str | None, date_to: str | None, sources) -> SearchFilters | None:
-    """Filters from user-typed values.
+    """Filters from user-typed values (dates by ``qa.dates``' rule: YYYY-MM-DD).
 
     Raises:
-        InvalidInputError: a date that does not parse.
+        InvalidInputError: a date that is not YYYY-MM-DD, or a range that ends before it starts.
     """
-    iso = []
-    for label, value in (("--from", date_from), ("--to", date_to)):
-        value = (value or "").strip()
-        parsed = normalize_date(value) if value else ""
-        if value and not parsed:
-            raise InvalidInputError(f"{label} {value!r} is not a date; use YYYY-MM-DD")
-        iso.append(parsed)
-    filters = SearchFilters(iso[0], iso[1], tuple(s.strip() for s in sources if s and s.strip()))
+    start, end = parse_date_range(date_from, date_to, ("--from", "--to"))
+    filters = SearchFilters(start, end, tuple(s.strip() for s in sources if s and s.strip()))
     return None if filters.is_empty() else filters

@@ -268,7 +268,7 @@ def test_bad_filter_is_a_message_in_the_chat_and_the_chat_keeps_working(server, 
     page = open_page(browser, url)
     open_accordion(page, "Search settings")
     page.fill("#nd-date-from input, #nd-date-from textarea", "01/02/2026")
-    page.get_by_text("must be a date like").first.wait_for()  # hint under the boxes
+    page.get_by_text("is not a date; use YYYY-MM-DD").first.wait_for()  # hint under the boxes
     error = wait_answer(page, ask(page, "Who became Venezuela's interim leader?"))
     assert "nd-error" in error.get_attribute("class")
     assert "YYYY-MM-DD" in error.inner_text() and "Traceback" not in error.inner_text()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms import MAX_K, FormError, parse_date
+from qa import DATE_RULE, parse_date
+
+from .forms import MAX_K, FormError
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def _date(value: object, name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise FormError(f'{name} must be a date as text, YYYY-MM-DD ("" for none), not {_kind(value)}.')
+        raise FormError(f'{name} must be a date as text, {DATE_RULE} ("" for none), not {_kind(value)}.')
     return parse_date(value, name)
 
 

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import re
-from datetime import date
 from typing import Iterable
 
-from qa import SearchFilters
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from qa import InvalidInputError, SearchFilters, parse_date_range
 # The most passages a question may read, from the slider or the API: each one adds prompt
 # tokens, so time to the first word, on two CPU cores.
 MAX_K = 12
@@ -19,35 +15,19 @@ class FormError(ValueError):
     """A form value that cannot be used; the message says how to fix it."""
 
 
-def parse_date(value: str | None, label: str) -> str:
-    """An ISO date (YYYY-MM-DD) from a text box, or ``""`` when the box is empty.
-
-    Raises:
-        FormError: the text is not a real calendar date in that form.
-    """
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if not _ISO_DATE.match(value):
-        raise FormError(f"{label} must be a date like 2026-01-31 (YYYY-MM-DD), not “{value}”.")
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise FormError(f"{label} “{value}” is not a real date.") from None
-    return value
+# The date boxes' labels, also naming them in messages about what was typed there.
+DATE_FROM_LABEL = "Published from"
+DATE_TO_LABEL = "Published to"
 
 
 def parse_filters(date_from: str | None, date_to: str | None,
                   sources: Iterable[str] | str | None) -> SearchFilters:
-    """Check the date range and source choice.
+    """Check the date range (``qa.parse_date``'s rule: YYYY-MM-DD) and source choice.
 
     Raises:
-        FormError: a date is malformed, or the range ends before it starts.
+        InvalidInputError: a date is malformed, or the range ends before it starts.
     """
-    start = parse_date(date_from, "“Published from”")
-    end = parse_date(date_to, "“Published to”")
-    if start and end and start > end:
-        raise FormError(f"The date range is empty: “from” {start} is after “to” {end}.")
+    start, end = parse_date_range(date_from, date_to, (f"“{DATE_FROM_LABEL}”", f"“{DATE_TO_LABEL}”"))
     if isinstance(sources, str):
         sources = [sources]
     chosen = tuple(dict.fromkeys(s for s in (sources or ()) if s and s.strip()))
@@ -58,7 +38,7 @@ def filter_hint(date_from: str | None, date_to: str | None) -> str:
     """One line under the date boxes: what the range means, or what is wrong with it."""
     try:
         values = parse_filters(date_from, date_to, ())
-    except FormError as exc:
+    except InvalidInputError as exc:
         return f"⚠ {exc}"
     return (describe_filters(values) or "All publish dates") + "."
 

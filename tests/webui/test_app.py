@@ -325,3 +325,9 @@ def test_one_passage_limit_for_the_slider_the_form_and_the_api(settings):
         api_args.check_ask_args("q", k=forms.MAX_K + 1)
     ask = next(d for d in demo.fns.values() if d.api_name == "ask")
     assert f"1 to {forms.MAX_K}, or 0" in ask.fn.__doc__
+
+
+def test_the_date_boxes_state_the_date_rule(settings):
+    demo = app.build_app(settings)
+    boxes = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) in ("nd-date-from", "nd-date-to")]
+    assert len(boxes) == 2 and all(qa.DATE_RULE in b.info for b in boxes)
