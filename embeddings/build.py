@@ -27,7 +27,7 @@ from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, ope
 from .ingest import Document, Skip, read_source
 from .settings import Settings
 from .sparse_index import Bm25Index
-from .store import Article, ChunkStore
+from .store import Article, ArticleState, ChunkRow, ChunkStore
 
 EMBED_BATCH = 256  # chunks per encode() call: big enough to sort by length, small enough to show progress
 Progress = Callable[[int, int], None]
@@ -206,7 +206,7 @@ def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
     raise InvalidInputError("nothing to index: name files or folders, e.g. `python -m embeddings build seeds`")
 
 
-def _plan(roots: list[str], states: dict, settings: Settings, report: BuildReport) -> _Plan:
+def _plan(roots: list[str], states: dict[str, ArticleState], settings: Settings, report: BuildReport) -> _Plan:
     """Read the sources and decide, per article, whether to index, keep or remove it."""
     plan = _Plan()
     seen: dict[str, str] = {}
@@ -227,17 +227,17 @@ def _plan(roots: list[str], states: dict, settings: Settings, report: BuildRepor
             seen[aid] = item.path
             report.warnings.extend(f"{item.path}: {w}" for w in item.warnings)
             state = states.get(aid)
-            if state and state[0] == item.raw_hash and state[2] == root:
+            if state and state.raw_hash == item.raw_hash and state.source_root == root:
                 report.unchanged += 1
             else:
                 plan.to_index.append((item, root))
     synced = set(roots)
-    for aid, (_, _, root, key, path) in states.items():
-        if root in synced and aid not in seen:
+    for aid, state in states.items():
+        if state.source_root in synced and aid not in seen:
             # Matched by file as well as by key: records keyed by URL come from a file too.
-            if key in kept_paths or path in kept_paths:
+            if state.key in kept_paths or state.path in kept_paths:
                 # The file is now unreadable; keep what was indexed from it rather than lose it.
-                report.warnings.append(f"{key}: kept the previously indexed version")
+                report.warnings.append(f"{state.key}: kept the previously indexed version")
                 continue
             plan.to_remove.append(aid)
     return plan
@@ -275,13 +275,13 @@ def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore,
     finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
     for aid, sig in store.minhashes():
         finder.add(aid, sig)
-    hashes = {state[1]: aid for aid, state in states.items()}  # content hash -> article id
+    hashes = {state.content_hash: aid for aid, state in states.items()}  # content hash -> article id
 
     def forget(aid: str) -> None:
         # An article that is removed or about to be replaced is nothing to be a duplicate of.
         finder.remove(aid)
-        if aid in states and hashes.get(states[aid][1]) == aid:
-            del hashes[states[aid][1]]
+        if aid in states and hashes.get(states[aid].content_hash) == aid:
+            del hashes[states[aid].content_hash]
 
     removed_chunks: list[int] = []
     for aid in plan.to_remove:
@@ -303,7 +303,7 @@ def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore,
             continue
         content_hash = hashlib.sha256(f"{doc.title}\n{text}".encode()).hexdigest()
         sig = signature(text)
-        if existed and states[aid][1] == content_hash:
+        if existed and states[aid].content_hash == content_hash:
             # Only the raw record changed (metadata, formatting): keep the chunks and vectors.
             store.put_article(Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline,
                                       doc.publish_date, content_hash, doc.raw_hash, text, now), sig)
@@ -351,13 +351,13 @@ def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore,
     all_roots = sorted(set(roots) | set(manifest.sources if manifest else []))
     # A source stays recorded while it holds articles, or exists (an empty folder) when named.
     all_roots = [r for r in all_roots
-                 if any(s[2] == r for s in states.values()) or (r in roots and Path(r).exists())]
+                 if any(s.source_root == r for s in states.values()) or (r in roots and Path(r).exists())]
     return Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
         dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
         next_chunk_id=next_id, sources=all_roots,
-        article_hashes={aid: s[1] for aid, s in sorted(states.items())},
+        article_hashes={aid: s.content_hash for aid, s in sorted(states.items())},
         embed_precision=_precision(manifest.embed_precision if manifest else "",
                                    getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
     )
@@ -383,7 +383,8 @@ def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embed
     rows, texts = [], []
     for article, chunks in pending:
         for chunk in chunks:
-            rows.append((next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text, chunk.tokens))
+            rows.append(ChunkRow(next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text,
+                                 chunk.tokens))
             # The title gives a chunk the context its sentences often leave implicit.
             texts.append(f"{article.title}. {chunk.text}" if article.title else chunk.text)
             next_id += 1
@@ -397,7 +398,7 @@ def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embed
     for start in range(0, total, EMBED_BATCH):
         batch = rows[start:start + EMBED_BATCH]
         vectors = embedder.embed(texts[start:start + EMBED_BATCH])
-        dense.add(vectors, np.array([r[0] for r in batch], dtype=np.int64))
+        dense.add(vectors, np.array([r.id for r in batch], dtype=np.int64))
         store.put_chunks(batch)
         bar.update(len(batch))
         if on_progress:
@@ -405,7 +406,7 @@ def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embed
     bar.close()
     report.embed_seconds = time.perf_counter() - started
     report.chunks_embedded = total
-    report.tokens_embedded = sum(r[6] for r in rows)
+    report.tokens_embedded = sum(r.tokens for r in rows)
     return next_id
 
 

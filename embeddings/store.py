@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 from urllib.parse import quote
 
 import numpy as np
@@ -32,6 +32,8 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 
 @dataclass(frozen=True)
 class Article:
+    """An indexed article; each field is the ``articles`` column of the same name."""
+
     id: str
     key: str
     source_root: str
@@ -47,8 +49,34 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ArticleState:
+    """What a build needs to know of an indexed article: whether its record or its text
+    changed (the hashes) and where it came from."""
+
+    raw_hash: str
+    content_hash: str
+    source_root: str
+    key: str
+    path: str
+
+
+class ChunkRow(NamedTuple):
+    """One row of the ``chunks`` table, as a build writes it (a tuple: SQLite takes it as is)."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    tokens: int
+
+
+@dataclass(frozen=True)
 class ChunkRecord:
-    """A chunk with the metadata of its article; ``text == article.text[start:end]``."""
+    """A chunk with the metadata of its article; ``text == article.text[start:end]``.
+
+    The fields are a ``ChunkRow``'s, then ``Article`` fields of its article."""
 
     id: int
     article_id: str
@@ -64,9 +92,25 @@ class ChunkRecord:
     path: str
 
 
-_ARTICLE_COLUMNS = "id, key, source_root, path, url, title, byline, publish_date, content_hash, raw_hash, text, indexed_at"
-_CHUNK_SELECT = """SELECT c.id, c.article_id, c.ordinal, c.start, c.end_, c.text, c.tokens,
-    a.title, a.byline, a.publish_date, a.url, a.path FROM chunks c JOIN articles a ON a.id = c.article_id"""
+def _names(record: type) -> tuple[str, ...]:
+    """The field names of a record type (a dataclass or a NamedTuple), in order."""
+    return record._fields if issubclass(record, tuple) else tuple(f.name for f in fields(record))
+
+
+def _column(name: str) -> str:
+    return "end_" if name == "end" else name  # END is an SQL keyword
+
+
+def _columns(record: type) -> str:
+    """The SQL column list of a record type in its field order: the order ``record(*row)``
+    takes a selected row back in."""
+    return ", ".join(_column(name) for name in _names(record))
+
+
+_ARTICLE_COLUMNS = _columns(Article)
+_CHUNK_SELECT = ("SELECT " + ", ".join(f"c.{_column(name)}" if name in _names(ChunkRow) else f"a.{name}"
+                                      for name in _names(ChunkRecord))
+                 + " FROM chunks c JOIN articles a ON a.id = c.article_id")
 
 
 def _guarded(method):
@@ -133,14 +177,14 @@ class ChunkStore:
     # --- writing (builds only)
     @_guarded
     def put_article(self, article: Article, minhash: np.ndarray) -> None:
-        self._db.execute(
-            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, minhash) VALUES ({', '.join('?' * 13)})",
-            (*(getattr(article, c.strip()) for c in _ARTICLE_COLUMNS.split(",")), minhash.tobytes()),
-        )
+        values = [getattr(article, name) for name in _names(Article)] + [minhash.tobytes()]
+        self._db.execute(f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, minhash) "
+                         f"VALUES ({', '.join('?' * len(values))})", values)
 
     @_guarded
-    def put_chunks(self, rows: Iterable[tuple[int, str, int, int, int, str, int]]) -> None:
-        self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    def put_chunks(self, rows: Iterable[ChunkRow]) -> None:
+        self._db.executemany(f"INSERT INTO chunks ({_columns(ChunkRow)}) "
+                             f"VALUES ({', '.join('?' * len(_names(ChunkRow)))})", rows)
 
     @_guarded
     def delete_article(self, article_id: str) -> list[int]:
@@ -152,10 +196,10 @@ class ChunkStore:
 
     # --- reading
     @_guarded
-    def article_states(self) -> dict[str, tuple[str, str, str, str, str]]:
-        """id -> (raw_hash, content_hash, source_root, key, path) for every article."""
-        return {r[0]: tuple(r[1:]) for r in self._db.execute(
-            "SELECT id, raw_hash, content_hash, source_root, key, path FROM articles")}
+    def article_states(self) -> dict[str, ArticleState]:
+        """Every article's id with its ``ArticleState``."""
+        return {r[0]: ArticleState(*r[1:]) for r in self._db.execute(
+            f"SELECT id, {_columns(ArticleState)} FROM articles")}
 
     @_guarded
     def minhashes(self) -> Iterable[tuple[str, np.ndarray]]:
@@ -183,7 +227,8 @@ class ChunkStore:
         for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
             part = ids[start:start + 900]
             for row in self._db.execute(f"{_CHUNK_SELECT} WHERE c.id IN ({','.join('?' * len(part))})", part):
-                found[row[0]] = ChunkRecord(*row)
+                record = ChunkRecord(*row)
+                found[record.id] = record
         return [found[i] for i in ids if i in found]
 
     @_guarded

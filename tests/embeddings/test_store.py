@@ -1,0 +1,60 @@
+import dataclasses
+import sqlite3
+
+import numpy as np
+import pytest
+
+from embeddings.store import Article, ArticleState, ChunkRecord, ChunkRow, ChunkStore
+
+# Every field a different value: a column read into the wrong field shows.
+ARTICLE = Article(id="a1", key="/news/a.txt", source_root="/news", path="news/a.txt", url="https://x.test/a",
+                  title="Storm floods the coast", byline="By Port Gazette", publish_date="2026-01-10",
+                  content_hash="c" * 64, raw_hash="r" * 64, text="Storm. The coast flooded.",
+                  indexed_at="2026-01-11T00:00:00+00:00")
+CHUNK = ChunkRow(id=7, article_id="a1", ordinal=3, start=7, end=25, text="The coast flooded.", tokens=4)
+
+
+@pytest.fixture
+def store(tmp_path):
+    generation = tmp_path / "index" / "gen-000001"
+    generation.mkdir(parents=True)
+    opened = ChunkStore(generation / "chunks.sqlite")
+    opened.put_article(ARTICLE, np.arange(4, dtype=np.uint64))
+    opened.put_chunks([CHUNK])
+    opened.commit()
+    yield opened
+    opened.close()
+
+
+def test_schema_columns_are_the_records_fields(store):
+    def columns(table):
+        return [r[1] for r in store._db.execute(f"PRAGMA table_info({table})")]
+
+    assert columns("articles") == [f.name for f in dataclasses.fields(Article)][:11] + ["minhash", "indexed_at"]
+    assert columns("chunks") == ["end_" if f == "end" else f for f in ChunkRow._fields]
+    chunk_fields = [f.name for f in dataclasses.fields(ChunkRecord)]
+    assert chunk_fields[:len(ChunkRow._fields)] == list(ChunkRow._fields)
+    assert set(chunk_fields[len(ChunkRow._fields):]) <= {f.name for f in dataclasses.fields(Article)}
+
+
+def test_records_come_back_field_for_field(store):
+    assert store.article("a1") == ARTICLE
+    assert store.articles() == [ARTICLE]
+    expected = ChunkRecord(**CHUNK._asdict(), title=ARTICLE.title, byline=ARTICLE.byline,
+                           publish_date=ARTICLE.publish_date, url=ARTICLE.url, path=ARTICLE.path)
+    assert store.chunks([7, 99]) == [expected]
+    assert store.chunks_of_article("a1") == [expected]
+
+
+def test_article_states_are_named(store):
+    assert store.article_states() == {"a1": ArticleState(raw_hash="r" * 64, content_hash="c" * 64,
+                                                         source_root="/news", key="/news/a.txt",
+                                                         path="news/a.txt")}
+    with pytest.raises(TypeError):
+        store.article_states()["a1"][0]  # by name only
+
+
+def test_closed_store_is_a_bug_not_damage(store):
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.article_states()
