@@ -5,8 +5,9 @@
 Serving beyond loopback (``--host 0.0.0.0``) needs ``--auth``, or ``--insecure-no-auth``
 behind a proxy of your own that authenticates every request.
 
-Environment variables (``NEWSDESK_HOST``, ``NEWSDESK_PORT``, ``NEWSDESK_AUTH``,
-``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ...) set the defaults; flags override them.
+Environment variables set the defaults and flags override them: ``NEWSDESK_HOST``,
+``NEWSDESK_PORT``, ``NEWSDESK_AUTH``, ``NEWSDESK_UPLOAD_MAX_MB`` (``webui.WebSettings``, how
+the chat is served) and ``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ... (``qa.Settings``).
 
 This module only wires the page to the public ``qa`` API; the HTML it shows is built (and
 escaped) in ``webui.render``, uploads are checked in ``webui.uploads``.
@@ -29,7 +30,7 @@ import gradio as gr  # noqa: E402
 from gradio.utils import get_upload_folder  # noqa: E402
 
 import qa  # noqa: E402
-from webui import CSS, FormError, UploadError, api_args, forms, render, uploads  # noqa: E402
+from webui import CSS, FormError, UploadError, WebSettings, api_args, forms, render, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -179,8 +180,10 @@ def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
 
 
 def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, *,
-              upload_cache: str | Path | None = None) -> str:
+              max_bytes: int = WebSettings().upload_max_bytes, upload_cache: str | Path | None = None) -> str:
     """Store uploaded files under generated names and index them; returns the report text.
+
+    Files over ``max_bytes`` are refused (``WebSettings.upload_max_bytes``).
 
     Each original is deleted from the web framework's upload cache once it is stored or
     refused, since anyone with its URL could download it from there; a path outside
@@ -193,7 +196,7 @@ def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, 
     for path in files:
         try:
             stored.append(uploads.store_upload(path, Path(path).name, settings.data_dir / "uploads",
-                                               int(settings.upload_max_mb * 1e6), qa.SUPPORTED_SUFFIXES))
+                                               max_bytes, qa.SUPPORTED_SUFFIXES))
         except UploadError as exc:
             problems.append(str(exc))
         finally:
@@ -202,11 +205,11 @@ def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, 
 
 
 def add_pasted(title: str, source: str, published: str, body: str, settings: qa.Settings,
-               on_progress=None) -> str:
-    """Save a pasted article as a text file and index it; returns the report text."""
+               on_progress=None, *, max_bytes: int = WebSettings().upload_max_bytes) -> str:
+    """Save a pasted article (at most ``max_bytes``) as a text file and index it; returns the report text."""
     try:
         published = qa.parse_date(published, "“Published”")
-        path = uploads.store_pasted(title, body, settings.data_dir / "uploads", int(settings.upload_max_mb * 1e6),
+        path = uploads.store_pasted(title, body, settings.data_dir / "uploads", max_bytes,
                                     source=source, published=published)
     except (UploadError, qa.InvalidInputError) as exc:
         return str(exc)
@@ -236,9 +239,15 @@ def _index_stored(stored: list[Path], problems: list[str], settings: qa.Settings
 
 # --- the page ----------------------------------------------------------------------------
 
-def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
-    """The chat page, ready to ``launch()`` (use ``launch_app`` for this app's CSS and auth)."""
+def build_app(settings: qa.Settings | None = None, web: WebSettings | None = None) -> gr.Blocks:
+    """The chat page, ready to ``launch()`` (use ``launch_app`` for this app's CSS and auth).
+
+    Args:
+        settings: the pipeline's settings (default: from the environment).
+        web: the upload limit shown and applied (default: from the environment).
+    """
     settings = settings or qa.Settings.from_env()
+    web = web or WebSettings.from_env()
     models = list(dict.fromkeys([*qa.MODEL_CHOICES, settings.model]))
 
     # analytics off: the servers this runs on reach no network beyond package registries.
@@ -299,7 +308,7 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
                     report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
                                         elem_id="nd-report")
                     gr.Markdown(f"Files: {', '.join(sorted(qa.SUPPORTED_SUFFIXES))} (or gzipped), "
-                                f"up to {settings.upload_max_mb:g} MB each.", elem_classes="nd-hint")
+                                f"up to {web.upload_max_mb:g} MB each.", elem_classes="nd-hint")
 
         # -- answering: one model run at a time across all sessions (2 CPU cores)
         # The chatbot only displays; `messages` (per-session state) is the conversation itself,
@@ -351,12 +360,13 @@ def build_app(settings: qa.Settings | None = None) -> gr.Blocks:
 
         def on_add_files(paths, progress=gr.Progress()):
             progress(0, desc="Reading files")
-            text = add_files(paths, settings, _progress_callback(progress))
+            text = add_files(paths, settings, _progress_callback(progress), max_bytes=web.upload_max_bytes)
             return text, None
 
         def on_add_text(title, source, published, body, progress=gr.Progress()):
             progress(0, desc="Reading the article")
-            text = add_pasted(title, source, published, body, settings, _progress_callback(progress))
+            text = add_pasted(title, source, published, body, settings, _progress_callback(progress),
+                              max_bytes=web.upload_max_bytes)
             if text.startswith("Added"):
                 return text, "", "", "", ""
             return text, gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -414,7 +424,7 @@ def exposure_problem(host: str | None, login: bool) -> str | None:
             f"or bind to 127.0.0.1; behind your own authenticating proxy, pass --insecure-no-auth")
 
 
-def launch_app(demo: gr.Blocks, settings: qa.Settings, *, insecure_no_auth: bool = False, **kwargs):
+def launch_app(demo: gr.Blocks, web: WebSettings, *, insecure_no_auth: bool = False, **kwargs):
     """Serve ``demo`` with this app's CSS, the configured address, login and upload cap.
 
     Raises:
@@ -423,8 +433,8 @@ def launch_app(demo: gr.Blocks, settings: qa.Settings, *, insecure_no_auth: bool
     """
     # No run history: Gradio would keep every question and answer in the browser's storage,
     # which a shared newsroom machine should not. No monitoring endpoint either.
-    options = dict(server_name=bind_host(settings.host), server_port=settings.port,
-                   auth=forms.parse_auth(settings.auth), css=CSS, max_file_size=int(settings.upload_max_mb * 1e6),
+    options = dict(server_name=bind_host(web.host), server_port=web.port,
+                   auth=forms.parse_auth(web.auth), css=CSS, max_file_size=web.upload_max_bytes,
                    footer_links=["api"], show_error=True, run_history=False, enable_monitoring=False)
     options.update(kwargs)
     problem = exposure_problem(options["server_name"], login=bool(options["auth"]))
@@ -452,11 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up requests
     try:
-        settings = qa.Settings.from_env(host=args.host, port=args.port, auth=args.auth, model=args.model,
-                                        data_dir=args.data_dir)
-        login = forms.parse_auth(settings.auth)
+        settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
+        web = WebSettings.from_env(host=args.host, port=args.port, auth=args.auth)
+        login = forms.parse_auth(web.auth)
         # Checked before the models load, so a refused start is immediate.
-        problem = exposure_problem(settings.host, login=login is not None)
+        problem = exposure_problem(web.host, login=login is not None)
         if problem and not args.insecure_no_auth:
             raise FormError(problem)
     except (qa.NewsdeskError, FormError) as exc:
@@ -466,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         # Loaded while the page is built and the server starts: a question asked before the
         # warm-up ends waits for it (the loads hold locks), it never loads anything twice.
         threading.Thread(target=warm_up, args=(settings,), name="warm-up", daemon=True).start()
-    launch_app(build_app(settings), settings, insecure_no_auth=args.insecure_no_auth)
+    launch_app(build_app(settings, web), web, insecure_no_auth=args.insecure_no_auth)
     return 0
 
 

@@ -1,5 +1,18 @@
-"""The one settings object: defaults that work on a 2-core laptop, overridden by
-environment variables (``NEWSDESK_<FIELD>``), overridden in turn by command-line flags."""
+"""Settings: one frozen object per package, all read the same way.
+
+Each package owns the settings only it reads, so a newcomer finds a setting next to its code
+and a package never carries another's knobs:
+
+- ``embeddings.Settings`` (this module; ``qa`` re-exports it as ``qa.Settings``): the
+  pipeline from files to answers: where the index lives, chunking, embedding, retrieval and
+  the answering model.
+- ``webui.WebSettings``: how the web chat is served: address, port, login, upload size.
+
+Every one has defaults that work on a 2-core laptop, overridden by environment variables
+(``NEWSDESK_<FIELD>``, e.g. ``NEWSDESK_PORT``), overridden in turn by command-line flags.
+``from_env`` below does that for any of them, so a variable parses (and fails) the same way
+whichever package owns it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +20,33 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, TypeVar
 
 from .errors import InvalidInputError
+
+T = TypeVar("T")
+
+
+def from_env(cls: type[T], environ: Mapping[str, str] | None = None, **overrides) -> T:
+    """A settings dataclass built from its defaults, then ``NEWSDESK_<FIELD>`` environment
+    variables, then ``overrides`` (command-line flags; ``None`` means "not given").
+
+    Args:
+        cls: a dataclass whose fields have defaults; each default's type parses its variable.
+        environ: the variables to read (default ``os.environ``).
+        overrides: field values that beat the environment.
+
+    Raises:
+        InvalidInputError: a variable does not parse as its field's type, naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    for field in dataclasses.fields(cls):
+        raw = environ.get(f"NEWSDESK_{field.name.upper()}")
+        if raw is not None:
+            values[field.name] = _parse(field.name, raw, type(field.default))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return cls(**{k: _coerce(k, v) for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -49,31 +87,18 @@ class Settings:
     max_question_chars: int = 2_000
     n_threads: int = 2
 
-    # --- web chat
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str = ""  # "user:password" turns on a login
-    upload_max_mb: float = 10.0
-
     def __post_init__(self) -> None:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
         """Defaults, then ``NEWSDESK_*`` environment variables, then ``overrides``.
 
         Raises:
             InvalidInputError: an environment variable does not parse as its field's type.
         """
-        environ = os.environ if environ is None else environ
-        values = {}
-        for field in dataclasses.fields(cls):
-            raw = environ.get(f"NEWSDESK_{field.name.upper()}")
-            if raw is not None:
-                values[field.name] = _parse(field.name, raw, type(field.default))
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{k: _coerce(k, v) for k, v in values.items()})
+        return from_env(cls, environ, **overrides)
 
     def replace(self, **changes) -> "Settings":
         changes = {k: _coerce(k, v) for k, v in changes.items() if v is not None}

@@ -22,6 +22,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 import app  # noqa: E402
 import qa  # noqa: E402
+from webui import WebSettings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -61,12 +62,13 @@ def server(tmp_path_factory):
         pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
     root = tmp_path_factory.mktemp("newsdesk")
     shutil.copytree(REPO / "seeds", root / "seeds")
-    settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL, port=free_port())
+    settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL)
+    web = WebSettings(port=free_port())
     qa.add_articles([root / "seeds"], settings)
     qa.warm_up(settings)  # as `python app.py` does: the first question pays no loading
-    demo = app.build_app(settings)
-    app.launch_app(demo, settings, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{settings.port}/", settings
+    demo = app.build_app(settings, web)
+    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{web.port}/", settings
     demo.close()
 
 

@@ -6,11 +6,12 @@
 from . import api_args, forms, render, uploads
 from .forms import FormError, clamp_k, filter_hint, parse_auth, parse_filters
 from .render import esc, safe_url
+from .settings import WebSettings
 from .style import CSS
 from .uploads import UploadError, store_pasted, store_upload, upload_suffix
 
 __all__ = [
-    "CSS", "FormError", "UploadError", "api_args", "clamp_k", "esc", "filter_hint", "forms",
-    "parse_auth", "parse_filters", "render", "safe_url", "store_pasted", "store_upload",
-    "upload_suffix", "uploads",
+    "CSS", "FormError", "UploadError", "WebSettings", "api_args", "clamp_k", "esc", "filter_hint", "forms",
+    "parse_auth", "parse_filters", "render", "safe_url", "store_pasted", "store_upload", "upload_suffix",
+    "uploads",
 ]

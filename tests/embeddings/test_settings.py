@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,28 @@ def test_index_dir_follows_data_dir_however_it_is_set():
     assert moved.index_dir == Path("/srv/nd/index")
     assert Settings(index_dir=Path("/x")).replace(data_dir="/srv/nd").index_dir == Path("/x")  # chosen: stays
     assert Settings().index_dir == Path("data/index")
+
+
+def test_from_env_reads_any_settings_dataclass_the_same_way():
+    from dataclasses import dataclass
+
+    from embeddings.settings import from_env
+
+    @dataclass(frozen=True)
+    class Other:
+        port: int = 1
+        name: str = "x"
+        ratio: float = 0.5
+
+    env = {"NEWSDESK_PORT": "8080", "NEWSDESK_NAME": "env", "NEWSDESK_RATIO": "0.25"}
+    assert from_env(Other, env, name="flag", ratio=None) == Other(8080, "flag", 0.25)
+    assert from_env(Other, {}) == Other()
+    with pytest.raises(InvalidInputError, match="NEWSDESK_PORT='http' is not a valid int"):
+        from_env(Other, {"NEWSDESK_PORT": "http"})
+
+
+def test_the_pipeline_settings_hold_no_web_chat_fields():
+    # Each package owns its settings: serving the chat is webui.WebSettings' business.
+    names = {f.name for f in dataclasses.fields(Settings)}
+    assert not names & {"host", "port", "auth", "upload_max_mb"}
+    assert Settings.from_env({"NEWSDESK_PORT": "not even a number"}) == Settings()  # not ours to read

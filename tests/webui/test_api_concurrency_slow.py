@@ -20,6 +20,7 @@ import pytest
 
 import app
 import qa
+from webui import WebSettings
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def index_settings(tmp_path_factory) -> qa.Settings:
     for name, text in MORE_ARTICLES.items():
         (corpus / name).write_text(text)
     # The environment as the CLI sees it (model cache, threads ...), but this test's index and server.
-    settings = qa.Settings.from_env(data_dir=root / "data", model=MODEL, host="127.0.0.1", port=free_port(), auth="")
+    settings = qa.Settings.from_env(data_dir=root / "data", model=MODEL)
     qa.add_articles([corpus], settings)
     return settings
 
@@ -101,10 +102,11 @@ def test_eight_concurrent_asks_answer_as_a_fresh_process_does(index_settings):
     for q, answer in expected.items():
         assert not answer["abstained"] and answer["citations"], (q, answer["text"])
 
-    demo = app.build_app(index_settings)
-    app.launch_app(demo, index_settings, prevent_thread_lock=True, quiet=True)
+    web = WebSettings(host="127.0.0.1", port=free_port(), auth="")
+    demo = app.build_app(index_settings, web)
+    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
-        client = Client(f"http://127.0.0.1:{index_settings.port}/", verbose=False)
+        client = Client(f"http://127.0.0.1:{web.port}/", verbose=False)
         # The queue runs them in this order: each question right after itself and after others.
         asked = [QUESTIONS[i] for i in (0, 0, 1, 2, 2, 0, 1, 1)]
         jobs = [client.submit(q, api_name="/ask") for q in asked]

@@ -11,6 +11,7 @@ import pytest
 import app
 import qa
 from tests.webui import factories as f
+from webui import WebSettings
 
 
 class FakeQA:
@@ -280,19 +281,23 @@ def test_main_rejects_a_malformed_login(capsys):
     assert "user:password" in capsys.readouterr().err
 
 
-def test_main_passes_flags_over_environment(monkeypatch):
-    launched = {}
+def test_main_passes_flags_over_environment(monkeypatch, tmp_path):
+    built, launched = {}, {}
     monkeypatch.setenv("NEWSDESK_PORT", "9999")
     monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
-    monkeypatch.setattr(app, "build_app", lambda s: "demo")
-    monkeypatch.setattr(app, "launch_app", lambda demo, s, **kw: launched.update(settings=s))
-    assert app.main(["--port", "8123", "--auth", "ann:pw", "--no-warm-up"]) == 0
-    s = launched["settings"]
-    assert (s.host, s.port, s.auth) == ("0.0.0.0", 8123, "ann:pw")
+    monkeypatch.setenv("NEWSDESK_UPLOAD_MAX_MB", "2.5")
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "env"))
+    monkeypatch.setattr(app, "build_app", lambda settings, web: built.update(settings=settings, web=web) or "demo")
+    monkeypatch.setattr(app, "launch_app", lambda demo, web, **kw: launched.update(web=web))
+    assert app.main(["--port", "8123", "--auth", "ann:pw", "--data-dir", str(tmp_path / "flag"),
+                     "--no-warm-up"]) == 0
+    web = launched["web"]
+    assert built["web"] == web == WebSettings(host="0.0.0.0", port=8123, auth="ann:pw", upload_max_mb=2.5)
+    assert built["settings"].data_dir == tmp_path / "flag"
 
 
 def test_default_bind_is_loopback():
-    assert qa.Settings.from_env({}).host == "127.0.0.1"
+    assert WebSettings.from_env({}).host == "127.0.0.1"
 
 
 def test_build_app_has_the_ask_endpoint(settings):

@@ -20,7 +20,7 @@ import pytest
 import app
 import qa
 from tests.webui import factories as f
-from webui import uploads
+from webui import WebSettings, uploads
 from webui.forms import FormError
 
 MB = 1_000_000
@@ -57,11 +57,12 @@ def api(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(qa, "answer", recorder)
         root = tmp_path_factory.mktemp("api")
-        settings = qa.Settings.from_env({}, data_dir=root / "data", model=qa.MODEL_CHOICES[-1], port=free_port())
-        demo = app.build_app(settings)
-        app.launch_app(demo, settings, prevent_thread_lock=True, quiet=True)
+        settings = qa.Settings.from_env({}, data_dir=root / "data", model=qa.MODEL_CHOICES[-1])
+        web = WebSettings(port=free_port())
+        demo = app.build_app(settings, web)
+        app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
         try:
-            yield Client(f"http://127.0.0.1:{settings.port}/", verbose=False), recorder, settings
+            yield Client(f"http://127.0.0.1:{web.port}/", verbose=False), recorder, settings
         finally:
             demo.close()
 
@@ -151,7 +152,7 @@ class FakeDemo:
 @pytest.fixture
 def demo(monkeypatch):
     demo = FakeDemo()
-    monkeypatch.setattr(app, "build_app", lambda s: demo)
+    monkeypatch.setattr(app, "build_app", lambda settings, web: demo)
     for name in ("NEWSDESK_HOST", "NEWSDESK_AUTH", "GRADIO_SERVER_NAME"):
         monkeypatch.delenv(name, raising=False)
     return demo
@@ -208,15 +209,15 @@ def test_a_refused_start_loads_no_model(demo, monkeypatch):
     assert app.main(["--host", "0.0.0.0"]) == 2
 
 
-def test_launch_app_itself_refuses_an_exposed_bind(settings):
+def test_launch_app_itself_refuses_an_exposed_bind():
     # Python callers that skip main() get the same check.
     demo = FakeDemo()
     with pytest.raises(FormError, match="--auth user:password"):
-        app.launch_app(demo, settings.replace(host="0.0.0.0"))
+        app.launch_app(demo, WebSettings(host="0.0.0.0"))
     with pytest.raises(FormError, match="without a login"):
-        app.launch_app(demo, settings, server_name="0.0.0.0")
+        app.launch_app(demo, WebSettings(), server_name="0.0.0.0")
     assert demo.options is None
-    app.launch_app(demo, settings.replace(host="0.0.0.0"), insecure_no_auth=True)
+    app.launch_app(demo, WebSettings(host="0.0.0.0"), insecure_no_auth=True)
     assert demo.options["server_name"] == "0.0.0.0"
 
 
