@@ -37,6 +37,7 @@ from embeddings import NewsdeskError, Settings, build_index, get_embedder
 from embeddings.build import EMBED_BATCH
 from embeddings.index import Manifest, current_generation
 from embeddings.ingest import article_id_for
+from embeddings.store import ChunkStore
 
 TARGET_RATIO = 0.9
 TARGET_NOOP_S = 5.0
@@ -277,7 +278,11 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
         base = f"index built here over {what}" + (" (stand-in vectors)" if args.fake_base_vectors else "")
     manifest = Manifest.read(current_generation(work) / "manifest.json")
     sources = list(manifest.sources)
-    known = set(manifest.article_hashes)
+    store = ChunkStore(current_generation(work) / "chunks.sqlite", readonly=True)
+    try:
+        known = set(store.article_states())  # article ids
+    finally:
+        store.close()
     settings = Settings.from_env(index_dir=work, embed_batch_size=args.batch_size)
     log(f"base: {manifest.articles} articles, {manifest.chunks} chunks ({manifest.dense_kind}); sources {sources}")
 

@@ -357,7 +357,6 @@ def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
         dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
         next_chunk_id=next_id, sources=all_roots,
-        article_hashes={aid: s.content_hash for aid, s in sorted(states.items())},
         embed_precision=_precision(manifest.embed_precision if manifest else "",
                                    getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
     )

@@ -56,7 +56,9 @@ class Manifest:
     built_at: str
     next_chunk_id: int
     sources: list[str] = field(default_factory=list)
-    article_hashes: dict[str, str] = field(default_factory=dict)  # article id -> content hash
+    # (Manifests written before 2026-02 also hold ``article_hashes``, article id -> content
+    # hash: a copy of what the chunk store holds, parsed on every load and read by nothing, so
+    # it is no longer written; ``read`` ignores it like any field it does not know.)
     # Precision of the stored vectors ("fp32", "bf16", "bf16+fp32" once builds mixed them;
     # "" in indexes from before it was recorded). Informational: any may be searched with any.
     embed_precision: str = ""

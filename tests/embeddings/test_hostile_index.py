@@ -223,7 +223,7 @@ def test_an_index_without_file_records_still_loads_and_builds(built, tmp_path):
     ("dim", "abc", 'field dim is "abc", not a whole number'),
     ("sources", 5, "field sources is 5, not a list of strings"),
     ("chunks", -1, "field chunks is -1, not a whole number"),
-    ("article_hashes", {"a": 1}, "field article_hashes is"),
+    ("file_hashes", {"dense.faiss": 1}, "field file_hashes is"),
     ("built_at", None, "field built_at is null, not a string"),
     ("file_sizes", {"../../etc/passwd": 1}, "a file outside the generation"),
 ])
@@ -232,6 +232,18 @@ def test_manifest_field_types_are_checked_on_load(built, field, value, says):
     with pytest.raises(IndexDamagedError) as raised:
         load_index(built)
     assert says in str(raised.value) and "manifest.json" in str(raised.value)
+
+
+def test_article_hashes_of_older_manifests_are_no_longer_read_or_written(built, tmp_path):
+    gen = current_generation(built.index_dir)
+    assert "article_hashes" not in json.loads((gen / "manifest.json").read_text())
+    _set_manifest(gen, article_hashes={"a": 1})  # what an older build wrote, even damaged, is ignored
+    index = load_index(built)
+    assert sorted(a.title for a in index.articles()) == TITLES
+    index.close()
+    write_corpus(tmp_path / "news", names=("markets",))
+    assert len(build_index([], built, embedder=FakeEmbedder(), progress=False).added) == 1
+    assert "article_hashes" not in json.loads((current_generation(built.index_dir) / "manifest.json").read_text())
 
 
 def test_a_later_format_version_is_a_mismatch_not_damage(built):
