@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .chunking import chunk_text
+from .chunking import Chunk, chunk_text
 from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
@@ -246,17 +246,27 @@ def _plan(roots: list[str], states: dict[str, ArticleState], settings: Settings,
 def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, roots: list[str],
                       settings: Settings, embedder: Embedder, report: BuildReport, progress: bool,
                       on_progress: Progress | None) -> bool:
-    """Write the new generation; ``False`` (nothing written) when it would equal ``old``."""
+    """Write the new generation; ``False`` (nothing written) when it would equal ``old``.
+
+    The stages, in order: remove what left the sources, classify each article to index
+    (refresh, duplicate or new text), embed the new chunks, write the dense and BM25
+    indexes, and last of all the manifest.
+    """
     if old:
         shutil.copyfile(old.generation / "chunks.sqlite", generation / "chunks.sqlite")
     store = ChunkStore(generation / "chunks.sqlite")
     try:  # closed even on failure: SQLite misreads a new file that reuses a dead one's inode
-        manifest = _fill_generation(generation, old, store, plan, roots, settings, embedder, report, progress,
-                                    on_progress)
+        work = _Generation.start(generation, old, store, settings, embedder, report)
+        _remove(work, plan)
+        _classify(work, plan.to_index)
+        if old is not None and not report.changed and not report.refreshed:
+            report.articles, report.chunks = store.counts()
+            return False
+        dense = _embed(work, progress, on_progress)
+        _write_indexes(work, dense)
+        manifest = _manifest(work, roots, dense)
     finally:
         store.close()
-    if manifest is None:
-        return False
     # Sizes and hashes are taken once every other file is final and closed, and the manifest
     # is written last of all: a generation with a manifest is a finished one.
     manifest.with_files(generation).write(generation / "manifest.json")
@@ -264,100 +274,136 @@ def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, root
     return True
 
 
-def _fill_generation(generation: Path, old: NewsIndex | None, store: ChunkStore, plan: _Plan, roots: list[str],
-                     settings: Settings, embedder: Embedder, report: BuildReport, progress: bool,
-                     on_progress: Progress | None) -> Manifest | None:
-    """Fill the new generation's store, dense and BM25 indexes; returns its manifest (without
-    file hashes yet), or None when nothing changed."""
-    manifest = old.manifest if old else None
-    next_id = manifest.next_chunk_id if manifest else 1
-    states = store.article_states()
-    finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
-    for aid, sig in store.minhashes():
-        finder.add(aid, sig)
-    hashes = {state.content_hash: aid for aid, state in states.items()}  # content hash -> article id
+@dataclass
+class _Generation:
+    """A build's work on its new generation: what the stages of ``_write_generation`` share."""
 
-    def forget(aid: str) -> None:
-        # An article that is removed or about to be replaced is nothing to be a duplicate of.
-        finder.remove(aid)
-        if aid in states and hashes.get(states[aid].content_hash) == aid:
-            del hashes[states[aid].content_hash]
+    directory: Path
+    old: NewsIndex | None
+    store: ChunkStore  # a copy of the old generation's, changed in place
+    settings: Settings
+    embedder: Embedder
+    report: BuildReport
+    now: str  # the build's time: every article it writes, and the manifest, carry it
+    states: dict[str, ArticleState]  # the articles as the build found them
+    finder: NearDuplicateFinder  # over the articles kept so far
+    hashes: dict[str, str]  # content hash -> id of the article kept with that text
+    next_id: int  # the next chunk id to hand out
+    removed_chunks: list[int] = field(default_factory=list)  # their vectors go from the dense index
+    to_embed: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
 
-    removed_chunks: list[int] = []
+    @classmethod
+    def start(cls, directory: Path, old: NewsIndex | None, store: ChunkStore, settings: Settings,
+              embedder: Embedder, report: BuildReport) -> "_Generation":
+        states = store.article_states()
+        finder = NearDuplicateFinder(settings.near_duplicate_jaccard)
+        for aid, sig in store.minhashes():
+            finder.add(aid, sig)
+        return cls(directory, old, store, settings, embedder, report,
+                   now=datetime.now(timezone.utc).isoformat(timespec="seconds"), states=states, finder=finder,
+                   hashes={state.content_hash: aid for aid, state in states.items()},
+                   next_id=old.manifest.next_chunk_id if old else 1)
+
+    def keep(self, article: Article, sig: np.ndarray) -> None:
+        """Store ``article``; later ones that repeat its text are its duplicates."""
+        self.store.put_article(article, sig)
+        self.finder.add(article.id, sig)
+        self.hashes[article.content_hash] = article.id
+
+    def forget(self, aid: str) -> None:
+        """An article that is removed or about to be replaced is nothing to be a duplicate of."""
+        self.finder.remove(aid)
+        if aid in self.states and self.hashes.get(self.states[aid].content_hash) == aid:
+            del self.hashes[self.states[aid].content_hash]
+
+    def delete(self, aid: str) -> None:
+        self.removed_chunks += self.store.delete_article(aid)
+
+
+def _remove(work: _Generation, plan: _Plan) -> None:
+    """Delete the articles gone from the sources; forget, as originals, those about to be indexed again."""
     for aid in plan.to_remove:
-        article = store.article(aid)
-        removed_chunks += store.delete_article(aid)
-        forget(aid)
-        report.removed.append(article.path if article else aid)
+        article = work.store.article(aid)
+        work.delete(aid)
+        work.forget(aid)
+        work.report.removed.append(article.path if article else aid)
     for doc, _ in plan.to_index:
-        forget(doc.article_id)
+        work.forget(doc.article_id)
 
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    pending: list[tuple[Article, list]] = []
-    for doc, root in plan.to_index:
+
+def _classify(work: _Generation, to_index: list[tuple[Document, str]]) -> None:
+    """Per article to index: skip it (empty, or a duplicate of one kept), refresh its record
+    (same text), or store it and queue its chunks for embedding (new or changed text)."""
+    report = work.report
+    for doc, root in to_index:
         aid = doc.article_id
-        existed = aid in states
+        existed = aid in work.states
         text = clean_text(doc.text)
         if not text:
             report.skipped.append(Skip(doc.path, "no text left after cleaning"))
             continue
         content_hash = hashlib.sha256(f"{doc.title}\n{text}".encode()).hexdigest()
         sig = signature(text)
-        if existed and states[aid].content_hash == content_hash:
+        article = Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline, doc.publish_date,
+                          content_hash, doc.raw_hash, text, work.now)
+        if existed and work.states[aid].content_hash == content_hash:
             # Only the raw record changed (metadata, formatting): keep the chunks and vectors.
-            store.put_article(Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline,
-                                      doc.publish_date, content_hash, doc.raw_hash, text, now), sig)
-            finder.add(aid, sig)
-            hashes[content_hash] = aid
+            work.keep(article, sig)
             report.unchanged += 1
             report.refreshed += 1
             continue
-        exact = hashes.get(content_hash)
-        duplicate = exact or finder.find(sig)
+        exact = work.hashes.get(content_hash)
+        duplicate = exact or work.finder.find(sig)
         if duplicate:
-            other = store.article(duplicate)
+            other = work.store.article(duplicate)
             # Titles name the two articles: in a JSONL corpus both share one file path.
             report.skipped.append(Skip(doc.path, f"“{doc.title[:80]}” duplicates "
                                                  f"{_label(other) if other else duplicate} "
                                                  f"({'same' if exact else 'nearly the same'} text)"))
             if existed:  # edited into a copy of another article: its old text must not linger
-                removed_chunks += store.delete_article(aid)
+                work.delete(aid)
                 report.removed.append(doc.path)
             continue
         if existed:
-            removed_chunks += store.delete_article(aid)
-        chunks = chunk_text(text, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        article = Article(aid, doc.key, root, doc.path, doc.url, doc.title, doc.byline, doc.publish_date,
-                          content_hash, doc.raw_hash, text, now)
-        store.put_article(article, sig)
-        finder.add(aid, sig)
-        hashes[content_hash] = aid
-        pending.append((article, chunks))
+            work.delete(aid)
+        chunks = chunk_text(text, work.embedder.count_tokens, work.settings.chunk_tokens,
+                            work.settings.chunk_overlap_tokens)
+        work.keep(article, sig)
+        work.to_embed.append((article, chunks))
         (report.updated if existed else report.added).append(doc.path)
 
-    if old is not None and not report.changed and not report.refreshed:
-        report.articles, report.chunks = store.counts()
-        return None
-    dense = old.dense if old else FaissIndex.create(embedder.dim)
-    dense.remove(removed_chunks)
-    next_id = _embed_chunks(pending, store, dense, embedder, next_id, report, progress, on_progress)
-    dense = dense.resized(settings.exact_search_max_chunks)
-    dense.save(generation / "dense.faiss")
-    ids, texts = store.all_chunk_texts()
-    Bm25Index.build(texts, ids).save(generation / "bm25")
-    store.commit()
-    report.articles, report.chunks = store.counts()
-    states = store.article_states()
-    all_roots = sorted(set(roots) | set(manifest.sources if manifest else []))
+
+def _embed(work: _Generation, progress: bool, on_progress: Progress | None) -> FaissIndex:
+    """The dense index of the new generation: the old one less the removed chunks' vectors,
+    plus the new chunks' (stored alongside), converted to IVF once it is big enough."""
+    dense = work.old.dense if work.old else FaissIndex.create(work.embedder.dim)
+    dense.remove(work.removed_chunks)
+    _embed_chunks(work, dense, progress, on_progress)
+    return dense.resized(work.settings.exact_search_max_chunks)
+
+
+def _write_indexes(work: _Generation, dense: FaissIndex) -> None:
+    dense.save(work.directory / "dense.faiss")
+    ids, texts = work.store.all_chunk_texts()
+    Bm25Index.build(texts, ids).save(work.directory / "bm25")
+    work.store.commit()
+    work.report.articles, work.report.chunks = work.store.counts()
+
+
+def _manifest(work: _Generation, roots: list[str], dense: FaissIndex) -> Manifest:
+    """The new generation's manifest, without its files' sizes and hashes yet."""
+    before = work.old.manifest if work.old else None
+    report, settings, embedder = work.report, work.settings, work.embedder
+    held = {state.source_root for state in work.store.article_states().values()}
     # A source stays recorded while it holds articles, or exists (an empty folder) when named.
-    all_roots = [r for r in all_roots
-                 if any(s.source_root == r for s in states.values()) or (r in roots and Path(r).exists())]
+    sources = [r for r in sorted(set(roots) | set(before.sources if before else []))
+               if r in held or (r in roots and Path(r).exists())]
     return Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
-        dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=now,
-        next_chunk_id=next_id, sources=all_roots,
-        embed_precision=_precision(manifest.embed_precision if manifest else "",
+        dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=work.now,
+        next_chunk_id=work.next_id, sources=sources,
+        embed_precision=_precision(before.embed_precision if before else "",
                                    getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
     )
 
@@ -377,36 +423,35 @@ def _label(article: Article) -> str:
     return f"“{article.title[:80]}” in {article.path}" if article.title else article.path
 
 
-def _embed_chunks(pending, store: ChunkStore, dense: FaissIndex, embedder: Embedder, next_id: int,
-                  report: BuildReport, progress: bool, on_progress: Progress | None) -> int:
+def _embed_chunks(work: _Generation, dense: FaissIndex, progress: bool, on_progress: Progress | None) -> None:
+    """Give the queued chunks ids, embed them into ``dense`` and store them, batch by batch."""
     rows, texts = [], []
-    for article, chunks in pending:
+    for article, chunks in work.to_embed:
         for chunk in chunks:
-            rows.append(ChunkRow(next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text,
+            rows.append(ChunkRow(work.next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text,
                                  chunk.tokens))
             # The title gives a chunk the context its sentences often leave implicit.
             texts.append(f"{article.title}. {chunk.text}" if article.title else chunk.text)
-            next_id += 1
+            work.next_id += 1
     total = len(rows)
     if not total:
-        return next_id
+        return
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=not progress)
     started = time.perf_counter()
     for start in range(0, total, EMBED_BATCH):
         batch = rows[start:start + EMBED_BATCH]
-        vectors = embedder.embed(texts[start:start + EMBED_BATCH])
+        vectors = work.embedder.embed(texts[start:start + EMBED_BATCH])
         dense.add(vectors, np.array([r.id for r in batch], dtype=np.int64))
-        store.put_chunks(batch)
+        work.store.put_chunks(batch)
         bar.update(len(batch))
         if on_progress:
             on_progress(min(start + EMBED_BATCH, total), total)
     bar.close()
-    report.embed_seconds = time.perf_counter() - started
-    report.chunks_embedded = total
-    report.tokens_embedded = sum(r.tokens for r in rows)
-    return next_id
+    work.report.embed_seconds = time.perf_counter() - started
+    work.report.chunks_embedded = total
+    work.report.tokens_embedded = sum(r.tokens for r in rows)
 
 
 def _new_generation_dir(index_dir: Path) -> Path:
