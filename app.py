@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -42,21 +43,6 @@ N_EXAMPLES = 4
 
 
 # --- answering ---------------------------------------------------------------------------
-
-def _settings_for(settings: qa.Settings, model: str | None) -> qa.Settings:
-    if model and model != settings.model:
-        if model not in qa.MODEL_CHOICES:
-            raise FormError(f"Unknown model “{model}”; choose one of {', '.join(qa.MODEL_CHOICES)}.")
-        return settings.replace(model=model)
-    return settings
-
-
-def _filters(date_from: str | None, date_to: str | None, sources) -> qa.SearchFilters | None:
-    values = forms.parse_filters(date_from, date_to, sources)
-    if values.is_empty():
-        return None
-    return values
-
 
 def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,
               date_to: str, sources, *, settings: qa.Settings) -> Iterator[tuple]:
@@ -80,15 +66,13 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
         return list(messages)
 
     try:
-        run_settings = _settings_for(settings, model)
-        filters = _filters(date_from, date_to, sources)
+        choice = forms.read_search_form(settings, model, k, date_from, date_to, sources)
         pairs = [(str(q), str(a)) for q, a in (history or [])][-HISTORY_TURNS:]
         passages: tuple = ()
         text, last = "", 0.0
         final = None
-        for event in qa.stream_answer(question, history=pairs or None,
-                                      k=forms.clamp_k(k, settings.passages),
-                                      filters=filters, settings=run_settings):
+        for event in qa.stream_answer(question, history=pairs or None, k=choice.k, filters=choice.filters,
+                                      settings=choice.settings):
             if isinstance(event, qa.Retrieved):
                 passages = event.passages
                 yield "", show(render.reading_message(passages)), history, render.sources_reading(passages)
@@ -110,8 +94,7 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
         yield "", show(render.error_message(GENERIC_ERROR)), history, render.SOURCES_EMPTY
         return
     history = [*(history or []), [question, final.text]]
-    scope = forms.describe_filters(forms.parse_filters(date_from, date_to, sources))
-    yield "", show(render.answer_message(final, scope)), history, render.sources_panel(final)
+    yield "", show(render.answer_message(final, choice.scope)), history, render.sources_panel(final)
 
 
 def stop_turn(messages: list[dict]) -> list[dict]:
@@ -134,10 +117,9 @@ def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0
     """
     try:
         args = api_args.check_ask_args(question, model, k, date_from, date_to, sources, history)
-        result = qa.answer(args.question, history=list(args.history[-HISTORY_TURNS:]) or None,
-                           k=args.k or settings.passages,
-                           filters=_filters(args.date_from, args.date_to, args.sources),
-                           settings=_settings_for(settings, args.model))
+        choice = forms.read_search_form(settings, args.model, args.k, args.date_from, args.date_to, args.sources)
+        result = qa.answer(args.question, history=list(args.history[-HISTORY_TURNS:]) or None, k=choice.k,
+                           filters=choice.filters, settings=choice.settings)
     except (qa.NewsdeskError, FormError) as exc:
         raise gr.Error(str(exc), print_exception=False) from None
     except Exception:
@@ -179,9 +161,19 @@ def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
     return render.index_panel(info), list(info.sources), list(examples)
 
 
+@dataclass(frozen=True)
+class IndexResult:
+    """What adding articles did: ``ok`` when at least one article is in the index now (the
+    paste form is cleared then); ``text`` is the report shown to the user either way."""
+
+    ok: bool
+    text: str
+
+
 def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, *,
-              max_bytes: int = WebSettings().upload_max_bytes, upload_cache: str | Path | None = None) -> str:
-    """Store uploaded files under generated names and index them; returns the report text.
+              max_bytes: int = WebSettings().upload_max_bytes,
+              upload_cache: str | Path | None = None) -> IndexResult:
+    """Store uploaded files under generated names and index them.
 
     Files over ``max_bytes`` are refused (``WebSettings.upload_max_bytes``).
 
@@ -190,7 +182,7 @@ def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, 
     ``upload_cache`` (default: Gradio's, ``GRADIO_TEMP_DIR``) is never touched.
     """
     if not files:
-        return "Choose one or more files first."
+        return IndexResult(False, "Choose one or more files first.")
     upload_cache = upload_cache or get_upload_folder()
     stored, problems = [], []
     for path in files:
@@ -205,28 +197,28 @@ def add_files(files: list[str] | None, settings: qa.Settings, on_progress=None, 
 
 
 def add_pasted(title: str, source: str, published: str, body: str, settings: qa.Settings,
-               on_progress=None, *, max_bytes: int = WebSettings().upload_max_bytes) -> str:
-    """Save a pasted article (at most ``max_bytes``) as a text file and index it; returns the report text."""
+               on_progress=None, *, max_bytes: int = WebSettings().upload_max_bytes) -> IndexResult:
+    """Save a pasted article (at most ``max_bytes``) as a text file and index it."""
     try:
         published = qa.parse_date(published, "“Published”")
         path = uploads.store_pasted(title, body, settings.data_dir / "uploads", max_bytes,
                                     source=source, published=published)
     except (UploadError, qa.InvalidInputError) as exc:
-        return str(exc)
+        return IndexResult(False, str(exc))
     return _index_stored([path], [], settings, on_progress)
 
 
-def _index_stored(stored: list[Path], problems: list[str], settings: qa.Settings, on_progress) -> str:
+def _index_stored(stored: list[Path], problems: list[str], settings: qa.Settings, on_progress) -> IndexResult:
     lines = [f"Not added: {p}" for p in problems]
     if not stored:
-        return "\n".join(lines)
+        return IndexResult(False, "\n".join(lines))
     try:
         report = qa.add_articles(stored, settings, on_progress=on_progress)
     except qa.NewsdeskError as exc:
-        return "\n".join([*lines, f"Indexing failed: {exc}"])
+        return IndexResult(False, "\n".join([*lines, f"Indexing failed: {exc}"]))
     except Exception:
         log.exception("indexing uploads failed")
-        return "\n".join([*lines, "Indexing failed; the details are in the server log."])
+        return IndexResult(False, "\n".join([*lines, "Indexing failed; the details are in the server log."]))
     added = len(report.added) + len(report.updated)
     if added:
         lines.insert(0, f"Added {added} article{'s' if added != 1 else ''}: you can ask about "
@@ -234,10 +226,200 @@ def _index_stored(stored: list[Path], problems: list[str], settings: qa.Settings
     elif not problems:
         lines.insert(0, "Nothing new was added.")
     lines.append(report.summary())
-    return "\n".join(lines)
+    return IndexResult(added > 0, "\n".join(lines))
 
 
-# --- the page ----------------------------------------------------------------------------
+# --- the page: layout --------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """The page's components, as ``layout`` placed them, for ``wire`` to connect."""
+
+    messages: gr.State  # this session's conversation, as the chat shows it
+    history: gr.State  # this session's [question, answer text] pairs, for follow-ups
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    ask_btn: gr.Button
+    stop_btn: gr.Button
+    new_btn: gr.Button
+    example_btns: list[gr.Button]
+    sources_html: gr.HTML
+    model: gr.Dropdown
+    k: gr.Slider
+    date_from: gr.Textbox
+    date_to: gr.Textbox
+    date_hint: gr.Markdown
+    source_filter: gr.Dropdown
+    index_html: gr.HTML
+    refresh_btn: gr.Button
+    files: gr.File
+    add_files_btn: gr.Button
+    paste_title: gr.Textbox
+    paste_source: gr.Textbox
+    paste_date: gr.Textbox
+    paste_body: gr.Textbox
+    add_text_btn: gr.Button
+    report: gr.Textbox
+
+
+def layout(settings: qa.Settings, web: WebSettings) -> Page:
+    """Place the page's components; call inside a ``gr.Blocks`` context. Nothing is wired yet."""
+    models = list(dict.fromkeys([*qa.MODEL_CHOICES, settings.model]))
+    gr.HTML('<div class="nd-header"><h1>Newsdesk</h1><p>Answers drawn only from the indexed '
+            "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
+    messages = gr.State([])
+    history = gr.State([])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
+            # copy buttons either: they would copy that HTML rather than the answer's text.
+            chatbot = gr.Chatbot(
+                elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
+                sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
+                placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
+            with gr.Row(equal_height=True, elem_id="nd-ask-row"):
+                question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
+                                      scale=8, lines=1, max_lines=4, autofocus=True, container=False,
+                                      elem_id="nd-question")
+                ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
+                stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
+                new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
+            with gr.Row(elem_id="nd-examples"):
+                example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
+                                          elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+        with gr.Column(scale=2, min_width=320):
+            with gr.Accordion("Sources", open=True):
+                sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
+            with gr.Accordion("Search settings", open=False):
+                model = gr.Dropdown(models, value=settings.model, label="Model",
+                                    info="The smaller model answers about twice as fast.")
+                k = gr.Slider(1, forms.MAX_K, value=settings.passages, step=1, label="Passages to read",
+                              info="More passages: more context, slower answers.")
+                with gr.Row():
+                    date_from = gr.Textbox(label=forms.DATE_FROM_LABEL, placeholder="YYYY-MM-DD",
+                                           info=f"On or after: {qa.DATE_RULE}", elem_id="nd-date-from")
+                    date_to = gr.Textbox(label=forms.DATE_TO_LABEL, placeholder="YYYY-MM-DD",
+                                         info=f"On or before: {qa.DATE_RULE}", elem_id="nd-date-to")
+                date_hint = gr.Markdown(forms.filter_hint("", ""), elem_classes="nd-hint")
+                source_filter = gr.Dropdown([], value=[], multiselect=True, label="Sources",
+                                            info="Leave empty to search every source.")
+            with gr.Accordion("Index", open=False):
+                index_html = gr.HTML(elem_id="nd-index")
+                refresh_btn = gr.Button("Refresh", size="sm")
+                with gr.Tab("Upload files"):
+                    files = gr.File(file_count="multiple", type="filepath", label="Articles",
+                                    file_types=sorted(qa.SUPPORTED_SUFFIXES | {".gz"}), elem_id="nd-files")
+                    add_files_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-files")
+                with gr.Tab("Paste text"):
+                    paste_title = gr.Textbox(label="Headline", elem_id="nd-paste-title")
+                    with gr.Row():
+                        paste_source = gr.Textbox(label="Source (optional)", placeholder="Reuters")
+                        paste_date = gr.Textbox(label="Published (optional)", placeholder="YYYY-MM-DD",
+                                                info=qa.DATE_RULE)
+                    paste_body = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="nd-paste-body")
+                    add_text_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-text")
+                report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
+                                    elem_id="nd-report")
+                gr.Markdown(f"Files: {', '.join(sorted(qa.SUPPORTED_SUFFIXES))} (or gzipped), "
+                            f"up to {web.upload_max_mb:g} MB each.", elem_classes="nd-hint")
+    return Page(messages=messages, history=history, chatbot=chatbot, question=question, ask_btn=ask_btn,
+                stop_btn=stop_btn, new_btn=new_btn, example_btns=example_btns, sources_html=sources_html,
+                model=model, k=k, date_from=date_from, date_to=date_to, date_hint=date_hint,
+                source_filter=source_filter, index_html=index_html, refresh_btn=refresh_btn, files=files,
+                add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
+                paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report)
+
+
+# --- the page: wiring --------------------------------------------------------------------
+
+def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -> None:
+    """Connect the page's events to the handlers above; call inside ``demo``'s context."""
+    p = page
+    # -- answering: one model run at a time across all sessions (2 CPU cores)
+    # The chatbot only displays; `messages` (per-session state) is the conversation itself,
+    # so nothing depends on how the Chatbot hands its value back.
+    def on_ask(q, msgs, hist, m, kk, d1, d2, srcs):
+        for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings):
+            yield box, shown, shown, hist2, panel
+
+    answer_inputs = [p.question, p.messages, p.history, p.model, p.k, p.date_from, p.date_to, p.source_filter]
+    answer_outputs = [p.question, p.chatbot, p.messages, p.history, p.sources_html]
+    common = dict(concurrency_limit=1, concurrency_id="answer", api_visibility="private",
+                  show_progress="minimal")
+    events = [trigger(on_ask, answer_inputs, answer_outputs, **common)
+              for trigger in (p.question.submit, p.ask_btn.click)]
+    for btn in p.example_btns:  # a button passes its label: the question
+        events.append(btn.click(on_ask, [btn, *answer_inputs[1:]], answer_outputs, **common))
+
+    def on_stop(msgs):
+        was_pending = bool(msgs) and render.is_pending(msgs[-1].get("content"))
+        msgs = stop_turn(msgs)
+        return msgs, msgs, render.SOURCES_EMPTY if was_pending else gr.skip()
+
+    p.stop_btn.click(on_stop, p.messages, [p.chatbot, p.messages, p.sources_html], cancels=events, queue=False,
+                     api_visibility="private")
+
+    def on_new():
+        return [], [], [], render.SOURCES_EMPTY, ""
+
+    new_outputs = [p.chatbot, p.messages, p.history, p.sources_html, p.question]
+    p.new_btn.click(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
+    p.chatbot.clear(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
+
+    for box in (p.date_from, p.date_to):
+        box.change(forms.filter_hint, [p.date_from, p.date_to], p.date_hint, queue=False, show_progress="hidden",
+                   api_visibility="private")
+
+    # -- the index panel, example questions and source choices, per page load
+    def on_load():
+        panel, names, examples = index_view(settings)
+        buttons = [gr.Button(value=examples[i], visible=True) if i < len(examples)
+                   else gr.Button(visible=False) for i in range(N_EXAMPLES)]
+        return (panel, gr.Dropdown(choices=names), *buttons)
+
+    view_outputs = [p.index_html, p.source_filter, *p.example_btns]
+    demo.load(on_load, None, view_outputs, api_visibility="private")
+    p.refresh_btn.click(on_load, None, view_outputs, api_visibility="private")
+
+    def on_add_files(paths, progress=gr.Progress()):
+        progress(0, desc="Reading files")
+        result = add_files(paths, settings, _progress_callback(progress), max_bytes=web.upload_max_bytes)
+        return result.text, None
+
+    def on_add_text(title, source, published, body, progress=gr.Progress()):
+        progress(0, desc="Reading the article")
+        result = add_pasted(title, source, published, body, settings, _progress_callback(progress),
+                            max_bytes=web.upload_max_bytes)
+        if result.ok:  # indexed: clear the form for the next article
+            return result.text, "", "", "", ""
+        return result.text, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    index_common = dict(concurrency_limit=1, concurrency_id="index", api_visibility="private")
+    p.add_files_btn.click(on_add_files, p.files, [p.report, p.files], **index_common).then(
+        on_load, None, view_outputs, api_visibility="private")
+    paste_boxes = [p.paste_title, p.paste_source, p.paste_date, p.paste_body]
+    p.add_text_btn.click(on_add_text, paste_boxes, [p.report, *paste_boxes], **index_common).then(
+        on_load, None, view_outputs, api_visibility="private")
+
+    # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
+    def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
+            sources: list[str] | None = None, history: list[list[str]] | None = None) -> dict:
+        """Answer a question from the indexed articles; returns the Answer as JSON.
+
+        Args:
+            question: the question.
+            model: one of the model names, or "" for the server's default.
+            k: passages to read, 1 to {max_k}, or 0 for the default.
+            date_from: earliest publish date, {date_rule}, or "".
+            date_to: latest publish date, {date_rule}, or "".
+            sources: sources (bylines) to search within; empty for all.
+            history: earlier [question, answer text] pairs, for follow-up questions.
+        """
+        return api_answer(question, settings, model, k, date_from, date_to, sources, history)
+
+    ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows it
+    gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
+
 
 def build_app(settings: qa.Settings | None = None, web: WebSettings | None = None) -> gr.Blocks:
     """The chat page, ready to ``launch()`` (use ``launch_app`` for this app's CSS and auth).
@@ -248,156 +430,9 @@ def build_app(settings: qa.Settings | None = None, web: WebSettings | None = Non
     """
     settings = settings or qa.Settings.from_env()
     web = web or WebSettings.from_env()
-    models = list(dict.fromkeys([*qa.MODEL_CHOICES, settings.model]))
-
     # analytics off: the servers this runs on reach no network beyond package registries.
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as demo:
-        gr.HTML('<div class="nd-header"><h1>Newsdesk</h1><p>Answers drawn only from the indexed '
-                "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
-        messages = gr.State([])
-        history = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
-                # copy buttons either: they would copy that HTML rather than the answer's text.
-                chatbot = gr.Chatbot(
-                    elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
-                    sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
-                    placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
-                with gr.Row(equal_height=True, elem_id="nd-ask-row"):
-                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
-                                          scale=8, lines=1, max_lines=4, autofocus=True, container=False,
-                                          elem_id="nd-question")
-                    ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
-                    stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
-                    new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
-                with gr.Row(elem_id="nd-examples"):
-                    example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
-                                              elem_classes="nd-example") for _ in range(N_EXAMPLES)]
-            with gr.Column(scale=2, min_width=320):
-                with gr.Accordion("Sources", open=True):
-                    sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
-                with gr.Accordion("Search settings", open=False):
-                    model = gr.Dropdown(models, value=settings.model, label="Model",
-                                        info="The smaller model answers about twice as fast.")
-                    k = gr.Slider(1, forms.MAX_K, value=settings.passages, step=1, label="Passages to read",
-                                  info="More passages: more context, slower answers.")
-                    with gr.Row():
-                        date_from = gr.Textbox(label=forms.DATE_FROM_LABEL, placeholder="YYYY-MM-DD",
-                                               info=f"On or after: {qa.DATE_RULE}", elem_id="nd-date-from")
-                        date_to = gr.Textbox(label=forms.DATE_TO_LABEL, placeholder="YYYY-MM-DD",
-                                             info=f"On or before: {qa.DATE_RULE}", elem_id="nd-date-to")
-                    date_hint = gr.Markdown(forms.filter_hint("", ""), elem_classes="nd-hint")
-                    source_filter = gr.Dropdown([], value=[], multiselect=True, label="Sources",
-                                                info="Leave empty to search every source.")
-                with gr.Accordion("Index", open=False):
-                    index_html = gr.HTML(elem_id="nd-index")
-                    refresh_btn = gr.Button("Refresh", size="sm")
-                    with gr.Tab("Upload files"):
-                        files = gr.File(file_count="multiple", type="filepath", label="Articles",
-                                        file_types=sorted(qa.SUPPORTED_SUFFIXES | {".gz"}), elem_id="nd-files")
-                        add_files_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-files")
-                    with gr.Tab("Paste text"):
-                        paste_title = gr.Textbox(label="Headline", elem_id="nd-paste-title")
-                        with gr.Row():
-                            paste_source = gr.Textbox(label="Source (optional)", placeholder="Reuters")
-                            paste_date = gr.Textbox(label="Published (optional)", placeholder="YYYY-MM-DD",
-                                                    info=qa.DATE_RULE)
-                        paste_body = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="nd-paste-body")
-                        add_text_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-text")
-                    report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
-                                        elem_id="nd-report")
-                    gr.Markdown(f"Files: {', '.join(sorted(qa.SUPPORTED_SUFFIXES))} (or gzipped), "
-                                f"up to {web.upload_max_mb:g} MB each.", elem_classes="nd-hint")
-
-        # -- answering: one model run at a time across all sessions (2 CPU cores)
-        # The chatbot only displays; `messages` (per-session state) is the conversation itself,
-        # so nothing depends on how the Chatbot hands its value back.
-        def on_ask(q, msgs, hist, m, kk, d1, d2, srcs):
-            for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings):
-                yield box, shown, shown, hist2, panel
-
-        answer_inputs = [question, messages, history, model, k, date_from, date_to, source_filter]
-        answer_outputs = [question, chatbot, messages, history, sources_html]
-        common = dict(concurrency_limit=1, concurrency_id="answer", api_visibility="private",
-                      show_progress="minimal")
-        events = []
-        for trigger in (question.submit, ask_btn.click):
-            ev = trigger(on_ask, answer_inputs, answer_outputs, **common)
-            events.append(ev)
-
-        for btn in example_btns:  # a button passes its label: the question
-            events.append(btn.click(on_ask, [btn, *answer_inputs[1:]], answer_outputs, **common))
-
-        def on_stop(msgs):
-            was_pending = bool(msgs) and render.is_pending(msgs[-1].get("content"))
-            msgs = stop_turn(msgs)
-            return msgs, msgs, render.SOURCES_EMPTY if was_pending else gr.skip()
-
-        stop_btn.click(on_stop, messages, [chatbot, messages, sources_html], cancels=events, queue=False,
-                       api_visibility="private")
-        def on_new():
-            return [], [], [], render.SOURCES_EMPTY, ""
-
-        new_outputs = [chatbot, messages, history, sources_html, question]
-        new_btn.click(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
-        chatbot.clear(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
-
-        for box in (date_from, date_to):
-            box.change(forms.filter_hint, [date_from, date_to], date_hint, queue=False, show_progress="hidden",
-                       api_visibility="private")
-
-        # -- the index panel, example questions and source choices, per page load
-        def on_load():
-            panel, names, examples = index_view(settings)
-            buttons = [gr.Button(value=examples[i], visible=True) if i < len(examples)
-                       else gr.Button(visible=False) for i in range(N_EXAMPLES)]
-            return (panel, gr.Dropdown(choices=names), *buttons)
-
-        view_outputs = [index_html, source_filter, *example_btns]
-        demo.load(on_load, None, view_outputs, api_visibility="private")
-        refresh_btn.click(on_load, None, view_outputs, api_visibility="private")
-
-        def on_add_files(paths, progress=gr.Progress()):
-            progress(0, desc="Reading files")
-            text = add_files(paths, settings, _progress_callback(progress), max_bytes=web.upload_max_bytes)
-            return text, None
-
-        def on_add_text(title, source, published, body, progress=gr.Progress()):
-            progress(0, desc="Reading the article")
-            text = add_pasted(title, source, published, body, settings, _progress_callback(progress),
-                              max_bytes=web.upload_max_bytes)
-            if text.startswith("Added"):
-                return text, "", "", "", ""
-            return text, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-
-        index_common = dict(concurrency_limit=1, concurrency_id="index", api_visibility="private")
-        add_files_btn.click(on_add_files, files, [report, files], **index_common).then(
-            on_load, None, view_outputs, api_visibility="private")
-        add_text_btn.click(on_add_text, [paste_title, paste_source, paste_date, paste_body],
-                           [report, paste_title, paste_source, paste_date, paste_body], **index_common).then(
-            on_load, None, view_outputs, api_visibility="private")
-
-        # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
-        def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
-                sources: list[str] | None = None, history: list[list[str]] | None = None) -> dict:
-            """Answer a question from the indexed articles; returns the Answer as JSON.
-
-            Args:
-                question: the question.
-                model: one of the model names, or "" for the server's default.
-                k: passages to read, 1 to {max_k}, or 0 for the default.
-                date_from: earliest publish date, {date_rule}, or "".
-                date_to: latest publish date, {date_rule}, or "".
-                sources: sources (bylines) to search within; empty for all.
-                history: earlier [question, answer text] pairs, for follow-up questions.
-            """
-            return api_answer(question, settings, model, k, date_from, date_to, sources, history)
-
-        ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows this docstring
-
-        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
-
+        wire(demo, layout(settings, web), settings, web)
     demo.queue(default_concurrency_limit=1)
     return demo
 

@@ -1,11 +1,14 @@
-"""Checking what the settings form holds before it reaches ``qa``."""
+"""Checking what the page's forms hold before it reaches ``qa``: the search settings
+(model, passages, dates, sources) and the server's login."""
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Iterable
 
-from qa import InvalidInputError, SearchFilters, parse_date_range
+from qa import MODEL_CHOICES, InvalidInputError, SearchFilters, Settings, parse_date_range
+
 # The most passages a question may read, from the slider or the API: each one adds prompt
 # tokens, so time to the first word, on two CPU cores.
 MAX_K = 12
@@ -18,6 +21,51 @@ class FormError(ValueError):
 # The date boxes' labels, also naming them in messages about what was typed there.
 DATE_FROM_LABEL = "Published from"
 DATE_TO_LABEL = "Published to"
+
+
+@dataclass(frozen=True)
+class SearchChoice:
+    """The search settings, checked: what ``qa.stream_answer`` and ``qa.answer`` take."""
+
+    settings: Settings  # the server's, with the chosen model
+    k: int
+    filters: SearchFilters | None  # None: search everything
+    scope: str  # the filters in words ("Articles from Reuters"); "" for none
+
+
+def read_search_form(settings: Settings, model: str | None, k: object, date_from: str | None,
+                     date_to: str | None, sources: Iterable[str] | str | None) -> SearchChoice:
+    """Check the search settings, as the page's form or an ``/ask`` call gives them.
+
+    Args:
+        settings: the server's settings; their model and passages are the defaults.
+        model: a model name, or empty for the server's.
+        k: passages to read; anything not a positive number means the default, and more
+            than ``MAX_K`` means ``MAX_K``.
+        date_from, date_to: YYYY-MM-DD, or empty.
+        sources: source names; empty means all.
+
+    Raises:
+        FormError: an unknown model.
+        InvalidInputError: a date is malformed, or the range ends before it starts.
+    """
+    chosen = choose_model(settings, model)
+    values = parse_filters(date_from, date_to, sources)
+    return SearchChoice(chosen, clamp_k(k, settings.passages), None if values.is_empty() else values,
+                        describe_filters(values))
+
+
+def choose_model(settings: Settings, model: str | None) -> Settings:
+    """``settings`` with ``model`` (one of ``qa.MODEL_CHOICES``, or empty for the server's).
+
+    Raises:
+        FormError: an unknown model.
+    """
+    if model and model != settings.model:
+        if model not in MODEL_CHOICES:
+            raise FormError(f"Unknown model “{model}”; choose one of {', '.join(MODEL_CHOICES)}.")
+        return settings.replace(model=model)
+    return settings
 
 
 def parse_filters(date_from: str | None, date_to: str | None,

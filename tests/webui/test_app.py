@@ -247,10 +247,11 @@ def test_add_files_stores_safely_and_indexes_only_stored_files(settings, monkeyp
     good.write_text("Headline\n\nBody.")
     bad = tmp_path / "upload" / "virus.exe"
     bad.write_text("MZ")
-    text = app.add_files([str(good), str(bad)], settings)
+    result = app.add_files([str(good), str(bad)], settings)
     uploads_dir = settings.data_dir / "uploads"
     assert [p.parent for p in seen["paths"]] == [uploads_dir]
-    assert text.startswith("Added 1 article") and "virus.exe" in text and "not a supported file type" in text
+    assert result.ok and result.text.startswith("Added 1 article")
+    assert "virus.exe" in result.text and "not a supported file type" in result.text
 
 
 def test_add_files_reports_index_errors(settings, monkeypatch, tmp_path):
@@ -260,16 +261,18 @@ def test_add_files_reports_index_errors(settings, monkeypatch, tmp_path):
     monkeypatch.setattr(qa, "add_articles", busy)
     src = tmp_path / "a.txt"
     src.write_text("Headline\n\nBody.")
-    assert "another build is running" in app.add_files([str(src)], settings)
-    assert app.add_files([], settings) == "Choose one or more files first."
+    failed = app.add_files([str(src)], settings)
+    assert not failed.ok and "another build is running" in failed.text
+    assert app.add_files([], settings) == app.IndexResult(False, "Choose one or more files first.")
 
 
 def test_add_pasted_checks_the_date_and_the_headline(settings, monkeypatch):
     monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
-    assert "YYYY-MM-DD" in app.add_pasted("Title", "", "March 3", "Body", settings)
-    assert "headline" in app.add_pasted("", "", "", "Body", settings)
-    text = app.add_pasted("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.", settings)
-    assert text.startswith("Added 1 article")
+    for refused, message in [(("Title", "", "March 3", "Body"), "YYYY-MM-DD"), (("", "", "", "Body"), "headline")]:
+        result = app.add_pasted(*refused, settings)
+        assert not result.ok and message in result.text
+    result = app.add_pasted("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.", settings)
+    assert result.ok and result.text.startswith("Added 1 article")
     (stored,) = (settings.data_dir / "uploads").iterdir()
     assert stored.read_text().startswith("Harbour festival\n\nBy Gazette\n2026-03-01\n\nIt opens")
 
@@ -336,3 +339,14 @@ def test_the_date_boxes_state_the_date_rule(settings):
     demo = app.build_app(settings)
     boxes = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) in ("nd-date-from", "nd-date-to")]
     assert len(boxes) == 2 and all(qa.DATE_RULE in b.info for b in boxes)
+
+
+@pytest.mark.parametrize("added, cleared", [(["x.txt"], True), ([], False)])
+def test_the_paste_form_is_cleared_only_when_an_article_was_added(settings, monkeypatch, added, cleared):
+    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(added))
+    demo = app.build_app(settings)
+    (title,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nd-paste-title"]
+    (handler,) = [d for d in demo.fns.values() if d.inputs and d.inputs[0] is title]
+    report, *boxes = handler.fn("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.")
+    assert report.startswith("Added 1 article" if cleared else "Nothing new was added")
+    assert all(box == "" for box in boxes) if cleared else all(isinstance(box, type(gr.skip())) for box in boxes)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+import qa
 from qa import InvalidInputError, SearchFilters
 
 from webui import forms
@@ -60,3 +61,20 @@ def test_parse_auth_rejects_incomplete_logins(value):
 ])
 def test_describe_filters(values, text):
     assert forms.describe_filters(values) == text
+
+
+def test_read_search_form_checks_every_setting(settings):
+    choice = forms.read_search_form(settings, "", "7", "2026-01-01", "", ["Reuters", ""])
+    assert choice.settings == settings and choice.k == 7
+    assert choice.filters == SearchFilters("2026-01-01", "", ("Reuters",))
+    assert choice.scope == "Articles published on or after 2026-01-01 from Reuters"
+    plain = forms.read_search_form(settings, None, 0, "", None, None)
+    assert (plain.k, plain.filters, plain.scope) == (settings.passages, None, "")
+    assert forms.read_search_form(settings, "", forms.MAX_K + 5, "", "", ()).k == forms.MAX_K
+
+
+def test_read_search_form_takes_known_models_only(settings):
+    other = next(m for m in qa.MODEL_CHOICES if m != settings.model)
+    assert forms.read_search_form(settings, other, 0, "", "", ()).settings == settings.replace(model=other)
+    with pytest.raises(FormError, match="Unknown model “gpt-9”; choose one of"):
+        forms.read_search_form(settings, "gpt-9", 0, "", "", ())

@@ -257,8 +257,8 @@ def test_add_files_deletes_stored_and_refused_originals_from_the_upload_cache(se
 
     monkeypatch.setattr(qa, "add_articles", add)
     good, refused = cached(gradio_cache, "story.txt"), cached(gradio_cache, "virus.exe", "MZ")
-    text = app.add_files([str(good), str(refused)], settings)
-    assert "virus.exe" in text
+    result = app.add_files([str(good), str(refused)], settings)
+    assert "virus.exe" in result.text
     assert not good.exists() and not refused.exists()
     assert not good.parent.exists() and not refused.parent.exists()  # Gradio's per-upload folders
     assert gradio_cache.is_dir()
