@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,7 +24,15 @@ class IndexInfo:
 
 
 class IndexCache:
-    """The live index, loaded once and reloaded when a build publishes a new generation."""
+    """The live index, loaded once and reloaded when a build publishes a new generation.
+
+    The index it replaces is closed once nothing uses it any more. An answer that began on
+    it may still be reading it in another thread (``stream_answer`` holds its index until the
+    last piece is sent, which on a slow CPU takes minutes), so closing it at the swap would
+    break that answer; a grace period would have to guess how long answers take. Instead
+    its chunk store is closed when the last reference to it goes: at once if no answer
+    holds it, else as that answer finishes.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -35,8 +44,12 @@ class IndexCache:
         key = (str(settings.index_dir), settings.embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
         with self._lock:
             if self._index is None or self._key != key or self._index.is_stale():
-                self._index = load_index(settings)
+                replaced, self._index = self._index, load_index(settings)
                 self._key = key
+                if replaced is not None:
+                    # The callback must not hold the index itself (its own close() would), or
+                    # it would keep alive what it waits to see go.
+                    weakref.finalize(replaced, replaced.store.close)
             return self._index
 
 

@@ -1,9 +1,14 @@
 import json
+import sqlite3
+import threading
 
 import pytest
 
-from qa.collection import example_questions
-from tests.fakes import CannedGenerator
+from embeddings import build_index
+from qa.collection import IndexCache, example_questions
+from tests.fakes import CannedGenerator, FakeEmbedder
+
+from .conftest import HARVEST, VENEZUELA
 
 
 def test_example_questions_come_from_the_model_once_then_from_disk(news_index, qa_settings, monkeypatch):
@@ -40,3 +45,61 @@ def test_a_failed_cache_write_leaves_the_old_cache_and_no_temp_file(news_index, 
     monkeypatch.undo()
     assert cache.read_text() == "{}"
     assert sorted(p.name for p in qa_settings.data_dir.iterdir()) == ["example_questions.json", "index"]
+
+
+@pytest.fixture
+def cache_settings(tmp_path, qa_settings):
+    """A corpus of one article, indexed; ``add_harvest()`` indexes a second one."""
+    settings = qa_settings.replace(embedder=FakeEmbedder.model_id)  # loads without the real model
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "venezuela.txt").write_text(VENEZUELA)
+    build_index([corpus], settings, embedder=FakeEmbedder(), progress=False)
+
+    def add_harvest():
+        (corpus / "harvest.txt").write_text(HARVEST)
+        assert build_index([corpus], settings, embedder=FakeEmbedder(), progress=False).added
+
+    return settings, add_harvest
+
+
+def test_a_replaced_index_is_closed_when_its_last_reader_lets_go(cache_settings):
+    settings, add_harvest = cache_settings
+    cache = IndexCache()
+    reader = cache.get(settings)
+    assert cache.get(settings) is reader
+    store = reader.store
+    add_harvest()
+    newer = cache.get(settings)
+    assert newer is not reader and len(newer.articles()) == 2
+    assert len(reader.articles()) == 1  # still open for whoever holds it
+    del reader
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.counts()
+    assert len(newer.articles()) == 2
+
+
+def test_an_answer_on_the_old_index_in_another_thread_reads_on_after_the_swap(cache_settings):
+    settings, add_harvest = cache_settings
+    cache = IndexCache()
+    holding, swapped = threading.Event(), threading.Event()
+    read = []
+
+    def answer():  # what stream_answer does: get the index, then read it for a while
+        index = cache.get(settings)
+        holding.set()
+        assert swapped.wait(10)
+        read.append([a.title for a in index.articles()])
+        read.append([c.article_id for c in index.chunks([1])])
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    assert holding.wait(10)
+    old_store = cache.get(settings).store
+    add_harvest()
+    assert cache.get(settings).store is not old_store
+    swapped.set()
+    thread.join(10)
+    assert len(read) == 2 and len(read[0]) == 1 and len(read[1]) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):  # closed as the answer let go
+        old_store.counts()
