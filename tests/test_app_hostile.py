@@ -3,16 +3,15 @@
 - the ``/ask`` API called with wrong types, through the real Gradio protocol (Gradio passes
   any JSON through to the function unchecked), answered by a fake ``qa.answer``;
 - the server started on an address beyond loopback without a login;
-- uploaded originals left in Gradio's upload cache, downloadable by URL;
-- pasted headlines that look like paths.
+- uploaded originals left in Gradio's upload cache, downloadable by URL.
+
+Hostile file names and pasted headlines are ``webui.uploads``' own: tests/webui/test_uploads.py.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import socket
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,8 @@ import pytest
 import app
 import qa
 from tests.webui import factories as f
-from webui import WebSettings, uploads
+from webui import WebSettings
 from webui.forms import FormError
-
-MB = 1_000_000
 
 
 @pytest.fixture
@@ -283,16 +280,6 @@ def test_add_files_never_deletes_files_outside_the_upload_cache(settings, monkey
     assert len(list((settings.data_dir / "uploads").iterdir())) == 3
 
 
-def test_a_shared_upload_folder_is_kept_until_empty(tmp_path):
-    one = cached(tmp_path, "a.txt")
-    other = one.parent / "b.txt"
-    other.write_text("x")
-    assert uploads.discard_upload(one, tmp_path) is True
-    assert other.exists()
-    assert uploads.discard_upload(tmp_path / "gone.txt", tmp_path) is False
-    assert uploads.discard_upload(tmp_path, tmp_path) is False
-
-
 def test_the_file_box_is_cleared_after_adding(settings, monkeypatch, gradio_cache):
     monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
     demo = app.build_app(settings)
@@ -302,41 +289,3 @@ def test_the_file_box_is_cleared_after_adding(settings, monkeypatch, gradio_cach
     for given in ([str(cached(gradio_cache, "story.txt"))], [str(cached(gradio_cache, "x.exe", "MZ"))], None):
         values = dict(zip(handler.outputs, handler.fn(given), strict=True))
         assert values[files_box] is None
-
-
-# --- pasted headlines that look like paths ------------------------------------------------
-
-@pytest.mark.parametrize("title, slug", [
-    ("AC/DC tour", "ac-dc-tour"),
-    ("</script>", "script"),
-    ("U.S. economy grows 3.1%", "u-s-economy-grows-3-1"),
-    ("../../etc/passwd", "etc-passwd"),
-    ("C:\\Windows\\System32", "c-windows-system32"),
-    ("..", "article"),
-    (".hidden", "hidden"),
-    ("a/", "a"),
-    ("nul\x00byte", "nul-byte"),
-    ("Ça va? Über-Öl", "ca-va-uber-ol"),
-    ("日本語のニュース", "article"),
-    ("x" * 300, "x" * 40),
-])
-def test_a_pasted_headline_is_slugged_as_text_and_kept_whole(tmp_path, title, slug):
-    stored = uploads.store_pasted(title, "Body.", tmp_path / "up", MB)
-    assert stored.parent == tmp_path / "up"
-    assert re.fullmatch(rf"\d{{8}}-\d{{6}}-[0-9a-f]{{8}}-{re.escape(slug)}\.txt", stored.name), stored.name
-    assert len(stored.name) <= len("20260110-143000-abcd1234-") + 40 + len(".txt")
-    assert stored.read_text().splitlines()[0] == " ".join(title.split())
-
-
-@pytest.mark.parametrize("name, slug", [
-    ("U.S. economy grows 3.1%.txt", "u-s-economy-grows-3-1"),
-    ("AC-DC tour.md", "ac-dc-tour"),
-    ("feed.jsonl.gz", "feed"),
-    ("a.tar.txt", "a-tar"),
-    ("../../etc/passwd.txt", "passwd"),
-    ("C:\\fakepath\\Torun bridge (final).txt", "torun-bridge-final"),
-])
-def test_an_uploaded_file_name_keeps_its_whole_stem(name, slug):
-    when = datetime(2026, 1, 10, 14, 30, tzinfo=timezone.utc)
-    suffix = uploads.upload_suffix(name, {".txt", ".md", ".jsonl"})
-    assert uploads.generated_name(name, suffix, when, "abcd1234") == f"20260110-143000-abcd1234-{slug}{suffix}"

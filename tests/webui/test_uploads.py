@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -134,3 +135,61 @@ def test_store_pasted_enforces_the_size_cap(tmp_path):
     with pytest.raises(UploadError, match="limit"):
         uploads.store_pasted("Title", "x" * 2000, tmp_path, 1000)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- uploads left in Gradio's cache -------------------------------------------------------
+
+def cached(cache: Path, name: str, text: str = "Headline\n\nBody.") -> Path:
+    """A file where Gradio keeps an upload: in a folder named by its hash."""
+    path = cache / f"{abs(hash(name)):x}" / name
+    path.parent.mkdir()
+    path.write_text(text)
+    return path
+
+
+def test_a_shared_upload_folder_is_kept_until_empty(tmp_path):
+    one = cached(tmp_path, "a.txt")
+    other = one.parent / "b.txt"
+    other.write_text("x")
+    assert uploads.discard_upload(one, tmp_path) is True
+    assert other.exists()
+    assert uploads.discard_upload(tmp_path / "gone.txt", tmp_path) is False
+    assert uploads.discard_upload(tmp_path, tmp_path) is False
+
+
+# --- pasted headlines that look like paths ------------------------------------------------
+
+@pytest.mark.parametrize("title, slug", [
+    ("AC/DC tour", "ac-dc-tour"),
+    ("</script>", "script"),
+    ("U.S. economy grows 3.1%", "u-s-economy-grows-3-1"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("C:\\Windows\\System32", "c-windows-system32"),
+    ("..", "article"),
+    (".hidden", "hidden"),
+    ("a/", "a"),
+    ("nul\x00byte", "nul-byte"),
+    ("Ça va? Über-Öl", "ca-va-uber-ol"),
+    ("日本語のニュース", "article"),
+    ("x" * 300, "x" * 40),
+])
+def test_a_pasted_headline_is_slugged_as_text_and_kept_whole(tmp_path, title, slug):
+    stored = uploads.store_pasted(title, "Body.", tmp_path / "up", MB)
+    assert stored.parent == tmp_path / "up"
+    assert re.fullmatch(rf"\d{{8}}-\d{{6}}-[0-9a-f]{{8}}-{re.escape(slug)}\.txt", stored.name), stored.name
+    assert len(stored.name) <= len("20260110-143000-abcd1234-") + 40 + len(".txt")
+    assert stored.read_text().splitlines()[0] == " ".join(title.split())
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("U.S. economy grows 3.1%.txt", "u-s-economy-grows-3-1"),
+    ("AC-DC tour.md", "ac-dc-tour"),
+    ("feed.jsonl.gz", "feed"),
+    ("a.tar.txt", "a-tar"),
+    ("../../etc/passwd.txt", "passwd"),
+    ("C:\\fakepath\\Torun bridge (final).txt", "torun-bridge-final"),
+])
+def test_an_uploaded_file_name_keeps_its_whole_stem(name, slug):
+    when = datetime(2026, 1, 10, 14, 30, tzinfo=timezone.utc)
+    suffix = uploads.upload_suffix(name, {".txt", ".md", ".jsonl"})
+    assert uploads.generated_name(name, suffix, when, "abcd1234") == f"20260110-143000-abcd1234-{slug}{suffix}"
