@@ -18,12 +18,12 @@ from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
 from .settings import Settings
-from .store import Article, ChunkRecord
+from .store import Article, ArticleLead, ChunkRecord
 
 __all__ = [
-    "Article", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError", "IndexDamagedError",
-    "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError",
-    "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder",
-    "Settings", "SourceNotFoundError", "atomic_write", "build_index", "format_size", "fsync_dir", "get_embedder",
-    "load_index", "normalize_date", "split_sentences",
+    "Article", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError",
+    "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest",
+    "ModelUnavailableError", "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters",
+    "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "atomic_write", "build_index", "format_size",
+    "fsync_dir", "get_embedder", "load_index", "normalize_date", "split_sentences",
 ]

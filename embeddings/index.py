@@ -31,7 +31,7 @@ from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, i
 from .files import atomic_write
 from .settings import Settings
 from .sparse_index import Bm25Index
-from .store import Article, ChunkRecord, ChunkStore
+from .store import Article, ArticleLead, ChunkRecord, ChunkStore
 
 FORMAT_VERSION = 1
 _GENERATION_NAME = re.compile(r"gen-\d{6,}")
@@ -302,6 +302,11 @@ class NewsIndex:
 
     def articles(self) -> list[Article]:
         return self.store.articles()
+
+    def newest_leads(self, limit: int, lead_chars: int) -> list[ArticleLead]:
+        """The ``limit`` newest articles' titles and first ``lead_chars`` characters (see
+        ``ChunkStore.newest_leads``): what a page shows, without every article's text."""
+        return self.store.newest_leads(limit, lead_chars)
 
     @functools.cached_property
     def newest_date(self) -> str:

@@ -49,6 +49,15 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ArticleLead:
+    """An article's title and the start of its text: enough to show it without reading it all."""
+
+    id: str
+    title: str
+    lead: str
+
+
+@dataclass(frozen=True)
 class ArticleState:
     """What a build needs to know of an indexed article: whether its record or its text
     changed (the hashes) and where it came from."""
@@ -216,6 +225,20 @@ class ChunkStore:
         """All articles, newest first (texts included)."""
         return [Article(*r) for r in self._db.execute(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY publish_date DESC, title")]
+
+    @_guarded
+    def newest_leads(self, limit: int, lead_chars: int) -> list[ArticleLead]:
+        """The ``limit`` first articles in ``articles()``'s order (newest first), each with
+        the first ``lead_chars`` characters of its text."""
+        # The newest are picked in a subquery that reads no text: selecting the lead beside
+        # the sort key reads every article's text to sort it (7.7 ms against 4.1 ms for
+        # 5,336 articles with the file in the page cache; whole texts, as articles() reads
+        # them, took 127 ms).
+        return [ArticleLead(*r) for r in self._db.execute(
+            """SELECT a.id, a.title, substr(a.text, 1, ?) FROM
+                   (SELECT id, publish_date, title FROM articles ORDER BY publish_date DESC, title LIMIT ?) AS newest
+               JOIN articles a ON a.id = newest.id ORDER BY newest.publish_date DESC, newest.title""",
+            (lead_chars, limit))]
 
     @_guarded
     def chunks(self, ids: Sequence[int]) -> list[ChunkRecord]:

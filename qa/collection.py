@@ -86,6 +86,10 @@ The question must name who or what it is about, so that it makes sense on its ow
 Output only the question."""
 
 _examples_lock = threading.Lock()
+# The model writes a question from an article's first 120 words. Only the start of each text
+# is read: 4,000 characters hold 120 words unless they average over 32 characters.
+_LEAD_WORDS = 120
+_LEAD_CHARS = 4000
 
 
 def example_questions(settings: Settings | None = None, n: int = 4, generator=None) -> list[str]:
@@ -105,10 +109,10 @@ def example_questions(settings: Settings | None = None, n: int = 4, generator=No
     with _examples_lock:
         cache = _read_cache(cache_path)
         questions, changed = [], False
-        for article in index.articles()[: n * 3]:
+        for article in index.newest_leads(n * 3, _LEAD_CHARS):
             question = cache.get(article.id)
             if question is None and generator is not None:
-                question = _ask_model(generator, article.title, article.text)
+                question = _ask_model(generator, article.title, article.lead)
                 cache[article.id], changed = question, True
             question = question or question_from_title(article.title)
             if question and question not in questions:
@@ -131,7 +135,7 @@ def _read_cache(path: Path) -> dict[str, str]:
 
 
 def _ask_model(generator, title: str, text: str) -> str:
-    lead = " ".join(text.split()[:120])
+    lead = " ".join(text.split()[:_LEAD_WORDS])
     messages = [{"role": "system", "content": EXAMPLE_PROMPT},
                 {"role": "user", "content": f"{title}\n\n{lead}"}]
     out = "".join(generator.stream(messages, max_tokens=40, stop=["\n"])).strip().strip('"')

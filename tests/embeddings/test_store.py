@@ -58,3 +58,16 @@ def test_closed_store_is_a_bug_not_damage(store):
     store.close()
     with pytest.raises(sqlite3.ProgrammingError):
         store.article_states()
+
+
+def test_newest_leads_follow_the_articles_order_with_the_start_of_each_text(store):
+    for n, (date, title) in enumerate([("2026-01-09", "B older"), ("2026-01-11", "Z newest"),
+                                       ("2026-01-11", "A newest too"), ("", "No date")]):
+        store.put_article(dataclasses.replace(ARTICLE, id=f"b{n}", title=title, publish_date=date,
+                                              text=f"{title}. " + "word " * 1000), np.arange(4, dtype=np.uint64))
+    newest = store.articles()
+    leads = store.newest_leads(limit=4, lead_chars=30)
+    assert [(a.id, a.title) for a in leads] == [(a.id, a.title) for a in newest[:4]]
+    assert [a.lead for a in leads] == [a.text[:30] for a in newest[:4]]
+    assert len(store.newest_leads(limit=100, lead_chars=10)) == len(newest) == 5
+    assert store.newest_leads(limit=0, lead_chars=10) == []

@@ -26,6 +26,24 @@ def test_example_questions_come_from_the_model_once_then_from_disk(news_index, q
     assert len(cached) == 2
 
 
+def test_example_questions_read_titles_and_leads_not_every_text(news_index, qa_settings, monkeypatch):
+    import qa.collection as collection
+
+    monkeypatch.setattr(collection.INDEXES, "get", lambda settings: news_index)
+    newest = news_index.articles()  # what example_questions read before: every article, texts and all
+
+    def every_text():
+        raise AssertionError("example_questions read every article's text")
+
+    monkeypatch.setattr(news_index, "articles", every_text)
+    generator = CannedGenerator(["Who became Venezuela's interim leader?", "Who picked a record apple crop?"])
+    assert example_questions(qa_settings, n=2, generator=generator) == ["Who became Venezuela's interim leader?",
+                                                                         "Who picked a record apple crop?"]
+    # The model saw each article's title and first 120 words, in the old order.
+    assert [call[1]["content"] for call in generator.calls] == [
+        f"{a.title}\n\n{' '.join(a.text.split()[:120])}" for a in newest]
+
+
 def test_a_failed_cache_write_leaves_the_old_cache_and_no_temp_file(news_index, qa_settings, monkeypatch):
     import os
 
