@@ -306,8 +306,10 @@ def store(built):
     lambda s: s.chunks([1, 2]), lambda s: s.chunks_of_article("x"), lambda s: s.all_chunk_texts(),
     lambda s: s.chunk_ids_where("2025-01-01"), lambda s: s.sources(), lambda s: s.newest_date(),
     lambda s: s.counts(), lambda s: s.max_chunk_id(), lambda s: s.source_roots(), lambda s: s.check(),
+    lambda s: s.newest_leads(4, 100),
 ], ids=["article_states", "minhashes", "article", "articles", "chunks", "chunks_of_article", "all_chunk_texts",
-        "chunk_ids_where", "sources", "newest_date", "counts", "max_chunk_id", "source_roots", "check"])
+        "chunk_ids_where", "sources", "newest_date", "counts", "max_chunk_id", "source_roots", "check",
+        "newest_leads"])
 def test_every_store_query_reports_damage_not_sqlite(built, store, call):
     with pytest.raises(IndexDamagedError, match=r"chunks\.sqlite.*run `python -m embeddings build --rebuild --index"):
         call(store)
