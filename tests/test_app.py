@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 
 import app
@@ -164,11 +171,60 @@ def test_stop_freezes_a_pending_answer_only(settings, fake):
     assert app.stop_turn([]) == []
 
 
-def test_sessions_do_not_share_state(settings, fake):
-    a = run_turn(settings, "Question from A")[-1]
-    b = run_turn(settings, "Question from B")[-1]
-    assert "Question from A" not in str(b[1]) and "Question from B" not in str(a[1])
-    assert fake.calls[1]["history"] is None
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PageSession:
+    """One browser page's session on a running app, speaking Gradio's queue protocol as the
+    page does (gradio_client refuses the page's private events, such as Ask)."""
+
+    def __init__(self, base_url: str, demo: gr.Blocks, name: str):
+        self.base_url, self.session = base_url, f"{name}-{uuid.uuid4().hex[:8]}"
+        (ask_btn,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nd-ask"]
+        (self.ask_fn,) = [d._id for d in demo.fns.values() if (ask_btn._id, "click") in d.targets]
+
+    def event(self, fn_index: int, data: list) -> list:
+        """Run one event; returns its outputs when it completes."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            joined = http.post("/gradio_api/queue/join", json={
+                "data": data, "fn_index": fn_index, "session_hash": self.session, "event_data": None})
+            joined.raise_for_status()
+            with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": self.session}) as stream:
+                for line in stream.iter_lines():
+                    msg = json.loads(line[5:]) if line.startswith("data:") else {}
+                    if msg.get("msg") == "process_completed":
+                        assert msg["success"], msg
+                        return msg["output"]["data"]
+        raise AssertionError("the event never completed")
+
+    def ask(self, question: str, model: str) -> str:
+        """Ask as the Ask button does (the conversation and history are the session's, kept on the
+        server: the page sends nothing for them); returns the chat's text as shown."""
+        outputs = self.event(self.ask_fn, [question, None, None, model, 4, "", "", []])
+        return " ".join(part["text"] for message in outputs[1] for part in message["content"])
+
+
+def test_each_page_session_keeps_its_own_conversation(settings, fake):
+    web = WebSettings(port=free_port())
+    demo = app.build_app(settings, web)
+    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{web.port}"
+        a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
+        a.ask("Question from A", settings.model)
+        b.ask("Question from B", settings.model)
+        chat_a = a.ask("And A's follow-up?", settings.model)
+        chat_b = b.ask("And B's follow-up?", settings.model)
+    finally:
+        demo.close()
+    assert "Question from A" in chat_a and "And A&#x27;s follow-up?" in chat_a and "from B" not in chat_a
+    assert "Question from B" in chat_b and "And B&#x27;s follow-up?" in chat_b and "from A" not in chat_b
+    histories = {call["question"]: call["history"] for call in fake.calls}
+    assert histories["And A's follow-up?"] == [("Question from A", "Delcy Rodriguez took over [1].")]
+    assert histories["And B's follow-up?"] == [("Question from B", "Delcy Rodriguez took over [1].")]
 
 
 # --- API ---------------------------------------------------------------------------------
@@ -313,7 +369,17 @@ def test_build_app_has_the_ask_endpoint(settings):
     assert len(answering) >= 3  # Enter, Ask and the example buttons share one queue slot
     assert all(d.concurrency_limit == 1 for d in answering)
     assert [d.api_name for d in demo.fns.values() if d.api_visibility != "private"] == ["ask"]
-    assert Path(app.__file__).name == "app.py"
+
+
+def test_python_app_py_runs_main_and_exits_with_its_code(tmp_path):
+    # `python app.py` is how the README starts the chat: the script must reach main() and pass
+    # its exit code on (a refused start, so no server and no model).
+    env = {**os.environ, "NEWSDESK_DATA_DIR": str(tmp_path)}
+    env.pop("NEWSDESK_AUTH", None)
+    run = subprocess.run([sys.executable, str(Path(app.__file__)), "--host", "0.0.0.0", "--no-warm-up"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith("error: refusing to serve on 0.0.0.0 without a login")
 
 
 def test_an_abstention_under_filters_says_so(settings, monkeypatch):
