@@ -17,7 +17,7 @@ from .errors import (
 from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
-from .settings import Settings
+from .settings import Settings, settings_from_env
 from .store import Article, ArticleLead, ChunkRecord
 
 __all__ = [
@@ -25,5 +25,5 @@ __all__ = [
     "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest",
     "ModelUnavailableError", "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters",
     "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "atomic_write", "build_index", "format_size",
-    "fsync_dir", "get_embedder", "load_index", "normalize_date", "split_sentences",
+    "fsync_dir", "get_embedder", "load_index", "normalize_date", "settings_from_env", "split_sentences",
 ]

@@ -10,8 +10,8 @@ and a package never carries another's knobs:
 
 Every one has defaults that work on a 2-core laptop, overridden by environment variables
 (``NEWSDESK_<FIELD>``, e.g. ``NEWSDESK_PORT``), overridden in turn by command-line flags.
-``from_env`` below does that for any of them, so a variable parses (and fails) the same way
-whichever package owns it.
+``settings_from_env`` below does that for any of them, so a variable parses (and fails) the
+same way whichever package owns it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .errors import InvalidInputError
 T = TypeVar("T")
 
 
-def from_env(cls: type[T], environ: Mapping[str, str] | None = None, **overrides) -> T:
+def settings_from_env(cls: type[T], environ: Mapping[str, str] | None = None, **overrides) -> T:
     """A settings dataclass built from its defaults, then ``NEWSDESK_<FIELD>`` environment
     variables, then ``overrides`` (command-line flags; ``None`` means "not given").
 
@@ -98,7 +98,7 @@ class Settings:
         Raises:
             InvalidInputError: an environment variable does not parse as its field's type.
         """
-        return from_env(cls, environ, **overrides)
+        return settings_from_env(cls, environ, **overrides)
 
     def replace(self, **changes) -> "Settings":
         changes = {k: _coerce(k, v) for k, v in changes.items() if v is not None}

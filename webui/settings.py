@@ -3,8 +3,8 @@
 The pipeline's settings (index, models, retrieval) are ``qa.Settings``; these are the ones
 only the web chat reads. Both come from the same ``NEWSDESK_<FIELD>`` environment variables
 with the same precedence, defaults < environment < command-line flags, through the one
-reader in ``embeddings.settings`` (see that module for the "one settings object per package"
-layout).
+reader, ``embeddings.settings_from_env`` (``embeddings/settings.py`` explains the "one
+settings object per package" layout).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from embeddings.settings import from_env
+from embeddings import settings_from_env
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class WebSettings:
         Raises:
             InvalidInputError: a variable does not parse (``NEWSDESK_PORT=http``), naming it.
         """
-        return from_env(cls, environ, **overrides)
+        return settings_from_env(cls, environ, **overrides)
 
     @property
     def upload_max_bytes(self) -> int:

@@ -44,7 +44,7 @@ def test_index_dir_follows_data_dir_however_it_is_set():
 def test_from_env_reads_any_settings_dataclass_the_same_way():
     from dataclasses import dataclass
 
-    from embeddings.settings import from_env
+    from embeddings import settings_from_env
 
     @dataclass(frozen=True)
     class Other:
@@ -53,10 +53,10 @@ def test_from_env_reads_any_settings_dataclass_the_same_way():
         ratio: float = 0.5
 
     env = {"NEWSDESK_PORT": "8080", "NEWSDESK_NAME": "env", "NEWSDESK_RATIO": "0.25"}
-    assert from_env(Other, env, name="flag", ratio=None) == Other(8080, "flag", 0.25)
-    assert from_env(Other, {}) == Other()
+    assert settings_from_env(Other, env, name="flag", ratio=None) == Other(8080, "flag", 0.25)
+    assert settings_from_env(Other, {}) == Other()
     with pytest.raises(InvalidInputError, match="NEWSDESK_PORT='http' is not a valid int"):
-        from_env(Other, {"NEWSDESK_PORT": "http"})
+        settings_from_env(Other, {"NEWSDESK_PORT": "http"})
 
 
 def test_the_pipeline_settings_hold_no_web_chat_fields():
