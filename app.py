@@ -86,7 +86,7 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
                     yield "", show(render.streaming_message(text, passages)), history, gr.skip()
         if final is None:
             raise RuntimeError("qa.stream_answer ended without an Answer")
-    except (qa.NewsdeskError, FormError) as exc:
+    except qa.NewsdeskError as exc:  # bad input (webui's FormError included) or a qa failure
         yield "", show(render.error_message(str(exc))), history, render.SOURCES_EMPTY
         return
     except Exception:
@@ -120,7 +120,7 @@ def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0
         choice = forms.read_search_form(settings, args.model, args.k, args.date_from, args.date_to, args.sources)
         result = qa.answer(args.question, history=list(args.history[-HISTORY_TURNS:]) or None, k=choice.k,
                            filters=choice.filters, settings=choice.settings)
-    except (qa.NewsdeskError, FormError) as exc:
+    except qa.NewsdeskError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
     except Exception:
         log.exception("API answer to %r failed", question)
@@ -203,7 +203,7 @@ def add_pasted(title: str, source: str, published: str, body: str, settings: qa.
         published = qa.parse_date(published, "“Published”")
         path = uploads.store_pasted(title, body, settings.data_dir / "uploads", max_bytes,
                                     source=source, published=published)
-    except (UploadError, qa.InvalidInputError) as exc:
+    except qa.InvalidInputError as exc:  # a bad date or an UploadError
         return IndexResult(False, str(exc))
     return _index_stored([path], [], settings, on_progress)
 
@@ -504,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = exposure_problem(web.host, login=login is not None)
         if problem and not args.insecure_no_auth:
             raise FormError(problem)
-    except (qa.NewsdeskError, FormError) as exc:
+    except qa.NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.no_warm_up:

@@ -4,11 +4,12 @@
 """
 
 from . import api_args, forms, render, uploads
-from .forms import FormError, clamp_k, filter_hint, parse_auth, parse_filters
+from .errors import FormError, UploadError
+from .forms import clamp_k, filter_hint, parse_auth, parse_filters
 from .render import esc, safe_url
 from .settings import WebSettings
 from .style import CSS
-from .uploads import UploadError, store_pasted, store_upload, upload_suffix
+from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
     "CSS", "FormError", "UploadError", "WebSettings", "api_args", "clamp_k", "esc", "filter_hint", "forms",

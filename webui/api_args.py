@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from qa import DATE_RULE, parse_date
 
-from .forms import MAX_K, FormError
+from .errors import FormError
+from .forms import MAX_K
 
 
 @dataclass(frozen=True)

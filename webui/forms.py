@@ -9,13 +9,11 @@ from typing import Iterable
 
 from qa import MODEL_CHOICES, InvalidInputError, SearchFilters, Settings, parse_date_range
 
+from .errors import FormError
+
 # The most passages a question may read, from the slider or the API: each one adds prompt
 # tokens, so time to the first word, on two CPU cores.
 MAX_K = 12
-
-
-class FormError(ValueError):
-    """A form value that cannot be used; the message says how to fix it."""
 
 
 # The date boxes' labels, also naming them in messages about what was typed there.

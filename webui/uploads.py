@@ -18,12 +18,10 @@ from typing import Collection
 
 from embeddings import atomic_write, format_size
 
+from .errors import UploadError
+
 _CHUNK = 1 << 20
 _MAGIC = {".gz": b"\x1f\x8b", ".pdf": b"%PDF-"}
-
-
-class UploadError(ValueError):
-    """An upload that was not stored; the message says why and what to do."""
 
 
 def upload_suffix(name: str, allowed: Collection[str]) -> str:
