@@ -1,6 +1,21 @@
-"""The web chat's helpers: safe HTML for answers and citations, form checks, upload storage.
+"""The web chat's helpers: safe HTML for answers and citations, form and ``/ask`` checks,
+upload storage, the chat's settings, errors and CSS. ``app.py`` builds the page and wires it
+to these and to ``qa``.
 
-``app.py`` wires these to the ``qa`` API; nothing here imports ``qa`` or loads a model.
+What may be imported here, and why (tests/webui/test_imports.py holds to it):
+
+- the standard library;
+- ``qa``'s public API (the names in ``qa.__all__``), so the chat reads answers, citation
+  markers, the abstention and dates exactly as ``qa`` writes and checks them, with no copy
+  to drift apart;
+- ``embeddings``' public API (``embeddings.__all__``), for what the chat shares with the
+  pipeline underneath ``qa``: atomic file writes, sizes, reading ``NEWSDESK_*`` settings.
+
+Nothing else: not ``app`` (dependencies flow one way, ``app.py -> webui -> qa ->
+embeddings``), not a submodule of ``qa`` or ``embeddings`` (their insides may change
+without notice), and not ``gradio`` (only ``app.py`` builds the page, so these helpers test
+without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embeddings``
+import their heavy libraries on first use.
 """
 
 from . import api_args, forms, render, uploads
