@@ -9,8 +9,11 @@ Environment variables set the defaults and flags override them: ``NEWSDESK_HOST`
 ``NEWSDESK_PORT``, ``NEWSDESK_AUTH``, ``NEWSDESK_UPLOAD_MAX_MB`` (``webui.WebSettings``, how
 the chat is served) and ``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ... (``qa.Settings``).
 
-This module only wires the page to the public ``qa`` API; the HTML it shows is built (and
-escaped) in ``webui.render``, uploads are checked in ``webui.uploads``.
+This module only wires the page to the public ``qa`` API, top to bottom: the handlers
+(``chat_turn``, ``api_answer``, ``add_files`` ...), ``layout`` (the components, as a
+``Page``), ``wire`` (their events), ``build_app`` (both) and ``main``. The HTML it shows is
+built (and escaped) in ``webui.render``, form values are checked in ``webui.forms``, uploads
+in ``webui.uploads``.
 """
 
 from __future__ import annotations
