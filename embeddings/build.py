@@ -218,7 +218,8 @@ def _plan(roots: list[str], states: dict[str, ArticleState], settings: Settings,
         for item in read_source(Path(root), int(settings.max_file_mb * 1e6), settings.max_article_chars):
             if isinstance(item, Skip):
                 report.skipped.append(item)
-                kept_paths.add(item.path)
+                if item.keeps_indexed:
+                    kept_paths.add(item.path)
                 continue
             aid = item.article_id
             if aid in seen:

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "removed": report.removed,
-            "unchanged": report.unchanged, "skipped": [s.__dict__ for s in report.skipped],
+            "unchanged": report.unchanged, "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
             "warnings": report.warnings, "articles": report.articles, "chunks": report.chunks,
             "generation": report.generation, "seconds": round(report.seconds, 3),
         }, indent=1))

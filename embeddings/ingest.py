@@ -7,21 +7,21 @@ raises for bad content, so one broken file cannot abort a build.
 
 from __future__ import annotations
 
-import errno
 import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from .boilerplate import not_an_article
 from .clean import clean_text, is_noise_line, normalize_line, normalize_text
+from .files import format_size
+from .walk import Skip, display_path, iter_files
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -50,14 +50,6 @@ class Document:
         return article_id_for(self.key)
 
 
-@dataclass(frozen=True)
-class Skip:
-    """An input that was not indexed, and why."""
-
-    path: str
-    reason: str
-
-
 def article_id_for(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
@@ -68,105 +60,6 @@ def suffix_of(path: Path) -> str:
     if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1:
         return suffixes[-2]
     return path.suffix.lower()
-
-
-def iter_files(root: Path) -> Iterator[Path | Skip]:
-    """Files under ``root`` (or ``root`` itself), sorted, hidden ones left out.
-
-    Symbolic links are followed, files and folders alike, as someone who links a folder of
-    articles into a source expects. Each real folder is read once: a link to a folder that
-    is read already (through the tree or another link) is reported, not read twice, and so
-    are links that loop (to a folder above them, or link to link) and broken links.
-
-    Yields:
-        Paths of files to read, and a ``Skip`` for every link or entry that is not read.
-    """
-    if root.is_dir():
-        real = root.resolve()
-        yield from _walk(root, real, (real,), _read_in_place(root, real))
-    elif root.is_file():
-        yield root
-    elif root.is_symlink() or root.exists():  # a broken or looping link, a named pipe
-        yield from _follow(root, (), {})
-
-
-def _read_in_place(root: Path, real: Path) -> dict[Path, Path]:
-    """Real path -> path under ``root`` of each file and folder reached without a link.
-
-    They are read where they are; a link to one of them is the copy that is reported.
-    """
-    found = {}
-    for folder, subfolders, files in os.walk(real):  # os.walk does not follow links
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        here = root / Path(folder).relative_to(real)
-        found[Path(folder)] = here
-        found.update((Path(folder, name), here / name) for name in files if not name.startswith("."))
-    return found
-
-
-def _walk(folder: Path, real: Path, chain: tuple[Path, ...], claimed: dict[Path, Path]) -> Iterator[Path | Skip]:
-    """Read ``folder`` (real path ``real``, reached through the real folders in ``chain``)."""
-    try:
-        entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
-    except OSError as exc:
-        yield Skip(display_path(folder), f"cannot read folder: {exc.strerror}")
-        return
-    for entry in entries:
-        path, real_path = folder / entry.name, real / entry.name
-        if entry.is_symlink():
-            yield from _follow(path, chain, claimed)
-        elif (is_dir := entry.is_dir(follow_symlinks=False)) or entry.is_file(follow_symlinks=False):
-            owner = claimed.setdefault(real_path, path)
-            if owner != path:  # reached earlier through a link to a folder above it
-                yield Skip(_link_shown(path), f"same {'folder' if is_dir else 'file'} as {_link_shown(owner)}, "
-                                              "read there; not read twice")
-            elif is_dir:
-                yield from _walk(path, real_path, chain + (real_path,), claimed)
-            else:
-                yield path
-        else:  # opening a named pipe would block the build for ever
-            yield Skip(_link_shown(path), "not a regular file (a pipe, socket or device); not read")
-
-
-def _follow(path: Path, chain: tuple[Path, ...], claimed: dict[Path, Path]) -> Iterator[Path | Skip]:
-    """What a symbolic link leads to: its file, its folder's files, or why it is not read."""
-    shown = _link_shown(path)
-    try:
-        target = path.resolve(strict=True)
-    except FileNotFoundError:
-        yield Skip(shown, f"broken symlink: target{_link_target(path)} missing")
-        return
-    except RuntimeError:  # how Python before 3.13 reports a loop
-        yield Skip(shown, "symlink loop; not followed")
-        return
-    except OSError as exc:
-        yield Skip(shown, "symlink loop; not followed" if exc.errno == errno.ELOOP
-                   else f"cannot read: {exc.strerror}")
-        return
-    if not target.is_file() and not target.is_dir():
-        yield Skip(shown, "not a regular file (a pipe, socket or device); not read")
-    elif target.is_dir() and any(folder.is_relative_to(target) for folder in chain):
-        yield Skip(shown, "symlink loop (links to a folder above it); not followed")
-    elif target in claimed:
-        yield Skip(shown, f"links to {_link_shown(claimed[target])}, which is read already; not read twice")
-    elif target.is_file():
-        claimed[target] = path
-        yield path
-    else:
-        claimed[target] = path
-        yield from _walk(path, target, chain + (target,), claimed)
-
-
-def _link_target(path: Path) -> str:
-    try:
-        return f" {os.readlink(path)!r}"
-    except OSError:  # removed while we looked
-        return ""
-
-
-def _link_shown(path: Path) -> str:
-    # display_path resolves links, which fails on a loop and hides which link it was.
-    return str(Path(display_path(path.parent)) / path.name)
 
 
 def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iterator[Document | Skip]:
@@ -200,7 +93,7 @@ def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iter
             yield Skip(shown, "empty file")
             continue
         if size > max_file_bytes:
-            yield Skip(shown, f"file is {_megabytes(size)}, over the {_megabytes(max_file_bytes)} "
+            yield Skip(shown, f"file is {format_size(size)}, over the {format_size(max_file_bytes)} "
                               "cap (raise NEWSDESK_MAX_FILE_MB to index it)")
             continue
         try:
@@ -214,7 +107,7 @@ def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iter
                 yield _vetted(doc, max_article_chars) if isinstance(doc, Document) else doc
         except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a truncated/corrupt .gz
             yield Skip(shown, _one_line(f"cannot read: {exc}"))
-        except Exception as exc:  # a parser library choking on odd input must not end the build
+        except (ValueError, RecursionError, LookupError) as exc:  # what odd input makes the parsers raise
             yield Skip(shown, _one_line(f"could not parse ({exc.__class__.__name__}: {exc})"))
 
 
@@ -222,12 +115,19 @@ def _vetted(doc: Document, max_article_chars: int) -> Document | Skip:
     # Judged on the whole cleaned body, before the cap: a long article stays one.
     reason = not_an_article(clean_text(doc.text))
     if reason:
-        return Skip(doc.origin or doc.path, reason)
-    return _cap(doc, max_article_chars)
+        return Skip(doc.origin or doc.path, reason, keeps_indexed=False)
+    return _cap(_without_surrogates(doc), max_article_chars)
 
 
-def _megabytes(n: float) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e6:.2g} MB"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(doc: Document) -> Document:
+    # JSON may escape half a UTF-16 pair ("\ud800"): such a string cannot be written as
+    # UTF-8 (the content hash, SQLite), so the half becomes U+FFFD.
+    fields = {k: _SURROGATE.sub("\ufffd", v) for k, v in doc.__dict__.items()
+              if isinstance(v, str) and _SURROGATE.search(v)}
+    return replace(doc, **fields) if fields else doc
 
 
 def _one_line(reason: str) -> str:
@@ -240,13 +140,6 @@ def _read_bytes(path: Path) -> bytes:
         with gzip.open(path, "rb") as fh:
             return fh.read()
     return path.read_bytes()
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path.resolve())
 
 
 def _cap(doc: Document, limit: int) -> Document:
@@ -323,9 +216,12 @@ def _extract_html(html: str) -> dict | None:
 
     # Without extensive_search, htmldate dates a page from its copyright line ("© 2026" ->
     # 2026-01-01), which would put undated articles into date-filtered results.
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                      date_extraction_params={"extensive_search": False,
-                                                              "original_date": True})
+    try:
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                          date_extraction_params={"extensive_search": False,
+                                                                  "original_date": True})
+    except Exception as exc:  # lxml and htmldate raise many kinds on odd markup: the page's fault
+        raise ValueError(f"HTML extraction failed: {exc.__class__.__name__}: {exc}") from exc
     if doc is None or not (doc.text or "").strip():
         return None
     text = doc.text
@@ -421,9 +317,9 @@ def _read_json(path: Path, shown: str) -> Iterator[Document | Skip]:
     if body.startswith("[") or (suffix_of(path) == ".json" and body.startswith("{")):
         try:
             whole = json.loads(body)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting thousands deep
             if body.startswith("["):
-                yield Skip(shown, f"malformed JSON ({exc.msg} at line {exc.lineno}); fix the file")
+                yield Skip(shown, f"malformed JSON ({_json_problem(exc)}); fix the file")
                 return
             # A .json file holding one object per line: read it as JSONL below.
     if isinstance(whole, dict):
@@ -479,8 +375,9 @@ def _read_jsonl(lines: list[tuple[str, str]], shown: str) -> Iterator[Document |
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            items.append(Skip(f"{shown}#{n}", f"malformed JSON line ({exc.msg}); line skipped"))
+        except (ValueError, RecursionError) as exc:
+            items.append(Skip(f"{shown}#{n}", f"malformed JSON line ({_json_problem(exc, at_line=False)}); "
+                                              "line skipped"))
             continue
         found_record = found_record or isinstance(record, dict)
         items.append(_record_to_doc(record, f"{shown}#{n}", line.encode("utf-8")))
@@ -489,6 +386,14 @@ def _read_jsonl(lines: list[tuple[str, str]], shown: str) -> Iterator[Document |
         yield Skip(shown, "binary or undecodable file, not JSON")
     else:
         yield from items
+
+
+def _json_problem(exc: Exception, at_line: bool = True) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}" if at_line else exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return _one_line(str(exc))[:120]  # e.g. an integer of thousands of digits
 
 
 _TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}

@@ -32,7 +32,6 @@ class Hit:
     chunk: ChunkRecord
     score: float  # the ranker's probability that this chunk holds the answer, 0..1
     dense: float  # cosine similarity to the question
-    bm25: float
     coverage: float  # share of the question's terms present in chunk + title
 
 
@@ -119,7 +118,7 @@ def rank(pool: Pool, k: int, ranker: Ranker) -> list[Hit]:
     """The pool's ``k`` most probable answer-holding chunks, near-duplicates and the third
     chunk of one article left out."""
     probabilities = ranker.probabilities(pool.features)
-    hits = [Hit(c.chunk, float(p), c.dense, c.bm25, cov)
+    hits = [Hit(c.chunk, float(p), c.dense, cov)
             for c, p, cov in zip(pool.candidates, probabilities, pool.coverage)]
     hits.sort(key=lambda h: (-h.score, h.chunk.id))
     return diversify(hits, k)

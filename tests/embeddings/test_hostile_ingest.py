@@ -177,7 +177,7 @@ def test_article_with_some_chrome_is_still_indexed(tmp_path, fmt, body):
 def test_html_page_with_only_navigation_is_skipped(tmp_path):
     path = tmp_path / "home.html"
     path.write_text(NAV_ONLY_PAGE)
-    assert read(path) == [Skip(str(path), "too short to be an article (3 words)")]  # "About Nothing here"
+    assert read(path) == [Skip(str(path), "too short to be an article (3 words)", keeps_indexed=False)]  # "About Nothing here"
 
 
 @pytest.mark.parametrize("words, indexed", [(1, False), (MIN_ARTICLE_WORDS - 1, False), (MIN_ARTICLE_WORDS, True)])
@@ -197,7 +197,7 @@ def test_short_pdf_is_skipped(tmp_path):
 
     path = tmp_path / "stub.pdf"
     path.write_bytes(make_pdf(["Harbour", "Nothing here yet."]))
-    assert read(path) == [Skip(str(path), "too short to be an article (3 words)")]
+    assert read(path) == [Skip(str(path), "too short to be an article (3 words)", keeps_indexed=False)]
 
 
 def test_skip_of_a_json_record_names_its_line(tmp_path):
@@ -406,3 +406,54 @@ def test_coercion_warnings_reach_the_build_report(build, tmp_path):
     assert len(report.added) == 1
     assert any("record #1: 'url' is a number (42)" in w for w in report.warnings)
     assert any("record #1: 'title' is a list" in w for w in report.warnings)
+
+
+# --- input the parsers choke on costs its line, our own bugs surface -----------------------
+
+@pytest.mark.parametrize("bad_line, problem", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # json raises RecursionError
+    ('{"title": "x", "text": ' + "9" * 5000 + "}", "digits"),  # integers past Python's limit
+])
+def test_jsonl_line_the_json_parser_chokes_on_is_skipped_alone(tmp_path, bad_line, problem):
+    path = tmp_path / "feed.jsonl"
+    path.write_text(jsonl(json_record("storm", "https://x/1")) + bad_line + "\n"
+                    + jsonl(json_record("markets", "https://x/2")))
+    items = read(path)
+    assert shape(items) == ["Document", "Skip", "Document"]
+    assert items[1].path == f"{path}#2" and problem in items[1].reason
+
+
+def test_a_bug_in_our_own_reading_code_is_not_hidden_as_unparsable_input(tmp_path, monkeypatch):
+    import embeddings.ingest as ingest
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(ingest, "_record_to_doc", broken)
+    path = tmp_path / "feed.jsonl"
+    path.write_text(jsonl(json_record("storm", "https://x/1")))
+    with pytest.raises(TypeError, match="a bug"):
+        read(path)
+
+
+def test_half_a_surrogate_pair_becomes_a_replacement_character_and_builds(build, tmp_path):
+    record = json_record("storm", "https://x/\ud800")
+    record["title"] = "Storm \ud800 floods"
+    feed = tmp_path / "corpus" / "feed.jsonl"
+    feed.parent.mkdir()
+    feed.write_text(json.dumps(record) + "\n")  # ensure_ascii: the file holds "\\ud800" escapes
+    (doc,) = read(feed)
+    assert doc.title == "Storm \ufffd floods" and doc.url == "https://x/\ufffd"
+    assert len(build([feed.parent]).added) == 1
+
+
+def test_a_file_edited_into_a_stub_leaves_the_index(build, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = corpus / "story.txt"
+    story.write_text(article_text("storm"))
+    assert len(build([corpus]).added) == 1
+    story.write_text("Storm\n\nNothing here.\n")
+    report = build([corpus])
+    assert [s.reason for s in report.skipped] == ["too short to be an article (2 words)"]
+    assert len(report.removed) == 1 and report.articles == 0

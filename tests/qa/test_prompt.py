@@ -12,7 +12,7 @@ from tests.fakes import FakeEmbedder
 def _hit(cid: int, text: str) -> Hit:
     chunk = ChunkRecord(cid, f"a{cid}", 0, 0, len(text), text, len(text.split()), f"Title {cid}", "Reuters",
                         "2026-01-10", "", "p.txt")
-    return Hit(chunk, 1.0 / cid, 0.5, 1.0, 1.0)
+    return Hit(chunk, 1.0 / cid, 0.5, 1.0)
 
 
 def count(text: str) -> int:
