@@ -28,15 +28,72 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-STARTED = time.monotonic()  # before gradio's import (~3 s): "ready after start" counts from here
-
-import gradio as gr  # noqa: E402
-from gradio.utils import get_upload_folder  # noqa: E402
+STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
 from webui import CSS, FormError, UploadError, WebSettings, api_args, forms, render, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
+
+
+# --- start-up, before gradio's import ------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="app.py", description="Serve the Newsdesk web chat.")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; NEWSDESK_HOST); any other than "
+                                       "loopback needs --auth")
+    parser.add_argument("--port", type=int, help="port (default 7860; NEWSDESK_PORT)")
+    parser.add_argument("--auth", help="require a login, as user:password (NEWSDESK_AUTH)")
+    parser.add_argument("--insecure-no-auth", action="store_true",
+                        help="serve beyond loopback without a login: only behind your own authenticating proxy")
+    parser.add_argument("--model", help=f"default model: {', '.join(qa.MODEL_CHOICES)} (NEWSDESK_MODEL)")
+    parser.add_argument("--data-dir", type=Path, help="where the index and uploads live (NEWSDESK_DATA_DIR)")
+    parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
+    return parser.parse_args(argv)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up requests
+
+
+def warm_up(settings: qa.Settings) -> None:
+    """Load the index and the models, logging when the app is ready to answer."""
+    log.info("loading the index and %s…", settings.model)
+    try:
+        qa.warm_up(settings)
+    except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
+        log.warning("%s", exc)
+        return
+    log.info("ready to answer, %.1f s after start", time.monotonic() - STARTED)
+
+
+def start_warm_up(settings: qa.Settings) -> threading.Thread:
+    # A question asked before the warm-up ends waits for it (the loads hold locks); nothing
+    # is ever loaded twice.
+    thread = threading.Thread(target=warm_up, args=(settings,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up_early() -> threading.Thread | None:
+    """As ``python app.py``: start loading the models before importing gradio (~2 s), which
+    they then overlap; ``main`` parses the arguments again and reports any problem."""
+    try:
+        args = parse_args(sys.argv[1:])
+        settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
+    except (SystemExit, qa.NewsdeskError):
+        return None
+    if args.no_warm_up:
+        return None
+    configure_logging()
+    return start_warm_up(settings)
+
+
+WARMING = _warm_up_early() if __name__ == "__main__" else None
+
+import gradio as gr  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
 
 GENERIC_ERROR = ("Something went wrong while answering; the details are in the server log. "
                  "Try again, or rephrase the question.")
@@ -486,19 +543,8 @@ def launch_app(demo: gr.Blocks, web: WebSettings, *, insecure_no_auth: bool = Fa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="app.py", description="Serve the Newsdesk web chat.")
-    parser.add_argument("--host", help="address to bind (default 127.0.0.1; NEWSDESK_HOST); any other than "
-                                       "loopback needs --auth")
-    parser.add_argument("--port", type=int, help="port (default 7860; NEWSDESK_PORT)")
-    parser.add_argument("--auth", help="require a login, as user:password (NEWSDESK_AUTH)")
-    parser.add_argument("--insecure-no-auth", action="store_true",
-                        help="serve beyond loopback without a login: only behind your own authenticating proxy")
-    parser.add_argument("--model", help=f"default model: {', '.join(qa.MODEL_CHOICES)} (NEWSDESK_MODEL)")
-    parser.add_argument("--data-dir", type=Path, help="where the index and uploads live (NEWSDESK_DATA_DIR)")
-    parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up requests
+    args = parse_args(argv)
+    configure_logging()
     try:
         settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
         web = WebSettings.from_env(host=args.host, port=args.port, auth=args.auth)
@@ -510,23 +556,10 @@ def main(argv: list[str] | None = None) -> int:
     except qa.NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not args.no_warm_up:
-        # Loaded while the page is built and the server starts: a question asked before the
-        # warm-up ends waits for it (the loads hold locks), it never loads anything twice.
-        threading.Thread(target=warm_up, args=(settings,), name="warm-up", daemon=True).start()
+    if not args.no_warm_up and WARMING is None:  # main() called from Python, not as a script
+        start_warm_up(settings)
     launch_app(build_app(settings, web), web, insecure_no_auth=args.insecure_no_auth)
     return 0
-
-
-def warm_up(settings: qa.Settings) -> None:
-    """Load the index and the models, logging when the app is ready to answer."""
-    log.info("loading the index and %s…", settings.model)
-    try:
-        qa.warm_up(settings)
-    except qa.NewsdeskError as exc:  # the chat shows the same message to whoever asks
-        log.warning("%s", exc)
-        return
-    log.info("ready to answer, %.1f s after start", time.monotonic() - STARTED)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ def _warm_generator(settings: Settings) -> Generator:
     generator = get_generator(settings.model, settings)
     warm = getattr(generator, "warm_up", None)
     if warm:
-        warm(SYSTEM_PROMPT)
+        warm(SYSTEM_PROMPT, state_dir=settings.model_cache_dir)
     return generator
 
 

@@ -291,6 +291,28 @@ def test_llama_warm_up_evaluates_the_system_prompt_ahead(small_llama):
 
 
 @pytest.mark.slow
+def test_llama_system_prompt_state_is_saved_then_read_back_by_the_next_start(small_llama, tmp_path):
+    system = "Newsroom test C. " + SYSTEM
+    question = chat(system, "Passage [1]: Rain flooded Leeds. Question: What flooded?")
+    small_llama.warm_up(system, state_dir=tmp_path)
+    (saved,) = tmp_path.glob("*.kv")
+    first = "".join(small_llama.stream(question, 8))
+
+    # A new start (another context on the same file) reads the state instead of evaluating.
+    again = LlamaCppGenerator(small_llama.model_path, model_id=small_llama.model_id)
+    again.warm_up(system, state_dir=tmp_path)
+    assert again.last_stats.prompt_evaluated == 0  # nothing was evaluated to warm up
+    assert "".join(again.stream(question, 8)) == first
+    assert again.last_stats.prompt_evaluated < 40  # the system turn came from the file
+
+    saved.write_bytes(b"garbage")  # a damaged file is ignored: the prompt is evaluated instead
+    third = LlamaCppGenerator(small_llama.model_path, model_id=small_llama.model_id)
+    third.warm_up(system, state_dir=tmp_path)
+    assert third.last_stats.prompt_evaluated > small_llama.count_tokens(system)
+    assert "".join(third.stream(question, 8)) == first
+
+
+@pytest.mark.slow
 def test_llama_prompt_beyond_the_context_is_invalid_input(small_llama):
     with pytest.raises(InvalidInputError, match="too long"):
         list(small_llama.stream(chat("x", "news " * 5000), 8))
