@@ -37,8 +37,8 @@ class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from its PyPI package, on the CPU.
 
     ``precision="auto"`` runs the model in bfloat16 where the CPU computes it natively
-    (AVX512-BF16 or AMX): 1.7x the chunks/s of float32 on this project's machines, with
-    vectors within cosine 0.996 of float32 ones and the same retrieval quality
+    (AVX512-BF16 or AMX): 2.75x the chunks/s of float32 on this project's machines, with
+    vectors within cosine 0.9998 of float32 ones and the same retrieval quality
     (benchmarks/RESULTS.md). Elsewhere bfloat16 is emulated and slower, so float32 is used.
     """
 

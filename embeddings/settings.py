@@ -68,7 +68,7 @@ class Settings:
     # --- embedding and index
     embedder: str = "all-MiniLM-L6-v2"
     embed_batch_size: int = 16
-    # "auto": bfloat16 where the CPU computes it natively (1.7x faster builds, same retrieval
+    # "auto": bfloat16 where the CPU computes it natively (2.75x faster builds, same retrieval
     # quality: benchmarks/RESULTS.md), float32 elsewhere; or force "fp32" / "bf16".
     embed_precision: str = "auto"
     exact_search_max_chunks: int = 200_000  # past this, an IVF index replaces exact search
