@@ -19,6 +19,8 @@ in ``webui.uploads``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import os
 import sys
@@ -52,6 +54,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def bind_host(host: str | None) -> str:
+    """The address Gradio will really bind for ``host``: an empty one falls back to
+    ``GRADIO_SERVER_NAME``, then to 127.0.0.1."""
+    return (host or "").strip() or os.environ.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1"
+
+
+def exposure_problem(host: str | None, login: bool) -> str | None:
+    """Why serving on ``host`` (with or without a login) is unsafe, or ``None`` when it is not:
+    beyond loopback, anyone on the network could ask questions and upload files."""
+    host = bind_host(host)
+    if login or forms.is_loopback(host):
+        return None
+    return (f"refusing to serve on {host} without a login: add `--auth user:password` (or NEWSDESK_AUTH), "
+            f"or bind to 127.0.0.1; behind your own authenticating proxy, pass --insecure-no-auth")
+
+
+def read_settings(args: argparse.Namespace) -> tuple[qa.Settings, WebSettings]:
+    """The pipeline's and the web chat's settings from the environment and ``args``.
+
+    Raises:
+        qa.NewsdeskError: a value does not parse, or the address is beyond loopback without a
+            login (checked before any model loads, so a refused start is immediate).
+    """
+    settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
+    web = WebSettings.from_env(host=args.host, port=args.port, auth=args.auth)
+    problem = exposure_problem(web.host, login=forms.parse_auth(web.auth) is not None)
+    if problem and not args.insecure_no_auth:
+        raise FormError(problem)
+    return settings, web
+
+
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up requests
@@ -80,8 +113,9 @@ def _warm_up_early() -> threading.Thread | None:
     """As ``python app.py``: start loading the models before importing gradio (~2 s), which
     they then overlap; ``main`` parses the arguments again and reports any problem."""
     try:
-        args = parse_args(sys.argv[1:])
-        settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            args = parse_args(sys.argv[1:])  # --help and usage errors: main prints them, once
+        settings, _ = read_settings(args)
     except (SystemExit, qa.NewsdeskError):
         return None
     if args.no_warm_up:
@@ -503,22 +537,6 @@ def _progress_callback(progress: gr.Progress):
     return on_progress
 
 
-def bind_host(host: str | None) -> str:
-    """The address Gradio will really bind for ``host``: an empty one falls back to
-    ``GRADIO_SERVER_NAME``, then to 127.0.0.1."""
-    return (host or "").strip() or os.environ.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1"
-
-
-def exposure_problem(host: str | None, login: bool) -> str | None:
-    """Why serving on ``host`` (with or without a login) is unsafe, or ``None`` when it is not:
-    beyond loopback, anyone on the network could ask questions and upload files."""
-    host = bind_host(host)
-    if login or forms.is_loopback(host):
-        return None
-    return (f"refusing to serve on {host} without a login: add `--auth user:password` (or NEWSDESK_AUTH), "
-            f"or bind to 127.0.0.1; behind your own authenticating proxy, pass --insecure-no-auth")
-
-
 def launch_app(demo: gr.Blocks, web: WebSettings, *, insecure_no_auth: bool = False, **kwargs):
     """Serve ``demo`` with this app's CSS, the configured address, login and upload cap.
 
@@ -546,13 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging()
     try:
-        settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
-        web = WebSettings.from_env(host=args.host, port=args.port, auth=args.auth)
-        login = forms.parse_auth(web.auth)
-        # Checked before the models load, so a refused start is immediate.
-        problem = exposure_problem(web.host, login=login is not None)
-        if problem and not args.insecure_no_auth:
-            raise FormError(problem)
+        settings, web = read_settings(args)
     except qa.NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
