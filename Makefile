@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install torch==2.13.0
 	CMAKE_ARGS='-DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"' \
 	  $(BIN)/pip install --no-cache-dir "llama-cpp-python==$$(sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)"
-	$(BIN)/pip install -e ".[test]"
+	$(BIN)/pip install -e ".[test,ray]"  # the tests build on a local Ray instance too
 	touch $(STAMP)
 
 index: setup

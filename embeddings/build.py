@@ -106,6 +106,10 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
         IndexBusyError: another build is running on the same index.
     """
     settings = settings or Settings.from_env()
+    if settings.ray_address and embedder is None:  # a missing Ray is one line before any work
+        from .ray_embed import require_ray
+
+        require_ray()
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
     report = BuildReport()
@@ -120,9 +124,7 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
                 report.articles, report.chunks = old.manifest.articles, old.manifest.chunks
             else:
                 # Loaded on first use: a build that finds only duplicates never pays its start-up.
-                embedder = embedder or _LazyEmbedder(lambda: get_embedder(settings.embedder,
-                                                                          settings.embed_batch_size,
-                                                                          settings.embed_precision))
+                embedder = embedder or _LazyEmbedder(lambda: _default_embedder(settings, progress))
                 generation = _new_generation_dir(index_dir)
                 try:
                     written = _write_generation(generation, old, plan, roots, settings, embedder, report,
@@ -189,6 +191,14 @@ class _LazyEmbedder:
         if self._embedder is None:
             self._embedder = self._load()
         return getattr(self._embedder, name)
+
+
+def _default_embedder(settings: Settings, progress: bool) -> Embedder:
+    if settings.ray_address:  # the embedding step runs on Ray; the rest of the build stays here
+        from .ray_embed import ray_embedder
+
+        return ray_embedder(settings, progress=progress, group_size=EMBED_BATCH)  # vectors as local ones
+    return get_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
 
 
 def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
@@ -441,14 +451,16 @@ def _embed_chunks(work: _Generation, dense: FaissIndex, progress: bool, on_progr
 
     bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=not progress)
     started = time.perf_counter()
-    for start in range(0, total, EMBED_BATCH):
-        batch = rows[start:start + EMBED_BATCH]
-        vectors = work.embedder.embed(texts[start:start + EMBED_BATCH])
+    # A bulk embedder (RayEmbedder) takes many batches per call: each call is a pipeline start-up.
+    step = getattr(work.embedder, "bulk_chunks", EMBED_BATCH)
+    for start in range(0, total, step):
+        batch = rows[start:start + step]
+        vectors = work.embedder.embed(texts[start:start + step])
         dense.add(vectors, np.array([r.id for r in batch], dtype=np.int64))
         work.store.put_chunks(batch)
         bar.update(len(batch))
         if on_progress:
-            on_progress(min(start + EMBED_BATCH, total), total)
+            on_progress(min(start + step, total), total)
     bar.close()
     work.report.embed_seconds = time.perf_counter() - started
     work.report.chunks_embedded = total

@@ -1,4 +1,4 @@
-"""`python -m embeddings build [SOURCES...] [--index DIR] [--rebuild]`"""
+"""`python -m embeddings build [SOURCES...] [--index DIR] [--rebuild] [--ray [ADDRESS]]`"""
 
 from __future__ import annotations
 
@@ -20,10 +20,26 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--rebuild", action="store_true", help="start over (needed after an embedder or format change)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                       help="embed on Ray: a cluster address, `auto` (RAY_ADDRESS), or none for a local "
+                            "instance (needs `pip install -e \".[ray]\"`)")
+    build.add_argument("--ray-actors", type=int, help="embedder actors on Ray (default: one per CPU)")
+    build.add_argument("--ray-gpus-per-actor", type=float, default=0.0,
+                       help="GPUs per embedder actor on Ray, e.g. 1 or 0.25 (default: 0, CPUs only)")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(index_dir=args.index_dir)
-        report = build_index(args.sources, settings, rebuild=args.rebuild, progress=not args.no_progress)
+        settings = Settings.from_env(index_dir=args.index_dir, ray_address=args.ray)
+        embedder = None
+        if settings.ray_address and (args.ray_actors or args.ray_gpus_per_actor):
+            from .build import EMBED_BATCH, _LazyEmbedder
+            from .ray_embed import ray_embedder, require_ray
+
+            require_ray()
+            embedder = _LazyEmbedder(lambda: ray_embedder(
+                settings, progress=not args.no_progress, actors=args.ray_actors,
+                gpus_per_actor=args.ray_gpus_per_actor, group_size=EMBED_BATCH))
+        report = build_index(args.sources, settings, embedder=embedder, rebuild=args.rebuild,
+                             progress=not args.no_progress)
     except NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
