@@ -426,10 +426,24 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
 
 # --- the page: wiring --------------------------------------------------------------------
 
+REMOTE_ANSWER_CONCURRENCY = 4  # answers at once by default when an llm_url server generates them
+
+
+def answer_concurrency(settings: qa.Settings) -> int:
+    """How many answers the page and /ask generate at once: ``settings.answer_concurrency``
+    if given, else 1 for the local model (it serves one caller at a time) and
+    ``REMOTE_ANSWER_CONCURRENCY`` for a server (``llm_url``), which batches requests."""
+    if settings.answer_concurrency > 0:
+        return settings.answer_concurrency
+    return REMOTE_ANSWER_CONCURRENCY if settings.llm_url.strip() else 1
+
+
 def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -> None:
     """Connect the page's events to the handlers above; call inside ``demo``'s context."""
     p = page
-    # -- answering: one model run at a time across all sessions (2 CPU cores)
+    # -- answering: one model run at a time across all sessions (2 CPU cores), unless
+    # answer_concurrency says otherwise (answer_concurrency() below)
+    answers_at_once = answer_concurrency(settings)
     # The chatbot only displays; `messages` (per-session state) is the conversation itself,
     # so nothing depends on how the Chatbot hands its value back.
     def on_ask(q, msgs, hist, m, kk, d1, d2, srcs):
@@ -438,7 +452,7 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
 
     answer_inputs = [p.question, p.messages, p.history, p.model, p.k, p.date_from, p.date_to, p.source_filter]
     answer_outputs = [p.question, p.chatbot, p.messages, p.history, p.sources_html]
-    common = dict(concurrency_limit=1, concurrency_id="answer", api_visibility="private",
+    common = dict(concurrency_limit=answers_at_once, concurrency_id="answer", api_visibility="private",
                   show_progress="minimal")
     events = [trigger(on_ask, answer_inputs, answer_outputs, **common)
               for trigger in (p.question.submit, p.ask_btn.click)]
@@ -512,7 +526,7 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         return api_answer(question, settings, model, k, date_from, date_to, sources, history)
 
     ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows it
-    gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
+    gr.api(ask, api_name="ask", concurrency_limit=answers_at_once, concurrency_id="answer")
 
 
 def build_app(settings: qa.Settings | None = None, web: WebSettings | None = None) -> gr.Blocks:

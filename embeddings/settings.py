@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TypeVar
 
@@ -89,6 +89,17 @@ class Settings:
     min_relevance: float = 0.45
     max_question_chars: int = 2_000
     n_threads: int = 2
+
+    # --- an OpenAI-compatible model server instead of the local model (qa/openai_backend.py)
+    llm_url: str = ""  # its API root, e.g. http://127.0.0.1:8080/v1; "" runs `model` locally
+    llm_model: str = ""  # the server's model name; "" takes the first it lists
+    # Environment only (NEWSDESK_LLM_API_KEY): no flag, so it never shows in `ps`; kept out of
+    # repr so a logged Settings never carries it.
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout_s: float = 60.0  # longest wait for the server to connect or send the next piece
+    # Answers generated at once by the web app (events and /ask); 0: 1 for the local model
+    # (2 CPU cores serve one answer at a time), 4 when llm_url is set (the server batches).
+    answer_concurrency: int = 0
 
     def __post_init__(self) -> None:
         if self.index_dir is None:

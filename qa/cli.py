@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
     parser.add_argument("--k", type=int, help="passages shown to the model")
     parser.add_argument("--model", help="qwen2.5-1.5b (default), qwen2.5-0.5b, or a Hugging Face checkpoint dir")
+    parser.add_argument("--llm-url", help="answer with an OpenAI-compatible server at this API root, e.g. "
+                                          "http://127.0.0.1:8080/v1 (NEWSDESK_LLM_URL; key: NEWSDESK_LLM_API_KEY)")
+    parser.add_argument("--llm-model", help="the server's model name (NEWSDESK_LLM_MODEL; default: its first)")
     parser.add_argument("--index", dest="index_dir", help="index directory (default: data/index)")
     parser.add_argument("--from", dest="date_from", help=f"only articles published on or after this date ({DATE_RULE})")
     parser.add_argument("--to", dest="date_to", help=f"only articles published on or before this date ({DATE_RULE})")
@@ -29,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: today, or the newest article's date)")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(index_dir=args.index_dir, model=args.model)
+        settings = Settings.from_env(index_dir=args.index_dir, model=args.model, llm_url=args.llm_url,
+                                     llm_model=args.llm_model)
         filters = make_filters(args.date_from, args.date_to, args.source)
         as_of = parse_as_of(args.as_of)
         final = None

@@ -1,8 +1,10 @@
-"""Text generators: a chat model behind one small protocol, with two backends.
+"""Text generators: a chat model behind one small protocol, with three backends.
 
 - ``LlamaCppGenerator`` runs the packaged GGUF models (the default; ~3x faster than
   transformers on a CPU, see MODELS.md).
 - ``TransformersGenerator`` runs a user's own Hugging Face checkpoint directory.
+- ``OpenAIServerGenerator`` (``openai_backend.py``) sends the chat to an OpenAI-compatible
+  server (vLLM, llama.cpp server, Ollama, a hosted API); chosen whenever ``llm_url`` is set.
 
 ``get_generator`` picks the backend from a model name and caches loaded models, so the web
 app and repeated ``answer()`` calls share one copy.
@@ -523,9 +525,10 @@ def get_generator(name: str, settings: Settings) -> Generator:
 
     Args:
         name: a packaged model (one of ``MODEL_CHOICES``), a Hugging Face checkpoint
-            directory, or a ``.gguf`` file.
+            directory, or a ``.gguf`` file; ignored when ``settings.llm_url`` is set.
         settings: supplies ``model_cache_dir`` (where packaged models are joined) and
-            ``n_threads``.
+            ``n_threads``; with ``llm_url`` set, the server's ``llm_model``, ``llm_api_key``
+            and ``llm_timeout_s`` instead.
 
     Returns:
         A loaded generator; the same object for the same (name, n_threads).
@@ -533,6 +536,8 @@ def get_generator(name: str, settings: Settings) -> Generator:
     Raises:
         ModelUnavailableError: unknown name, missing or corrupt model packages or files.
     """
+    if settings.llm_url.strip():
+        return _server_generator(settings)
     name = name.strip()
     if not name:
         raise ModelUnavailableError(f"no model given: choose one of {', '.join(MODEL_CHOICES)}, or give the "
@@ -548,6 +553,20 @@ def get_generator(name: str, settings: Settings) -> Generator:
             if name in MODELS:
                 verify_later(name, settings.model_cache_dir, on_corrupt=lambda: _forget(key, generator))
         return _cache[key]
+
+
+_servers: dict[tuple[str, str, str, float], Generator] = {}
+
+
+def _server_generator(settings: Settings) -> Generator:
+    from .openai_backend import OpenAIServerGenerator
+
+    key = (settings.llm_url.strip(), settings.llm_model.strip(), settings.llm_api_key, settings.llm_timeout_s)
+    with _cache_lock:
+        if key not in _servers:
+            _servers[key] = OpenAIServerGenerator(settings.llm_url, settings.llm_model, settings.llm_api_key,
+                                                  timeout_s=settings.llm_timeout_s)
+        return _servers[key]
 
 
 def _forget(key: tuple[str, int], generator: Generator) -> None:
