@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="serve beyond loopback without a login: only behind your own authenticating proxy")
     parser.add_argument("--model", help=f"default model: {', '.join(qa.MODEL_CHOICES)} (NEWSDESK_MODEL)")
     parser.add_argument("--data-dir", type=Path, help="where the index and uploads live (NEWSDESK_DATA_DIR)")
+    parser.add_argument("--llm-url", help="answer with an OpenAI-compatible server at this API root, e.g. "
+                                          "http://127.0.0.1:8080/v1 (NEWSDESK_LLM_URL; the key: NEWSDESK_LLM_API_KEY)")
+    parser.add_argument("--llm-model", help="the server's model name (NEWSDESK_LLM_MODEL; default: its first)")
     parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
     return parser.parse_args(argv)
 
@@ -77,7 +80,8 @@ def read_settings(args: argparse.Namespace) -> tuple[qa.Settings, WebSettings]:
         qa.NewsdeskError: a value does not parse, or the address is beyond loopback without a
             login (checked before any model loads, so a refused start is immediate).
     """
-    settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir)
+    settings = qa.Settings.from_env(model=args.model, data_dir=args.data_dir, llm_url=args.llm_url,
+                                    llm_model=args.llm_model)
     web = WebSettings.from_env(host=args.host, port=args.port, auth=args.auth)
     problem = exposure_problem(web.host, login=forms.parse_auth(web.auth) is not None)
     if problem and not args.insecure_no_auth:

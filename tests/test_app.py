@@ -416,3 +416,9 @@ def test_the_paste_form_is_cleared_only_when_an_article_was_added(settings, monk
     report, *boxes = handler.fn("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.")
     assert report.startswith("Added 1 article" if cleared else "Nothing new was added")
     assert all(box == "" for box in boxes) if cleared else all(isinstance(box, type(gr.skip())) for box in boxes)
+
+
+def test_model_server_flags_reach_the_settings(monkeypatch):
+    monkeypatch.delenv("NEWSDESK_LLM_URL", raising=False)
+    settings, _ = app.read_settings(app.parse_args(["--llm-url", "http://127.0.0.1:8080/v1", "--llm-model", "qwen"]))
+    assert (settings.llm_url, settings.llm_model) == ("http://127.0.0.1:8080/v1", "qwen")
