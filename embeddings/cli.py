@@ -23,21 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                        help="embed on Ray: a cluster address, `auto` (RAY_ADDRESS), or none for a local "
                             "instance (needs `pip install -e \".[ray]\"`)")
-    build.add_argument("--ray-actors", type=int, help="embedder actors on Ray (default: one per CPU)")
+    build.add_argument("--ray-actors", type=int, help="embedder actors on Ray (default: as many as fit)")
+    build.add_argument("--ray-cpus-per-actor", type=float,
+                       help="CPUs (torch threads) per embedder actor (default: a local build's threads with "
+                            "`--ray local`, else 1)")
     build.add_argument("--ray-gpus-per-actor", type=float, default=0.0,
                        help="GPUs per embedder actor on Ray, e.g. 1 or 0.25 (default: 0, CPUs only)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(index_dir=args.index_dir, ray_address=args.ray)
         embedder = None
-        if settings.ray_address and (args.ray_actors or args.ray_gpus_per_actor):
+        if settings.ray_address and (args.ray_actors or args.ray_cpus_per_actor or args.ray_gpus_per_actor):
             from .build import EMBED_BATCH, _LazyEmbedder
             from .ray_embed import ray_embedder, require_ray
 
             require_ray()
             embedder = _LazyEmbedder(lambda: ray_embedder(
                 settings, progress=not args.no_progress, actors=args.ray_actors,
-                gpus_per_actor=args.ray_gpus_per_actor, group_size=EMBED_BATCH))
+                cpus_per_actor=args.ray_cpus_per_actor, gpus_per_actor=args.ray_gpus_per_actor,
+                group_size=EMBED_BATCH))
         report = build_index(args.sources, settings, embedder=embedder, rebuild=args.rebuild,
                              progress=not args.no_progress)
     except NewsdeskError as exc:

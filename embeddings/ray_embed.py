@@ -49,7 +49,7 @@ class RayEmbedder:
     bulk_chunks = 1 << 20
 
     def __init__(self, address: str, name: str = "all-MiniLM-L6-v2", batch_size: int = 16,
-                 precision: str = "auto", actors: int | None = None, cpus_per_actor: float = 1.0,
+                 precision: str = "auto", actors: int | None = None, cpus_per_actor: float | None = None,
                  gpus_per_actor: float = 0.0, group_size: int = GROUP_SIZE,
                  load: Callable[[], Embedder] | None = None, local: Embedder | None = None,
                  progress: bool = True) -> None:
@@ -61,8 +61,12 @@ class RayEmbedder:
             name, batch_size, precision: the embedder, as in ``get_embedder``.
             actors: embedder actors (default: the cluster's CPUs / ``cpus_per_actor``, or its
                 GPUs / ``gpus_per_actor`` when that is set).
-            cpus_per_actor, gpus_per_actor: each actor's Ray resources. With GPUs, an actor
-                moves its model to CUDA (vectors then differ from CPU ones within bf16/fp32 noise).
+            cpus_per_actor: each actor's CPUs, and its torch threads. Default: on ``"local"``
+                as many as a local build's threads (so one actor, and the same vectors: in
+                bfloat16 the thread count changes the last bits of a few vectors, up to 1e-3);
+                on a cluster 1 (one single-threaded actor per CPU: the most chunks/s).
+            gpus_per_actor: with GPUs, an actor moves its model to CUDA (vectors then differ
+                from CPU ones within float noise).
             group_size: texts per actor ``embed()`` call.
             load: builds the embedder inside an actor (default ``get_embedder``); picklable.
             local: the driver's embedder for tokens and metadata (default ``get_embedder``).
@@ -132,11 +136,13 @@ class RayEmbedder:
         context.enable_progress_bars = self.progress
         groups = [{"group": k, "texts": texts[start:start + self.group_size]}
                   for k, start in enumerate(range(0, len(texts), self.group_size))]
+        cpus = self._cpus_per_actor(ray)
         dataset = ray.data.from_items(groups).map_batches(
-            _EmbedActor, fn_constructor_kwargs={"load": self._load, "cuda": self.gpus_per_actor > 0},
+            _EmbedActor, fn_constructor_kwargs={"load": self._load, "cuda": self.gpus_per_actor > 0,
+                                                "threads": max(1, int(cpus))},
             batch_size=1,  # one group per call: it is embedded whole, as a local build does
-            batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray, len(groups))),
-            num_cpus=self.cpus_per_actor, num_gpus=self.gpus_per_actor or None,
+            batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray, len(groups), cpus)),
+            num_cpus=cpus, num_gpus=self.gpus_per_actor or None,
         )
         out: list[np.ndarray | None] = [None] * len(groups)
         for row in dataset.iter_rows():
@@ -145,21 +151,33 @@ class RayEmbedder:
             raise RuntimeError("the Ray pipeline lost a group of chunks")
         return np.ascontiguousarray(np.concatenate(out))
 
-    def _pool_size(self, ray, groups: int) -> int:
+    def _cpus_per_actor(self, ray) -> float:
+        if self.cpus_per_actor:
+            return self.cpus_per_actor
+        if self.address != LOCAL:
+            return 1.0
+        import torch  # loaded already, by the driver's embedder
+
+        return float(max(1, min(torch.get_num_threads(), int(ray.cluster_resources().get("CPU", 1)))))
+
+    def _pool_size(self, ray, groups: int, cpus: float) -> int:
         if self.actors:
             return min(self.actors, groups)
         resources = ray.cluster_resources()
         if self.gpus_per_actor:
             fits = resources.get("GPU", 0) / self.gpus_per_actor
         else:
-            fits = resources.get("CPU", 1) / self.cpus_per_actor
+            fits = resources.get("CPU", 1) / cpus
         return max(1, min(int(fits), groups))
 
 
 class _EmbedActor:
     """One actor of the pool: loads the embedder once, then embeds one group per call."""
 
-    def __init__(self, load: Callable[[], Embedder], cuda: bool = False) -> None:
+    def __init__(self, load: Callable[[], Embedder], cuda: bool = False, threads: int = 1) -> None:
+        import torch
+
+        torch.set_num_threads(threads)  # Ray's CPUs for this actor; bfloat16 vectors depend on it
         self.embedder = load()
         if cuda:
             _to_cuda(self.embedder)

@@ -35,14 +35,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def ray_session():
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # As many CPUs as a local build's threads: the default single actor then embeds with them,
+    # and the real embedder's bfloat16 vectors equal a local build's.
+    ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
 
 
 def fake_ray(**kw) -> RayEmbedder:
     """A RayEmbedder whose actors run FakeEmbedder: the pipeline without the model's load time."""
-    return RayEmbedder("local", load=FakeEmbedder, local=FakeEmbedder(), actors=2, progress=False, **kw)
+    return RayEmbedder("local", load=FakeEmbedder, local=FakeEmbedder(), actors=2, cpus_per_actor=1, progress=False,
+                       **kw)
 
 
 def vectors(index) -> dict[int, np.ndarray]:
@@ -157,7 +160,7 @@ def build_slowly(source: str, index_dir: str, marker: str) -> None:
 
     settings = Settings(index_dir=Path(index_dir), chunk_tokens=40, chunk_overlap_tokens=10)
     embedder = RayEmbedder("local", load=functools.partial(SlowFake, marker), local=FakeEmbedder(), actors=1,
-                           progress=False)
+                           cpus_per_actor=1, progress=False)
     build_index([source], settings, embedder=embedder, progress=False)
 
 

@@ -1,0 +1,81 @@
+"""The same corpus built locally and with ``--ray``: chunks/s each, and Ray's overhead.
+
+    python -m benchmarks.ray_build --corpus ../shared/eval/realtimeqa-2025/corpus.jsonl.gz --limit 300
+
+Each build is a fresh index over the first ``--limit`` articles, run as the CLI a user runs
+(``python -m embeddings build``, then the same with ``--ray ADDRESS``), so the Ray figure
+includes everything a user waits for: starting a local Ray instance, the actors' model loads
+and moving vectors back. Target: Ray >= 0.8x the local chunks/s on one machine (on one
+machine Ray cannot be faster: the same cores embed; its use is a cluster). The two indexes
+are then compared: same chunk ids, vectors equal to 1e-5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import log, machine_note, table, write_subset
+from embeddings import Settings, load_index
+
+TARGET_RATIO = 0.8
+
+
+def cli_build(corpus: Path, index_dir: Path, ray: str | None) -> tuple[float, dict]:
+    command = [sys.executable, "-m", "embeddings", "build", str(corpus), "--index", str(index_dir),
+               "--no-progress", "--json"] + (["--ray", ray] if ray else [])
+    started = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if run.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{run.stderr[-3000:]}")
+    return seconds, json.loads(run.stdout)
+
+
+def vectors(index_dir: Path) -> tuple[list[int], np.ndarray]:
+    index = load_index(Settings.from_env(index_dir=index_dir))
+    try:
+        ids = sorted(c.id for a in index.articles() for c in index.store.chunks_of_article(a.id))
+        return ids, index.dense._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+    finally:
+        index.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/eval/realtimeqa-2025/corpus.jsonl.gz"))
+    parser.add_argument("--limit", type=int, default=300)
+    parser.add_argument("--ray", default="local", help="the --ray address (default: local)")
+    args = parser.parse_args(argv)
+    log(machine_note())
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subset = tmp / "corpus.jsonl"
+        n = write_subset(args.corpus, args.limit, subset)
+        log(f"{n} articles; building locally ...")
+        local_s, local = cli_build(subset, tmp / "local", None)
+        log(f"... {local_s:.1f} s; building with --ray {args.ray} ...")
+        ray_s, on_ray = cli_build(subset, tmp / "ray", args.ray)
+        log(f"... {ray_s:.1f} s")
+        (ids_a, va), (ids_b, vb) = vectors(tmp / "local"), vectors(tmp / "ray")
+    same = ids_a == ids_b and va.shape == vb.shape and float(np.abs(va - vb).max()) < 1e-5
+    chunks = local["chunks"]
+    rows = [["local", chunks, round(local_s, 1), round(chunks / local_s, 1)],
+            [f"--ray {args.ray}", on_ray["chunks"], round(ray_s, 1), round(on_ray["chunks"] / ray_s, 1)]]
+    ratio = (on_ray["chunks"] / ray_s) / (chunks / local_s)
+    print(table(["build", "chunks", "seconds", "chunks/s"], rows,
+                title=f"{n} articles, whole CLI runs (Python start-up, model loads, Ray start-up included)"))
+    print(f"Ray / local chunks/s: {ratio:.2f}x (target >= {TARGET_RATIO}x); "
+          f"same chunk ids and vectors to 1e-5: {'yes' if same else 'NO'}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
