@@ -15,9 +15,10 @@ load average ~1-2), so the numbers are noisy:
     300 articles, 4,420 chunks:   local 41.1 s (108 chunks/s), --ray local 54.8 s (80.7): 0.75x
     900 articles, 13,959 chunks:  local 114 s (122 chunks/s),  --ray local 144 s (96.6): 0.79x
 
-Both below the 0.8x target. The gap is ~14 s fixed (Ray start-up, the actor's own torch and
-model load, shutdown) plus ~2 ms per chunk that grows with the corpus: on 2 cores Ray's own
-processes (GCS, raylet, agents, Ray Data's stats) take CPU from the one embedding actor.
+Both below the 0.8x target. A line through the two runs gives the extra time as ~6 s fixed
+(Ray start-up, the actor's own torch and model load, shutdown) plus ~1.7 ms per chunk. Not
+yet profiled; the likely cause of the per-chunk part is that on 2 cores Ray's own processes
+(GCS, raylet, agents, Ray Data's stats) take CPU from the one embedding actor.
 Vectors equal a local build's in both runs.
 """
 
