@@ -149,6 +149,8 @@ def get_embedder(name: str = "all-MiniLM-L6-v2", batch_size: int = 16, precision
     """
     # One load at a time: a build and a question arriving together on a cold start must not
     # both load the model (lru_cache alone lets two threads miss at once).
+    # Resolved before the cache: "auto" and the precision it stands for are one model, not two.
+    precision = resolve_precision(precision)
     with _load_lock:
         return _cached_embedder(name, batch_size, precision)
 

@@ -124,3 +124,16 @@ def test_a_real_build_of_a_long_article_logs_no_sequence_length_warning(real_emb
     assert report.added and report.chunks > 1
     assert not [r for r in transformers_log if "sequence length" in r.getMessage()]
     assert "Token indices sequence length" not in capfd.readouterr().err
+
+
+def test_auto_and_the_precision_it_stands_for_share_one_model(monkeypatch):
+    loads = []
+    monkeypatch.setattr(embedder_module, "SentenceTransformerEmbedder",
+                        lambda batch_size, precision: loads.append(precision) or object())
+    monkeypatch.setattr(embedder_module, "resolve_precision", lambda p: "bf16" if p == "auto" else p)
+    embedder_module._cached_embedder.cache_clear()
+    try:
+        assert get_embedder(precision="auto") is get_embedder(precision="bf16")
+        assert loads == ["bf16"]
+    finally:
+        embedder_module._cached_embedder.cache_clear()
