@@ -16,7 +16,6 @@ import ctypes
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from embeddings import InvalidInputError, ModelUnavailableError
+from embeddings import InvalidInputError, ModelUnavailableError, atomic_write
 
 from .model_files import MODELS, model_file, sidecar_path, verify_later
 
@@ -309,17 +308,16 @@ class LlamaCppGenerator:
                 return
             self._llm._ctx.kv_cache_seq_rm(0, len(turn), -1)  # keep only the system turn
             self._llm.n_tokens = len(turn)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                written = llama_cpp.llama_state_seq_save_file(self._llm._ctx.ctx, str(tmp).encode(), 0,
-                                                              (llama_cpp.llama_token * len(turn))(*turn), len(turn))
-                if written:
-                    os.replace(tmp, path)
+                with atomic_write(path) as fh:
+                    # llama.cpp writes the file itself, by name: into atomic_write's temporary
+                    # file, which is then synced and renamed like any other.
+                    if not llama_cpp.llama_state_seq_save_file(self._llm._ctx.ctx, fh.name.encode(), 0,
+                                                               (llama_cpp.llama_token * len(turn))(*turn), len(turn)):
+                        raise OSError("llama.cpp wrote nothing")
             except OSError as exc:  # a read-only cache only costs the next start a second
                 log.warning("could not save the system prompt's KV state to %s: %s", path, exc)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
 
     def count_tokens(self, text: str) -> int:
         """Number of tokens ``text`` costs in this model's prompt."""
