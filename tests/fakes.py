@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
+from http.server import BaseHTTPRequestHandler
 from typing import Sequence
 
 import numpy as np
@@ -79,3 +81,19 @@ class CannedGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Base of the tests' small HTTP servers (fake or real model behind an OpenAI-style API):
+    quiet, and one way to send a JSON reply."""
+
+    def log_message(self, *args):  # keep pytest's output clean
+        pass
+
+    def _json(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

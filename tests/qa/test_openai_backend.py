@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +22,7 @@ from qa import answer
 from qa.cli import main as cli_main
 from qa.generate import get_generator
 from qa.openai_backend import OpenAIServerGenerator, estimate_tokens, redact_url
+from tests.fakes import JsonHandler
 
 KEY = "sk-test-SECRET-4f1c9e"
 MESSAGES = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": "Hi?"}]
@@ -34,22 +35,11 @@ def _chunk(content: str | None = None, finish: str | None = None, role: str | No
     return b"data: " + json.dumps(body).encode() + b"\n\n"
 
 
-class FakeServer(BaseHTTPRequestHandler):
+class FakeServer(JsonHandler):
     mode = "ok"  # set per test on the class
     reply = ("Hello", " world")
     tokenize = True
     requests: list[dict] = []
-
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-    def _json(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self):
         if self.path.endswith("/models"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from qa import answer
 from qa.generate import get_generator
 from qa.model_files import model_file
 from qa.openai_backend import OpenAIServerGenerator
+from tests.fakes import JsonHandler
 
 pytestmark = pytest.mark.slow
 
@@ -30,18 +31,7 @@ MODEL = "qwen2.5-0.5b"
 
 
 def _handler(llm, lock: threading.Lock, counted: list[int]):
-    class LlamaServer(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _json(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class LlamaServer(JsonHandler):
         def do_GET(self):
             self._json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
 
