@@ -362,7 +362,7 @@ class Page:
 
 def layout(settings: qa.Settings, web: WebSettings) -> Page:
     """Place the page's components; call inside a ``gr.Blocks`` context. Nothing is wired yet."""
-    models = list(dict.fromkeys([*qa.MODEL_CHOICES, settings.model]))
+    models = forms.model_menu(settings)
     gr.HTML('<div class="nd-header"><h1>Newsdesk</h1><p>Answers drawn only from the indexed '
             "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
     messages = gr.State([])
@@ -389,8 +389,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
             with gr.Accordion("Search settings", open=False):
-                model = gr.Dropdown(models, value=settings.model, label="Model",
-                                    info="The smaller model answers about twice as fast.")
+                model = gr.Dropdown(models.choices, value=models.value, label="Model", info=models.info,
+                                    interactive=models.interactive)
                 k = gr.Slider(1, forms.MAX_K, value=settings.passages, step=1, label="Passages to read",
                               info="More passages: more context, slower answers.")
                 with gr.Row():

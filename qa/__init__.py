@@ -20,6 +20,7 @@ from .cite import CITATION_MARKER, marker_numbers, strip_markers
 from .collection import IndexInfo, add_articles, example_questions, index_info
 from .dates import DATE_RULE, parse_date, parse_date_range
 from .generate import MODEL_CHOICES, Generator, get_generator
+from .openai_backend import redact_url
 from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 
 # Every error the functions above raise, so callers need only `qa`.
@@ -29,5 +30,5 @@ __all__ = [
     "InvalidInputError", "MODEL_CHOICES", "ModelUnavailableError", "NewsdeskError", "Passage", "RelatedArticle",
     "Retrieved", "SUPPORTED_SUFFIXES", "SearchFilters", "Settings", "SourceNotFoundError", "Timings",
     "add_articles", "answer", "example_questions", "get_generator", "index_info", "marker_numbers",
-    "parse_date", "parse_date_range", "stream_answer", "strip_markers", "warm_up",
+    "parse_date", "parse_date_range", "redact_url", "stream_answer", "strip_markers", "warm_up",
 ]

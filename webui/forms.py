@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Iterable
 
-from qa import MODEL_CHOICES, InvalidInputError, SearchFilters, Settings, parse_date_range
+from qa import MODEL_CHOICES, InvalidInputError, SearchFilters, Settings, parse_date_range, redact_url
 
 from .errors import FormError
 
@@ -53,12 +53,44 @@ def read_search_form(settings: Settings, model: str | None, k: object, date_from
                         describe_filters(values))
 
 
+@dataclass(frozen=True)
+class ModelMenu:
+    """What the page's model dropdown offers."""
+
+    choices: list[str]
+    value: str
+    info: str
+    interactive: bool
+
+
+def model_menu(settings: Settings) -> ModelMenu:
+    """The packaged models to choose from; with ``llm_url`` set, only the server's model.
+
+    A generation server answers with the one model it was started with, so offering the
+    local ones there would be a choice that changes nothing.
+    """
+    if settings.llm_url.strip():
+        name = settings.llm_model.strip() or "server default"
+        return ModelMenu([name], name, f"Answers come from the server at {redact_url(settings.llm_url.strip())}.",
+                         interactive=False)
+    models = list(dict.fromkeys([*MODEL_CHOICES, settings.model]))
+    return ModelMenu(models, settings.model, "The smaller model answers about twice as fast.", interactive=True)
+
+
 def choose_model(settings: Settings, model: str | None) -> Settings:
     """``settings`` with ``model`` (one of ``qa.MODEL_CHOICES``, or empty for the server's).
+
+    With ``llm_url`` set, the server's model (as ``model_menu`` names it) is accepted too, and
+    every accepted name leaves ``settings`` as they are: the server answers.
 
     Raises:
         FormError: an unknown model.
     """
+    if settings.llm_url.strip():
+        if model and model not in (*MODEL_CHOICES, *model_menu(settings).choices):
+            raise FormError(f"Unknown model “{model}”; this server answers with "
+                            f"“{model_menu(settings).value}”.")
+        return settings
     if model and model != settings.model:
         if model not in MODEL_CHOICES:
             raise FormError(f"Unknown model “{model}”; choose one of {', '.join(MODEL_CHOICES)}.")

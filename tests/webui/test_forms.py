@@ -78,3 +78,23 @@ def test_read_search_form_takes_known_models_only(settings):
     assert forms.read_search_form(settings, other, 0, "", "", ()).settings == settings.replace(model=other)
     with pytest.raises(FormError, match="Unknown model “gpt-9”; choose one of"):
         forms.read_search_form(settings, "gpt-9", 0, "", "", ())
+
+
+def test_model_menu_offers_the_packaged_models_locally():
+    settings = qa.Settings()
+    menu = forms.model_menu(settings)
+    assert menu.interactive and menu.value == settings.model
+    assert set(qa.MODEL_CHOICES) <= set(menu.choices)
+
+
+def test_with_a_generation_server_the_menu_names_only_its_model_and_never_the_login():
+    settings = qa.Settings(llm_url="http://user:secret@127.0.0.1:8080/v1", llm_model="qwen-7b")
+    menu = forms.model_menu(settings)
+    assert (menu.choices, menu.value, menu.interactive) == (["qwen-7b"], "qwen-7b", False)
+    assert "127.0.0.1:8080" in menu.info and "secret" not in menu.info and "user" not in menu.info
+    # What the read-only dropdown sends back is accepted, and the server still answers.
+    assert forms.choose_model(settings, "qwen-7b") is settings
+    assert forms.choose_model(settings, qa.MODEL_CHOICES[0]) is settings  # an /ask caller's local name
+    with pytest.raises(FormError, match="this server answers with “qwen-7b”"):
+        forms.choose_model(settings, "gpt-9")
+    assert forms.model_menu(qa.Settings(llm_url="http://127.0.0.1:8080/v1")).value == "server default"
