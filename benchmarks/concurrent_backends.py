@@ -11,9 +11,11 @@ backend: answers per minute over the whole run, and time to first token (p50, p9
 from the moment a client asks, so time waiting for a queue slot is included, as a user
 waits for it.
 
-``--serve-gguf`` serves the packaged ``--model`` over HTTP from this process (one llama.cpp
-context, one reply at a time) instead of a real server: it measures the backend's own
-overhead (HTTP, SSE, /tokenize), not a server's batching. For that, run vLLM or
+``--serve-gguf`` starts llama-cpp-python's own server (``python -m llama_cpp.server``) with
+the packaged ``--model`` on this machine: a real OpenAI-compatible server, but one with a
+single llama.cpp context, so it runs one reply at a time; on the same 2 cores it cannot be
+faster than the local model. The table shows what changes: the app hands the server 4
+questions at once instead of queueing them. For a server that batches, run vLLM or
 ``llama-server --parallel 4`` on another machine or a GPU and pass ``--llm-url``.
 Without ``--index`` the seed articles are indexed into a temporary directory.
 """
@@ -27,10 +29,10 @@ import statistics
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from benchmarks._common import log, machine_note, table
+from benchmarks.llama_server import LlamaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = (
@@ -83,52 +85,6 @@ def run_clients(settings, clients: int, questions: int) -> dict:
             "first_error": errors[0] if errors else ""}
 
 
-def serve_gguf(model: str, settings) -> tuple[str, ThreadingHTTPServer]:
-    """The packaged model behind a minimal OpenAI-compatible endpoint on a loopback port."""
-    from llama_cpp import Llama
-
-    from qa.model_files import model_file
-
-    llm = Llama(model_path=str(model_file(model, settings.model_cache_dir)), n_ctx=4096,
-                n_threads=settings.n_threads, verbose=False)
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _send(self, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
-            self._send({"object": "list", "data": [{"id": model, "object": "model"}]})
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if self.path == "/tokenize":
-                return self._send({"tokens": list(llm.tokenize(body["content"].encode(), add_bos=False))})
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            with lock:
-                for chunk in llm.create_chat_completion(body["messages"], stream=True, temperature=0.0,
-                                                        max_tokens=body["max_tokens"], stop=body.get("stop")):
-                    self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-                    self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}/v1", httpd
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrent_backends", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -136,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="qwen2.5-0.5b", help="the local model (and --serve-gguf's)")
     parser.add_argument("--llm-url", help="the server's API root")
     parser.add_argument("--llm-model", default="", help="the server's model name")
-    parser.add_argument("--serve-gguf", action="store_true", help="serve --model over HTTP from this process")
+    parser.add_argument("--serve-gguf", action="store_true",
+                        help="start llama-cpp-python's server with --model on this machine")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--questions", type=int, default=3, help="questions per client")
     parser.add_argument("--json", action="store_true")
@@ -155,12 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ROOT / "seeds", tmp / "corpus")
         settings = qa.Settings.from_env(data_dir=tmp / "data", index_dir=tmp / "data" / "index", model=args.model)
         build_index([tmp / "corpus"], settings, progress=False)
-    httpd = None
+    server = None
     try:
         url, served = args.llm_url, args.llm_model
         if args.serve_gguf:
-            url, httpd = serve_gguf(args.model, settings)
-            served = args.model
+            server = LlamaServer(args.model, settings.model_cache_dir, threads=settings.n_threads)
+            server.start()
+            url, served = server.url, args.model
         log(machine_note())
         results = {}
         for name, s in (("local " + args.model, settings),
@@ -169,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{name}: {args.clients} clients x {args.questions} questions")
             results[name] = run_clients(s, args.clients, args.questions)
     finally:
-        if httpd:
-            httpd.shutdown()
+        if server:
+            server.stop()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
@@ -179,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [[name, r["slots"], r["answers"], r["errors"], r["answers_per_min"], r["ttft_p50_s"], r["ttft_p90_s"]]
                 for name, r in results.items()]
         print(table(["backend", "slots", "answers", "errors", "answers/min", "TTFT p50 s", "TTFT p90 s"], rows,
-                    title=f"{args.clients} concurrent clients ({'served here, one context' if args.serve_gguf else url})"))
+                    title=f"{args.clients} concurrent clients ({'llama_cpp.server on this machine, one context' if args.serve_gguf else url})"))
         for name, r in results.items():
             if r["first_error"]:
                 print(f"{name}: first error: {r['first_error']}")

@@ -97,9 +97,10 @@ class OpenAIServerGenerator:
         # Servers that need no key still need the client to send one.
         self._client = openai.OpenAI(base_url=url, api_key=api_key or "no-key", timeout=timeout,
                                      max_retries=0)
-        # /tokenize lives beside /v1 on the llama.cpp server and vLLM.
+        # The tokenizer lives beside /v1: /tokenize on the llama.cpp server and vLLM,
+        # /extras/tokenize on llama-cpp-python's server. The first that answers is kept.
         root = url[: -len("/v1")] if url.endswith("/v1") else url
-        self._tokenize_url = f"{root}/tokenize"
+        self._tokenize_urls = (f"{root}/tokenize", f"{root}/extras/tokenize")
         self._http = httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
         self._server_tokenizer: bool | None = None  # None: not tried yet
         self._counts: OrderedDict[str, int] = OrderedDict()
@@ -261,23 +262,29 @@ class OpenAIServerGenerator:
         return n
 
     def _server_count(self, text: str) -> int | None:
-        # llama.cpp reads "content", vLLM "prompt"; both answer {"tokens": [...]}, vLLM adds "count".
-        body = {"content": text, "prompt": text, "add_special": False, "add_special_tokens": False}
+        # llama.cpp reads "content", vLLM "prompt", llama-cpp-python "input"; all answer
+        # {"tokens": [...]}, vLLM adds "count".
+        body = {"content": text, "prompt": text, "input": text, "add_special": False, "add_special_tokens": False}
         if self._model:
             body["model"] = self._model
-        try:
-            reply = self._http.post(self._tokenize_url, json=body)
-        except self._httpx.HTTPError:
-            return None  # unreachable for now: decide about /tokenize once it answers
-        try:
-            data = reply.json() if reply.status_code == 200 else None
-            n = data.get("count", len(data["tokens"])) if isinstance(data, dict) else None
-            n = int(n) if n is not None else None
-        except (self._httpx.HTTPError, ValueError, KeyError, TypeError):
-            n = None
+        n = None
+        for url in self._tokenize_urls:
+            try:
+                reply = self._http.post(url, json=body)
+            except self._httpx.HTTPError:
+                return None  # unreachable for now: decide about the tokenizer once it answers
+            try:
+                data = reply.json() if reply.status_code == 200 else None
+                n = data.get("count", len(data["tokens"])) if isinstance(data, dict) else None
+                n = int(n) if n is not None else None
+            except (self._httpx.HTTPError, ValueError, KeyError, TypeError):
+                n = None
+            if n is not None:
+                self._tokenize_urls = (url,)  # this server's tokenizer: ask only it from now on
+                break
         if self._server_tokenizer is None:
             self._server_tokenizer = n is not None
             log.info("%s: counting prompt tokens with %s", self.url,
-                     "the server's /tokenize" if n is not None else
-                     f"an estimate of {CHARS_PER_TOKEN} characters per token (no /tokenize)")
+                     f"the server's tokenizer ({self._tokenize_urls[0]})" if n is not None else
+                     f"an estimate of {CHARS_PER_TOKEN} characters per token (no tokenizer endpoint)")
         return n

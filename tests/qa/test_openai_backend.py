@@ -153,7 +153,7 @@ def test_count_tokens_falls_back_to_the_documented_estimate(server):
 def test_a_server_down_at_start_still_counts_with_its_tokenizer_later(server):
     gen = OpenAIServerGenerator(_closed_port_url(), "tiny")
     assert gen.count_tokens("one two three") == estimate_tokens("one two three")
-    gen._tokenize_url = server.removesuffix("/v1") + "/tokenize"  # the server is up now
+    gen._tokenize_urls = (server.removesuffix("/v1") + "/tokenize",)  # the server is up now
     assert gen.count_tokens("one two three four") == 4
 
 

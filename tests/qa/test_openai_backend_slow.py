@@ -1,76 +1,35 @@
-"""End to end through an OpenAI-compatible server running the real packaged 0.5B model.
-
-llama-cpp-python's own server (``llama_cpp.server``) needs its [server] extra's packages,
-which this project does not install; so the test serves the same GGUF with a small stdlib
-HTTP server that speaks the llama.cpp server's protocol: streamed /v1/chat/completions (the
-chunks are llama-cpp-python's own OpenAI-format output), /v1/models and /tokenize. The
-answer travels over real HTTP through the real openai client.
+"""End to end through a real OpenAI-compatible server: llama-cpp-python's own
+(``python -m llama_cpp.server``, its [server] extra, the same pinned version) serving the
+packaged 0.5B GGUF on a loopback port. The answers travel over real HTTP, streamed, through
+the real openai client: from ``answer()``, ``stream_answer()`` and the web app's ``/ask``.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+import app
+from benchmarks.llama_server import LlamaServer, free_port
 from embeddings import Settings, build_index
-from qa import answer
+from qa import answer, stream_answer
 from qa.generate import get_generator
-from qa.model_files import model_file
 from qa.openai_backend import OpenAIServerGenerator
-from tests.fakes import JsonHandler
+from webui import WebSettings
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "qwen2.5-0.5b"
-
-
-def _handler(llm, lock: threading.Lock, counted: list[int]):
-    class LlamaServer(JsonHandler):
-        def do_GET(self):
-            self._json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if self.path == "/tokenize":
-                counted.append(1)
-                tokens = llm.tokenize(body["content"].encode(), add_bos=False, special=False)
-                return self._json(200, {"tokens": list(tokens)})
-            if body.get("model") != MODEL:
-                return self._json(404, {"error": {"message": "model not found"}})
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            with lock:  # one llama.cpp context: one reply at a time
-                for chunk in llm.create_chat_completion(
-                        body["messages"], stream=True, temperature=body["temperature"],
-                        max_tokens=body["max_tokens"], stop=body.get("stop")):
-                    self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-                    self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
-
-    return LlamaServer
+QUESTION = "Who became Venezuela's interim leader?"
 
 
 @pytest.fixture(scope="module")
 def llama_server():
-    from llama_cpp import Llama
-
-    llm = Llama(model_path=str(model_file(MODEL, Settings().model_cache_dir)), n_ctx=4096, n_threads=2,
-                verbose=False)
-    counted: list[int] = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(llm, threading.Lock(), counted))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", counted
-    httpd.shutdown()
-    httpd.server_close()
+    with LlamaServer(MODEL, Settings.from_env().model_cache_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -82,27 +41,66 @@ def seed_settings(tmp_path_factory) -> Settings:
     return settings
 
 
-def test_a_real_answer_through_the_server_cites_the_passage_that_holds_it(llama_server, seed_settings):
-    url, counted = llama_server
-    settings = seed_settings.replace(llm_url=url, llm_model=MODEL)
-    result = answer("Who became Venezuela's interim leader?", settings=settings)
-    assert isinstance(get_generator(settings.model, settings), OpenAIServerGenerator)
-    assert result.model == MODEL and not result.abstained
-    assert "Rodriguez" in result.text
+def _cites_the_seed(result) -> None:
+    assert not result.abstained and "Rodriguez" in result.text
     seed = [c for c in result.citations if c.title.startswith("Venezuela looks to rebuild")]
     assert seed and "Rodriguez" in seed[0].quote and seed[0].quote in seed[0].passage
-    assert counted  # the prompt budget used the server's tokenizer
+
+
+def test_a_real_answer_through_the_server_cites_the_passage_that_holds_it(llama_server, seed_settings):
+    settings = seed_settings.replace(llm_url=llama_server.url, llm_model=MODEL)
+    result = answer(QUESTION, settings=settings)
+    generator = get_generator(settings.model, settings)
+    assert isinstance(generator, OpenAIServerGenerator)
+    assert result.model == MODEL
+    _cites_the_seed(result)
+    assert generator._server_tokenizer is True  # the prompt budget used the server's tokenizer
+
+
+def test_the_answer_streams_in_pieces(llama_server, seed_settings):
+    settings = seed_settings.replace(llm_url=llama_server.url, llm_model=MODEL)
+    pieces = [item for item in stream_answer(QUESTION, settings=settings) if isinstance(item, str)]
+    assert len(pieces) > 3 and "Rodriguez" in "".join(pieces)
 
 
 def test_the_server_counts_tokens_as_the_local_model_does(llama_server, seed_settings):
-    url, _ = llama_server
-    remote = OpenAIServerGenerator(url, MODEL)
+    remote = OpenAIServerGenerator(llama_server.url, MODEL)
     local = get_generator(MODEL, seed_settings)
     text = "Delcy Rodriguez took over as interim leader of Venezuela."
     assert remote.count_tokens(text) == local.count_tokens(text)
 
 
 def test_an_unrelated_question_abstains_with_the_server_backend(llama_server, seed_settings):
-    url, _ = llama_server
-    result = answer("Who won the 1998 World Cup?", settings=seed_settings.replace(llm_url=url, llm_model=MODEL))
+    settings = seed_settings.replace(llm_url=llama_server.url, llm_model=MODEL)
+    result = answer("Who won the 1998 World Cup?", settings=settings)
     assert result.abstained and result.citations == ()
+
+
+def test_the_web_apps_ask_answers_through_the_server_and_survives_it_stopping(seed_settings):
+    """Last: it stops its own server mid-test and starts it again."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    server = LlamaServer(MODEL, Settings.from_env().model_cache_dir)
+    server.start()
+    settings = seed_settings.replace(llm_url=server.url, llm_model=MODEL)
+    web = WebSettings(host="127.0.0.1", port=free_port(), auth="")
+    demo = app.build_app(settings, web)
+    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{web.port}/", verbose=False)
+        first = client.predict(QUESTION, api_name="/ask")
+        assert not first["abstained"] and "Rodriguez" in first["text"] and first["citations"]
+        assert first["model"] == MODEL
+
+        server.stop()
+        with pytest.raises(AppError) as down:  # /ask's readable error, as gr.Error sends it
+            client.predict(QUESTION, api_name="/ask")
+        assert server.url in str(down.value), str(down.value)
+
+        server.start()  # the chat keeps working once the server is back
+        again = client.predict(QUESTION, api_name="/ask")
+        assert again["text"] == first["text"]
+    finally:
+        demo.close()
+        server.stop()
