@@ -18,6 +18,7 @@ import functools
 import importlib.util
 import logging
 import os
+import threading
 import time
 from typing import Callable, Sequence
 
@@ -122,8 +123,11 @@ class RayEmbedder:
                      connected - began, len(texts), time.perf_counter() - connected)
             return vectors
         finally:
-            if started_here:  # a Ray instance this build started ends with it
-                ray.shutdown()
+            if started_here:
+                # A Ray instance this build started ends with it. Stopping its processes takes
+                # ~1.4 s, spent while the build writes the index; a non-daemon thread, so the
+                # interpreter waits for it before exiting (and before Ray's own atexit hook).
+                threading.Thread(target=ray.shutdown, name="ray-shutdown").start()
 
     def _connect(self, ray) -> bool:
         if ray.is_initialized():  # the caller's session (a notebook, the tests): use it, leave it
