@@ -2,7 +2,9 @@
 [server] extra) serving a packaged GGUF on a loopback port, in a process of its own.
 
 Used by ``concurrent_backends.py --serve-gguf`` and the server-backend tests. The server runs
-one completion at a time (one llama.cpp context); it has no parallel slots.
+one completion at a time (one llama.cpp context); it has no parallel slots, and is started
+with ``--interrupt_requests False`` so that concurrent requests wait for each other instead
+of the newest cutting off the one being streamed (its default).
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ class LlamaServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf), "--model_alias", self.model,
              "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
-             "--n_threads", str(self.threads)],
+             "--n_threads", str(self.threads),
+             # Its default lets a new request cut off the one being answered; queue them instead.
+             "--interrupt_requests", "False"],
             stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         while True:

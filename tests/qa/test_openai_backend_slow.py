@@ -92,6 +92,9 @@ def test_the_web_apps_ask_answers_through_the_server_and_survives_it_stopping(se
         first = client.predict(QUESTION, api_name="/ask")
         assert not first["abstained"] and "Rodriguez" in first["text"] and first["citations"]
         assert first["model"] == MODEL
+        # The app no longer queues answers one by one with a server: both go to it at once.
+        jobs = [client.submit(QUESTION, api_name="/ask") for _ in range(2)]
+        assert [job.result(timeout=300)["text"] for job in jobs] == [first["text"]] * 2
 
         server.stop()
         with pytest.raises(AppError) as down:  # /ask's readable error, as gr.Error sends it
