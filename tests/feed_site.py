@@ -25,6 +25,7 @@ class Route:
     etag: str = ""
     last_modified: str = ""
     delay_s: float = 0.0
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,11 @@ class FeedSite:
                         self.send_header("Last-Modified", route.last_modified)
                     if status != 304:
                         self.send_header("Content-Type", route.content_type if route else "text/html")
-                    self.send_header("Content-Length", str(len(body)))
+                    if route is None or route.send_length:
+                        self.send_header("Content-Length", str(len(body)))
+                    else:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
                     self.end_headers()
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, size cap)
