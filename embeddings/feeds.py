@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 from urllib.parse import urlsplit
 
 from .boilerplate import not_an_article
@@ -174,7 +174,8 @@ class PollReport:
 
 
 def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = None, fetcher: Fetcher | None = None,
-               progress: bool = False, now: Callable[[], float] = time.time) -> PollReport:
+               progress: bool = False, now: Callable[[], float] = time.time,
+               only: Sequence[str] = (), on_progress: Callable[[int, int], None] | None = None) -> PollReport:
     """Poll every followed feed once (those backing off after a failure wait) and index
     what is new.
 
@@ -183,6 +184,8 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
         embedder: for the build (default: the packaged one, loaded only if there is news).
         fetcher: shared with other polls to keep the per-host delay across them.
         progress: a progress bar on stderr while embedding.
+        only: poll just these feed URLs (e.g. one just added); default all.
+        on_progress: called with (chunks embedded, chunks to embed) while indexing.
 
     Returns:
         Per feed, what was new, what failed and when it is retried; the build's report.
@@ -196,6 +199,8 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
     report = PollReport()
     path = state_path(settings)
     for snapshot in load_state(path).feeds:
+        if only and snapshot.url not in only:
+            continue
         # Polled from a copy, without the lock: a feed added or removed meanwhile (the CLI, the
         # web page) is kept, and the result goes into the state as it is then.
         result, polled = _poll_feed(snapshot, fetcher, settings, now)
@@ -206,16 +211,18 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
             if result.new:
                 state.index_pending = True
     if load_state(path).index_pending and articles_dir(settings).is_dir():
-        _index(settings, embedder, progress, report)
+        _index(settings, embedder, progress, on_progress, report)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _index(settings: Settings, embedder: Embedder | None, progress: bool, report: PollReport) -> None:
+def _index(settings: Settings, embedder: Embedder | None, progress: bool,
+           on_progress: Callable[[int, int], None] | None, report: PollReport) -> None:
     waited = 0.0
     while True:
         try:
-            report.build = build_index([articles_dir(settings)], settings, embedder=embedder, progress=progress)
+            report.build = build_index([articles_dir(settings)], settings, embedder=embedder, progress=progress,
+                                       on_progress=on_progress)
             break
         except IndexBusyError as exc:
             if waited >= BUSY_WAIT_S:
