@@ -203,7 +203,11 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
             continue
         # Polled from a copy, without the lock: a feed added or removed meanwhile (the CLI, the
         # web page) is kept, and the result goes into the state as it is then.
-        result, polled = _poll_feed(snapshot, fetcher, settings, now)
+        try:
+            result, polled = _poll_feed(snapshot, fetcher, settings, now)
+        except Exception as exc:  # a bug or a full disk: this feed's failure, not the poll's
+            result = FeedResult(snapshot.url, snapshot.title)
+            polled = _failed(snapshot, FetchError(f"{exc.__class__.__name__}: {exc}"[:200]), settings, now, result)
         report.feeds.append(result)
         with edit_state(path) as state:
             if polled is not None and state.find(polled.url) is not None:
@@ -249,12 +253,7 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
         response = fetcher.get(feed.url, feed.etag, feed.modified, accept=FEED_ACCEPT)
         entries = [] if response.not_modified else _parse(response)
     except FetchError as exc:
-        feed.failures += 1
-        feed.last_error = str(exc)
-        wait = _backoff(settings, feed.failures, exc.retry_after_s)
-        feed.next_retry = _iso(now() + wait)
-        result.status, result.error, result.next_retry = "failed", feed.last_error, feed.next_retry
-        return result, feed
+        return result, _failed(feed, exc, settings, now, result)
     if response.not_modified:
         result.status = "not modified"
     else:
@@ -284,6 +283,15 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
     return result, feed
 
 
+def _failed(feed: Feed, exc: FetchError, settings: Settings, now: Callable[[], float], result: FeedResult) -> Feed:
+    """Record a failed poll of ``feed``: its error, and a retry time that doubles each time."""
+    feed.failures += 1
+    feed.last_error = str(exc)
+    feed.next_retry = _iso(now() + _backoff(settings, feed.failures, exc.retry_after_s))
+    result.status, result.error, result.next_retry = "failed", feed.last_error, feed.next_retry
+    return feed
+
+
 def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, settings: Settings,
                 now: Callable[[], float], result: FeedResult) -> None:
     """Fetch one item's page into the feeds folder; on failure, schedule or give up its retry."""
@@ -296,7 +304,10 @@ def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, set
         except InvalidInputError as exc:
             raise _Permanent(str(exc)) from None
         record = _article(feed, item_id, item, fetcher)
-        _write_record(articles_dir(settings), record)
+        try:
+            _write_record(articles_dir(settings), record)
+        except OSError as exc:  # a full disk, say: the page is fine, so it is tried again
+            raise FetchError(f"could not store the article: {exc.strerror or exc}") from None
     except _Permanent as exc:
         feed.retries.pop(item_id, None)
         feed.remember(item_id)

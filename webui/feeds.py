@@ -114,11 +114,14 @@ def remove(url: str | None, settings: Settings) -> str:
             "indexed from it stay in the index.")
 
 
-def poll_now(settings: Settings, only: tuple[str, ...] = (),
-             on_progress: Callable[[int, int], None] | None = None) -> str:
-    """Poll the feeds (or ``only`` these) now and index what is new: the summary to show."""
-    if not _poll_lock.acquire(blocking=False):
-        return "A poll is running already; the list shows its results when it ends (press Refresh)."
+def poll_now(settings: Settings, only: tuple[str, ...] = (), on_progress: Callable[[int, int], None] | None = None,
+             wait_s: float = 600.0) -> str:
+    """Poll the feeds (or ``only`` these) now and index what is new: the summary to show.
+
+    A poll already running (the background one) is waited for, up to ``wait_s``.
+    """
+    if not _poll_lock.acquire(timeout=wait_s):
+        return "A poll is still running; the list shows its results when it ends (press Refresh)."
     try:
         report = poll_feeds(settings, fetcher=_watcher.fetcher if _watcher else None, only=only,
                             on_progress=on_progress)

@@ -360,3 +360,21 @@ def test_a_damaged_state_file_is_one_message_naming_the_fix(settings, content, p
         with pytest.raises(FeedStateError, match=r"feeds.json is damaged .*`python -m embeddings feed add URL`"):
             action()
     assert path.read_text() == content  # left as it was, for whoever mends it
+
+
+def test_an_unexpected_error_in_one_feed_is_that_feeds_failure(site, settings, poll, monkeypatch):
+    rss, atom = serve_news(site)
+    add_feed(atom, settings)
+    add_feed(rss, settings)
+    parse = feeds_module._parse
+
+    def fragile(response):
+        if response.url == atom:
+            raise RuntimeError("parser bug")
+        return parse(response)
+
+    monkeypatch.setattr(feeds_module, "_parse", fragile)
+    report = poll()
+    assert [f.status for f in report.feeds] == ["failed", "ok"] and report.new == 2
+    assert report.feeds[0].error == "RuntimeError: parser bug"
+    assert list_feeds(settings)[0].failures == 1
