@@ -8,6 +8,7 @@ back what it was asked (``site.requests``), e.g. to assert a poll sent ``If-None
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -123,6 +124,19 @@ class FeedSite:
 
     def hits(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]
+
+
+def no_dns_for_invalid(monkeypatch) -> None:
+    """Make ``*.invalid`` names fail to resolve here, as a resolver would say, without asking
+    one: a test must not send even a DNS query off the machine."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 def http_date(epoch: float) -> str:

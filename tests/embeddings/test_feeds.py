@@ -15,7 +15,7 @@ from embeddings import (FeedStateError, InvalidInputError, add_feed, build_index
 from embeddings.build import build_lock
 from embeddings.feeds import articles_dir, state_path
 
-from ..feed_site import FeedSite, http_date
+from ..feed_site import FeedSite, http_date, no_dns_for_invalid
 
 BRIDGE = ["Torun opened a glass footbridge over the Vistula river on Saturday, the city's mayor said.",
           "The 310-metre bridge cost 48 million zloty and took three years to build, according to the city.",
@@ -171,7 +171,9 @@ FEED_FAILURES = {
 
 
 @pytest.mark.parametrize("case", FEED_FAILURES, ids=list(FEED_FAILURES))
-def test_a_failing_feed_is_reported_backs_off_and_does_not_stop_the_others(case, site, settings, embedder):
+def test_a_failing_feed_is_reported_backs_off_and_does_not_stop_the_others(case, site, settings, embedder,
+                                                                           monkeypatch):
+    no_dns_for_invalid(monkeypatch)
     make, reason = FEED_FAILURES[case]
     settings = settings.replace(feed_max_mb=2.0)
     bad = make(site)

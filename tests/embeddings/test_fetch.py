@@ -9,7 +9,7 @@ import pytest
 
 from embeddings import FetchError, Fetcher, InvalidInputError, check_url
 
-from ..feed_site import FeedSite
+from ..feed_site import FeedSite, no_dns_for_invalid
 
 
 @pytest.fixture
@@ -79,7 +79,8 @@ def test_a_slow_server_times_out(site):
     assert time.monotonic() - started < 1.5
 
 
-def test_http_errors_and_unreachable_hosts_are_one_line(site):
+def test_http_errors_and_unreachable_hosts_are_one_line(site, monkeypatch):
+    no_dns_for_invalid(monkeypatch)
     with pytest.raises(FetchError, match="^HTTP 500 Internal Server Error$"):
         Fetcher(host_delay_s=0).get(site.failing("/e", 500))
     with pytest.raises(FetchError, match="cannot find the host no-such-host.invalid"):
