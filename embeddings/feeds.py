@@ -205,15 +205,17 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
         # web page) is kept, and the result goes into the state as it is then.
         try:
             result, polled = _poll_feed(snapshot, fetcher, settings, now)
-        except Exception as exc:  # a bug or a full disk: this feed's failure, not the poll's
+        except Exception as exc:  # a bug: this feed's failure, not the poll's
             result = FeedResult(snapshot.url, snapshot.title)
             polled = _failed(snapshot, FetchError(f"{exc.__class__.__name__}: {exc}"[:200]), settings, now, result)
+            written = True  # what it wrote before the error must still be indexed
+        else:
+            written = bool(result.new)
         report.feeds.append(result)
         with edit_state(path) as state:
             if polled is not None and state.find(polled.url) is not None:
                 state.feeds[state.feeds.index(state.find(polled.url))] = polled
-            if result.new:
-                state.index_pending = True
+            state.index_pending = state.index_pending or written
     if load_state(path).index_pending and articles_dir(settings).is_dir():
         _index(settings, embedder, progress, on_progress, report)
     report.seconds = time.monotonic() - started
@@ -266,7 +268,11 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
         if budget and _epoch(retry.next_retry) <= now():
             budget -= 1
             _fetch_item(feed, item_id, retry, fetcher, settings, now, result)
-    fresh = [e for e in entries if e.id not in feed.seen and e.id not in feed.retries]
+    fresh, listed = [], set()
+    for entry in entries:  # in the feed's order; an id listed twice (feeds do that) is one item
+        if entry.id not in listed and entry.id not in feed.seen and entry.id not in feed.retries:
+            fresh.append(entry)
+            listed.add(entry.id)
     for entry in fresh[:budget]:
         _fetch_item(feed, entry.id, ItemRetry(entry.link, entry.title, entry.published, tries=0),
                     fetcher, settings, now, result)

@@ -380,3 +380,10 @@ def test_an_unexpected_error_in_one_feed_is_that_feeds_failure(site, settings, p
     assert [f.status for f in report.feeds] == ["failed", "ok"] and report.new == 2
     assert report.feeds[0].error == "RuntimeError: parser bug"
     assert list_feeds(settings)[0].failures == 1
+
+
+def test_an_item_listed_twice_is_fetched_once(site, settings, poll):
+    site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
+    item = {"title": "Bridge", "link": site.url("/a/bridge.html"), "guid": "same"}
+    add_feed(site.rss("/rss.xml", "Twice", [item, item]), settings)
+    assert poll().new == 1 and len(site.hits("/a/bridge.html")) == 1
