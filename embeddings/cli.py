@@ -119,7 +119,7 @@ def _feeds_main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the data directory cannot be created or written
-        print(f"error: {exc.strerror or exc}: {exc.filename or settings.data_dir}", file=sys.stderr)
+        print(f"error: {exc.strerror or exc}: {exc.filename or args.data_dir or 'data'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("stopped: everything fetched so far is kept", file=sys.stderr)

@@ -387,3 +387,27 @@ def test_an_item_listed_twice_is_fetched_once(site, settings, poll):
     item = {"title": "Bridge", "link": site.url("/a/bridge.html"), "guid": "same"}
     add_feed(site.rss("/rss.xml", "Twice", [item, item]), settings)
     assert poll().new == 1 and len(site.hits("/a/bridge.html")) == 1
+
+
+def test_watch_polls_until_stopped_and_survives_a_damaged_list(site, settings, embedder):
+    import threading
+
+    from embeddings import watch
+
+    rss, _ = serve_news(site)
+    add_feed(rss, settings)
+    stop, reports, errors = threading.Event(), [], []
+
+    def on_report(report):
+        reports.append(report)
+        state_path(settings).write_text("{damaged")  # mended by nobody: each later poll says so
+
+    def on_error(exc):
+        errors.append(exc)
+        stop.set()
+
+    started = time.monotonic()
+    assert watch(settings, every_s=0.2, stop=stop, on_report=on_report, on_error=on_error, embedder=embedder) is None
+    assert len(reports) == 1 and reports[0].new == 2
+    assert len(errors) == 1 and isinstance(errors[0], FeedStateError)
+    assert time.monotonic() - started < 10
