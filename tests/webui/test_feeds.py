@@ -8,6 +8,7 @@ import time
 import pytest
 
 import embeddings.build
+import qa
 from embeddings import add_feed, list_feeds, load_index
 from embeddings.feed_state import edit_state
 from embeddings.feeds import state_path
@@ -15,7 +16,7 @@ from webui import feeds
 
 from ..fakes import FakeEmbedder
 from ..feed_site import FeedSite
-from ..embeddings.test_feeds import BRIDGE
+from ..embeddings.test_feeds import BRIDGE, FERRY
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -84,7 +85,12 @@ def test_poll_now_indexes_after_a_running_poll(settings, site):
     assert "Baltic Courier" in feeds.feeds_panel(settings)
 
 
-def test_the_background_poller_indexes_and_stops(settings, site):
+def test_the_background_poller_indexes_and_stops(settings, site, tmp_path):
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    (desk / "ferry.txt").write_text("Electric ferry starts island service\n\n" + " ".join(FERRY))
+    qa.add_articles([desk], settings)
+    assert qa.index_info(settings).articles == 1  # the chat's cached index, as it answers from it
     add_feed(site.url("/rss.xml"), settings)
     watcher = feeds.start_watching(settings, "10s")
     try:
@@ -93,9 +99,12 @@ def test_the_background_poller_indexes_and_stops(settings, site):
         while not watcher.last_poll and time.monotonic() < deadline:  # set once a poll has ended
             time.sleep(0.1)
         assert list_feeds(settings)[0].new_items == 1 and "last poll" in feeds.watch_status()
+        # The chat's index is the new one as soon as the poll has ended: no restart, no reload.
+        assert qa.index_info(settings).articles == 2
         index = load_index(settings, embedder=FakeEmbedder())
         try:
-            assert [a.title for a in index.articles()] == ["Glass footbridge opens in Torun"]
+            assert {a.title for a in index.articles()} == {"Glass footbridge opens in Torun",
+                                                           "Electric ferry starts island service"}
         finally:
             index.close()
     finally:
