@@ -13,7 +13,8 @@ from .settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m embeddings", description="Build the Newsdesk index.")
+    parser = argparse.ArgumentParser(prog="python -m embeddings",
+                                     description="Build the Newsdesk index; follow news feeds into it.")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="add new and changed articles, drop removed ones")
     build.add_argument("sources", nargs="*", help="files or folders (default: those already indexed)")

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .errors import FetchError, InvalidInputError
 from .files import format_size
@@ -158,7 +158,7 @@ class Fetcher:
 
     def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         self._wait_turn(urlsplit(url).hostname or "")
-        request = urllib.request.Request(url, headers=headers)
+        request = urllib.request.Request(_as_uri(url), headers=headers)
         started = time.monotonic()
         try:
             response = self._opener.open(request, timeout=self.timeout_s)
@@ -214,6 +214,25 @@ class Fetcher:
             self._last[host] = turn  # reserved: a second thread queues behind this request
         if turn > now:
             time.sleep(turn - now)
+
+
+def _as_uri(url: str) -> str:
+    """``url`` as the request line needs it: a non-ASCII host in IDNA (``xn--``), other
+    non-ASCII characters percent-encoded as UTF-8 (links in feeds are often written as IRIs)."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise FetchError(f"the host name {host[:80]!r} is not a valid international domain name") from None
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    if parts.username is not None:
+        netloc = f"{quote(parts.username)}{':' + quote(parts.password) if parts.password else ''}@{netloc}"
+    safe = "/?&=%:;,+@!$'()*~#[]"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe), quote(parts.query, safe),
+                       quote(parts.fragment, safe)))
 
 
 def _retry_after(value: str) -> float | None:

@@ -94,3 +94,9 @@ def test_check_url_keeps_good_urls():
     assert check_url("HTTP://Example.com:8080/rss") == "HTTP://Example.com:8080/rss"
     with pytest.raises(InvalidInputError, match="at most 2,000"):
         check_url("https://example.com/" + "a" * 3000)
+
+
+def test_a_link_with_non_ascii_characters_is_sent_percent_encoded(site):
+    site.page("/news/%C3%BCber-d%C3%BCsseldorf.html", "ok")
+    response = Fetcher(host_delay_s=0).get(site.url("/news/über-düsseldorf.html"))
+    assert response.status == 200 and response.body == b"ok"
