@@ -37,7 +37,7 @@ from .build import BuildReport, build_index
 from .clean import clean_text, normalize_line
 from .embedder import Embedder
 from .errors import FetchError, IndexBusyError, InvalidInputError, NewsdeskError
-from .feed_state import Feed, FeedState, ItemRetry, edit_state, load_state
+from .feed_state import Feed, ItemRetry, edit_state, load_state
 from .fetch import Fetcher, check_url
 from .files import atomic_write
 from .ingest import decode_bytes, extract_html, normalize_date
