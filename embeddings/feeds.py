@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .boilerplate import not_an_article
 from .build import BuildReport, build_index
@@ -422,6 +422,10 @@ def _parse(response) -> _Entries:
     if not parsed.get("version"):
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if "html" in kind or response.body.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html")):
+            named = _feed_links(response)
+            if named:
+                raise FetchError(f"not an RSS or Atom feed but a web page, which names its feed: {named[0]}; "
+                                 "follow that address instead")
             raise FetchError("not an RSS or Atom feed but a web page: use the address of the site's feed "
                              "(often linked as RSS, or ending in /feed or .xml)")
         if broken:
@@ -430,6 +434,28 @@ def _parse(response) -> _Entries:
     if broken and not any(e.link for e in entries):
         raise FetchError(f"malformed XML ({_xml_problem(problem)}): no item could be read")
     return entries
+
+
+def _feed_links(response) -> list[str]:
+    """The feeds a web page names in its head (``<link rel="alternate" type="application/rss+xml">``)."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = {k: (v or "") for k, v in attrs}
+            if tag == "link" and "alternate" in a.get("rel", "").lower().split() and \
+                    a.get("type", "").lower() in ("application/rss+xml", "application/atom+xml") and a.get("href"):
+                link = urljoin(response.url, a["href"].strip())
+                if urlsplit(link).scheme in ("http", "https"):
+                    found.append(link)
+
+    try:
+        Links().feed((decode_bytes(response.body) or "")[:200_000])
+    except Exception:  # a page too odd to read is just a page without a named feed
+        return []
+    return found
 
 
 def _is_xml_error(exc: BaseException) -> bool:

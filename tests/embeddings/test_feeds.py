@@ -411,3 +411,12 @@ def test_watch_polls_until_stopped_and_survives_a_damaged_list(site, settings, e
     assert len(reports) == 1 and reports[0].new == 2
     assert len(errors) == 1 and isinstance(errors[0], FeedStateError)
     assert time.monotonic() - started < 10
+
+
+def test_a_web_page_that_names_its_feed_says_which_to_follow(site, settings, poll):
+    site.page("/", '<!doctype html><html><head><title>Courier</title>'
+                   '<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml"></head>'
+                   "<body><h1>Courier</h1></body></html>")
+    add_feed(site.url("/"), settings)
+    assert poll().feeds[0].error == (f"not an RSS or Atom feed but a web page, which names its feed: "
+                                     f"{site.url('/rss.xml')}; follow that address instead")
