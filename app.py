@@ -387,7 +387,7 @@ def feeds_tab() -> FeedsTab:
                              container=False, elem_id="nd-feed-url")
             add_btn = gr.Button("Add feed", variant="primary", scale=1, min_width=90, elem_id="nd-feed-add")
         with gr.Row(equal_height=True):
-            remove_choice = gr.Dropdown([], value=None, show_label=False, scale=4, container=False,
+            remove_choice = gr.Dropdown([], value=None, label="Feed to remove", scale=4,
                                         elem_id="nd-feed-remove-choice")
             remove_btn = gr.Button("Remove", size="md", scale=1, min_width=90, elem_id="nd-feed-remove")
         poll_btn = gr.Button("Poll now", size="sm", elem_id="nd-feed-poll")

@@ -48,14 +48,14 @@ def _row(feed: Feed) -> str:
     link = safe_url(feed.url)
     url = f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer">{esc(feed.url)}</a>' if link \
         else esc(feed.url)
-    title = f'<span class="nd-feed-title">{esc(feed.title)}</span>' if feed.title else ""
+    title = f'<div class="nd-feed-title">{esc(feed.title)}</div>' if feed.title else ""
     error = feed.last_error
     if error and feed.next_retry:
         error += f" (retry after {when(feed.next_retry)})"
     if feed.retries:
         waiting = f"{len(feed.retries)} article{'s' if len(feed.retries) != 1 else ''} to retry"
         error = f"{error}; {waiting}" if error else waiting
-    return (f'<tr class="nd-feed"><td>{title}<span class="nd-feed-url">{url}</span></td>'
+    return (f'<tr class="nd-feed"><td>{title}<div class="nd-feed-url">{url}</div></td>'
             f"<td>{esc(when(feed.last_poll) if feed.last_poll else 'not yet')}</td>"
             f'<td title="{feed.total_items} in all">{feed.new_items}</td>'
             f'<td class="nd-feed-error">{esc(error)}</td></tr>')
