@@ -33,7 +33,7 @@ from typing import Iterator
 STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
-from webui import CSS, FormError, UploadError, WebSettings, api_args, forms, render, uploads  # noqa: E402
+from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, render, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                           "http://127.0.0.1:8080/v1 (NEWSDESK_LLM_URL; the key: NEWSDESK_LLM_API_KEY)")
     parser.add_argument("--llm-model", help="the server's model name (NEWSDESK_LLM_MODEL; default: its first)")
     parser.add_argument("--no-warm-up", action="store_true", help="do not load the models before serving")
+    parser.add_argument("--watch", nargs="?", const="", metavar="EVERY",
+                        help="poll the feeds (Index > Feeds) in the background, every EVERY (15m, 1h ...; default "
+                             "NEWSDESK_FEED_POLL_S, 15 min)")
     return parser.parse_args(argv)
 
 
@@ -358,6 +361,38 @@ class Page:
     paste_body: gr.Textbox
     add_text_btn: gr.Button
     report: gr.Textbox
+    feeds: "FeedsTab"
+
+
+@dataclass
+class FeedsTab:
+    """The Index panel's Feeds tab (``webui.feeds`` does the work)."""
+
+    table: gr.HTML
+    url: gr.Textbox
+    add_btn: gr.Button
+    remove_choice: gr.Dropdown
+    remove_btn: gr.Button
+    poll_btn: gr.Button
+    timer: gr.Timer  # refreshes the table while the background poller runs
+    added: gr.State  # the URL just added, for the poll that follows; "" when the add failed
+
+
+def feeds_tab() -> FeedsTab:
+    """Place the Feeds tab's components; call inside the Index accordion."""
+    with gr.Tab("Feeds", elem_id="nd-feeds-tab"):
+        table = gr.HTML(elem_id="nd-feeds")
+        with gr.Row(equal_height=True):
+            url = gr.Textbox(show_label=False, placeholder="https://example.com/feed.xml (RSS or Atom)", scale=4,
+                             container=False, elem_id="nd-feed-url")
+            add_btn = gr.Button("Add feed", variant="primary", scale=1, min_width=90, elem_id="nd-feed-add")
+        with gr.Row(equal_height=True):
+            remove_choice = gr.Dropdown([], value=None, label="Feed to remove", scale=4,
+                                        elem_id="nd-feed-remove-choice")
+            remove_btn = gr.Button("Remove", size="md", scale=1, min_width=90, elem_id="nd-feed-remove")
+        poll_btn = gr.Button("Poll now", size="sm", elem_id="nd-feed-poll")
+    return FeedsTab(table, url, add_btn, remove_choice, remove_btn, poll_btn, gr.Timer(30, active=feeds.watching()),
+                    gr.State(""))
 
 
 def layout(settings: qa.Settings, web: WebSettings) -> Page:
@@ -416,6 +451,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                                                 info=qa.DATE_RULE)
                     paste_body = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="nd-paste-body")
                     add_text_btn = gr.Button("Add to index", variant="primary", elem_id="nd-add-text")
+                feeds_components = feeds_tab()
                 report = gr.Textbox(label="Last update", lines=3, max_lines=12, interactive=False,
                                     elem_id="nd-report")
                 gr.Markdown(f"Files: {', '.join(sorted(qa.SUPPORTED_SUFFIXES))} (or gzipped), "
@@ -425,7 +461,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 model=model, k=k, date_from=date_from, date_to=date_to, date_hint=date_hint,
                 source_filter=source_filter, index_html=index_html, refresh_btn=refresh_btn, files=files,
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
-                paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report)
+                paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
+                feeds=feeds_components)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -513,6 +550,8 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     p.add_text_btn.click(on_add_text, paste_boxes, [p.report, *paste_boxes], **index_common).then(
         on_load, None, view_outputs, api_visibility="private")
 
+    wire_feeds(demo, p, settings, view_outputs, on_load)
+
     # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
             sources: list[str] | None = None, history: list[list[str]] | None = None) -> dict:
@@ -531,6 +570,42 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
 
     ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows it
     gr.api(ask, api_name="ask", concurrency_limit=answers_at_once, concurrency_id="answer")
+
+
+def wire_feeds(demo: gr.Blocks, p: Page, settings: qa.Settings, view_outputs: list, on_load) -> None:
+    """The Feeds tab: list, add (then poll that feed), remove, poll now, refresh while watching."""
+    f = p.feeds
+
+    def view():
+        return feeds.feeds_panel(settings), gr.Dropdown(choices=feeds.feed_urls(settings), value=None)
+
+    def on_add(url):
+        added, message = feeds.add(url, settings)
+        return (message, *view(), "" if added else gr.skip(), added)
+
+    def on_poll_added(added, progress=gr.Progress()):
+        if not added:
+            return gr.skip(), gr.skip(), gr.skip()
+        return (feeds.poll_now(settings, only=(added,), on_progress=_progress_callback(progress)), *view())
+
+    def on_poll(progress=gr.Progress()):
+        progress(0, desc="Polling the feeds")
+        return (feeds.poll_now(settings, on_progress=_progress_callback(progress)), *view())
+
+    def on_remove(url):
+        return (feeds.remove(url, settings), *view())
+
+    private = dict(api_visibility="private")
+    outputs = [p.report, f.table, f.remove_choice]
+    demo.load(view, None, [f.table, f.remove_choice], **private)
+    f.timer.tick(view, None, [f.table, f.remove_choice], show_progress="hidden", **private)
+    for trigger in (f.add_btn.click, f.url.submit):
+        trigger(on_add, f.url, [*outputs, f.url, f.added], queue=False, **private).then(
+            on_poll_added, f.added, outputs, concurrency_limit=1, concurrency_id="index", **private).then(
+            on_load, None, view_outputs, **private)
+    f.poll_btn.click(on_poll, None, outputs, concurrency_limit=1, concurrency_id="index", **private).then(
+        on_load, None, view_outputs, **private)
+    f.remove_btn.click(on_remove, f.remove_choice, outputs, queue=False, **private)
 
 
 def build_app(settings: qa.Settings | None = None, web: WebSettings | None = None) -> gr.Blocks:
@@ -588,6 +663,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.no_warm_up and WARMING is None:  # main() called from Python, not as a script
         start_warm_up(settings)
+    if args.watch is not None:
+        try:
+            feeds.start_watching(settings, args.watch)
+        except qa.NewsdeskError as exc:  # an --watch interval that does not parse
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     launch_app(build_app(settings, web), web, insecure_no_auth=args.insecure_no_auth)
     return 0
 

@@ -5,6 +5,8 @@ from .chunking import split_sentences
 from .embedder import Embedder, SentenceTransformerEmbedder, get_embedder
 from .errors import (
     DiskFullError,
+    FeedStateError,
+    FetchError,
     IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
@@ -14,6 +16,9 @@ from .errors import (
     NewsdeskError,
     SourceNotFoundError,
 )
+from .feed_state import Feed
+from .feeds import FeedResult, PollReport, add_feed, list_feeds, parse_duration, poll_feeds, remove_feed, watch
+from .fetch import Fetcher, check_url
 from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
@@ -21,9 +26,11 @@ from .settings import Settings, settings_from_env
 from .store import Article, ArticleLead, ChunkRecord
 
 __all__ = [
-    "Article", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "IndexBusyError",
+    "Article", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "Feed", "FeedResult",
+    "FeedStateError", "FetchError", "Fetcher", "IndexBusyError",
     "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest",
-    "ModelUnavailableError", "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters",
-    "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "atomic_write", "build_index", "format_size",
-    "fsync_dir", "get_embedder", "load_index", "normalize_date", "settings_from_env", "split_sentences",
+    "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollReport", "SUPPORTED_SUFFIXES", "SearchFilters",
+    "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",
+    "build_index", "check_url", "format_size", "fsync_dir", "get_embedder", "list_feeds", "load_index",
+    "normalize_date", "parse_duration", "poll_feeds", "remove_feed", "settings_from_env", "split_sentences", "watch",
 ]

@@ -1,4 +1,5 @@
-"""`python -m embeddings build [SOURCES...] [--index DIR] [--rebuild] [--ray [ADDRESS]]`"""
+"""`python -m embeddings build [SOURCES...] [--index DIR] [--rebuild] [--ray [ADDRESS]]`,
+`python -m embeddings feed add|remove URL`, `feed list`, `watch [--every 15m] [--once]`"""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m embeddings", description="Build the Newsdesk index.")
+    parser = argparse.ArgumentParser(prog="python -m embeddings",
+                                     description="Build the Newsdesk index; follow news feeds into it.")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="add new and changed articles, drop removed ones")
     build.add_argument("sources", nargs="*", help="files or folders (default: those already indexed)")
@@ -29,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
                             "`--ray local`, else 1)")
     build.add_argument("--ray-gpus-per-actor", type=float, default=0.0,
                        help="GPUs per embedder actor on Ray, e.g. 1 or 0.25 (default: 0, CPUs only)")
+    _add_feed_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("feed", "watch"):
+        return _feeds_main(args)
     try:
         settings = Settings.from_env(index_dir=args.index_dir, ray_address=args.ray)
         embedder = None
@@ -63,3 +68,79 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.summary())
     return 0
+
+
+# --- live feeds (embeddings/feeds.py) ------------------------------------------------------
+
+def _add_feed_commands(commands) -> None:
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", help="where the feed list and fetched articles live (default: data)")
+    feed = commands.add_parser("feed", help="follow RSS/Atom feeds: add, list, remove")
+    actions = feed.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", parents=[where], help="follow a feed (an http(s) URL)")
+    add.add_argument("url")
+    remove = actions.add_parser("remove", parents=[where], help="stop following a feed (its articles stay indexed)")
+    remove.add_argument("url")
+    listing = actions.add_parser("list", parents=[where], help="the feeds, their last poll and errors")
+    listing.add_argument("--json", action="store_true", help="print the feeds as JSON")
+    watch = commands.add_parser("watch", parents=[where],
+                                help="poll every feed and index new articles, again every --every")
+    watch.add_argument("--every", help="time between polls: 15m, 90s, 1h ... (default: NEWSDESK_FEED_POLL_S, 15m)")
+    watch.add_argument("--once", action="store_true", help="poll every feed once, index, print the summary, exit")
+    watch.add_argument("--index", dest="index_dir", help="index directory (default: DATA_DIR/index)")
+    watch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    watch.add_argument("--json", action="store_true", help="print each poll's report as JSON")
+
+
+def _feeds_main(args: argparse.Namespace) -> int:
+    from . import feeds
+
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir, index_dir=getattr(args, "index_dir", None))
+        if args.command == "watch":
+            every = feeds.parse_duration(args.every) if args.every else None
+
+            def show(report: feeds.PollReport) -> None:
+                print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary(), flush=True)
+
+            def problem(exc: NewsdeskError) -> None:  # a damaged feed list: say so each poll, keep watching
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+
+            feeds.watch(settings, every, once=args.once, on_report=show, on_error=problem,
+                        progress=not args.no_progress)
+        elif args.action == "add":
+            feed = feeds.add_feed(args.url, settings)
+            print(f"following {feed.url}; `python -m embeddings watch --once` fetches it now")
+        elif args.action == "remove":
+            feed = feeds.remove_feed(args.url, settings)
+            print(f"stopped following {feed.url}; its {feed.total_items} indexed articles stay in the index")
+        else:
+            _print_feeds(feeds.list_feeds(settings), args.json)
+    except NewsdeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the data directory cannot be created or written
+        print(f"error: {exc.strerror or exc}: {exc.filename or args.data_dir or 'data'}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped: everything fetched so far is kept", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _print_feeds(found, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{k: v for k, v in vars(f).items() if k not in ("seen", "retries")}
+                          | {"waiting_items": len(f.retries)} for f in found], indent=1))
+        return
+    if not found:
+        print("no feeds yet: add one with `python -m embeddings feed add URL`")
+        return
+    for f in found:
+        print(f.url)
+        print(f"  {f.title or '(not polled yet)'}; last poll {f.last_poll or 'never'}; "
+              f"{f.new_items} new then, {f.total_items} in all")
+        if f.last_error:
+            print(f"  error: {f.last_error} (retry after {f.next_retry})")
+        if f.retries:
+            print(f"  {len(f.retries)} item(s) waiting to retry")

@@ -46,6 +46,22 @@ class DiskFullError(NewsdeskError):
     """The disk ran out of space while the index was read or written."""
 
 
+class FeedStateError(NewsdeskError):
+    """The feed list file (``data/feeds.json``) is unreadable; the message names it and the fix."""
+
+
+class FetchError(NewsdeskError):
+    """A feed or an article page could not be fetched or used; ``str()`` is the reason, for a
+    report line ("HTTP 404 Not Found", "timed out after 20 s", "not an RSS or Atom feed").
+
+    ``retry_after_s`` is the wait the server asked for (``Retry-After``), when it did.
+    """
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
 def rebuild_command(index_dir, name_sources: bool = False) -> str:
     """The exact command that rebuilds the index in ``index_dir``, to paste into a shell."""
     from .settings import Settings  # settings imports this module: import on use

@@ -211,6 +211,19 @@ def _read_textual(path: Path, shown: str, html: bool) -> Iterator[Document | Ski
     yield Document(key=key, path=shown, raw_hash=_hash_bytes(data), **fields)
 
 
+def extract_html(html: str) -> dict | None:
+    """The article in an HTML page, as a build reads an ``.html`` file (trafilatura).
+
+    Returns:
+        ``title``, ``text``, ``byline``, ``publish_date`` (ISO or ``""``) and ``url``; ``None``
+        when the page holds no article text.
+
+    Raises:
+        ValueError: the markup made the extractor fail.
+    """
+    return _extract_html(html)
+
+
 def _extract_html(html: str) -> dict | None:
     import trafilatura
 

@@ -101,6 +101,14 @@ class Settings:
     # (2 CPU cores serve one answer at a time), 4 when llm_url is set (the server batches).
     answer_concurrency: int = 0
 
+    # --- live feeds (embeddings/feeds.py, embeddings/fetch.py)
+    feed_poll_s: float = 900.0  # `watch` and `app.py --watch` poll every feed this often (15 min)
+    feed_host_delay_s: float = 2.0  # the least wait between two requests to one host
+    feed_timeout_s: float = 20.0  # per request: connecting, and reading the whole reply
+    feed_max_mb: float = 5.0  # a larger feed or page is refused (news pages are 0.1-2 MB)
+    feed_max_items: int = 30  # new items fetched per feed per poll; the rest wait for the next
+    feed_retry_s: float = 300.0  # first retry after a failure; doubles with each, up to 6 hours
+
     def __post_init__(self) -> None:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")

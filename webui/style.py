@@ -78,4 +78,16 @@ mark.nd-quote { background: #ffe58a; color: #1f1f1f; padding: 0 .1em; border-rad
 #nd-examples button { flex: 0 1 auto; min-width: 0; font-weight: 400; text-align: left; }
 .nd-hint { font-size: .85em; color: var(--body-text-color-subdued); }
 .nd-hint-bad { color: var(--error-text-color, #c22); }
+
+/* the Feeds tab (webui/feeds.py) */
+.nd-feeds { width: 100%; font-size: .85em; border-collapse: collapse; border: none !important;
+  margin: 0 0 .4rem 0 !important; }
+.nd-feeds thead, .nd-feeds tbody, .nd-feeds tr { border: none !important; background: none !important; }
+.nd-feeds th, .nd-feeds td { padding: .25rem .5rem .25rem .1rem !important; text-align: left; vertical-align: top;
+  border: none !important; border-bottom: 1px solid var(--border-color-primary) !important; background: none !important; }
+.nd-feeds th { font-weight: 500; color: var(--body-text-color-subdued); }
+.nd-feed-title { display: block; font-weight: 600; }
+.nd-feed-url, .nd-feed-url a { display: block; margin: 0 !important; padding: 0 !important; word-break: break-all;
+  font-size: .92em; }
+.nd-feed-error { color: var(--error-text-color, #c22); word-break: break-word; }
 """

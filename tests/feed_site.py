@@ -1,0 +1,175 @@
+"""A real HTTP server on a loopback port that plays a news site: RSS and Atom feeds, article
+pages, and every way a site fails (404, 500, a slow reply, HTML instead of a feed, broken
+XML, a page without a story, redirect loops, a redirect to ``file:``, an oversize page).
+
+Tests change what it serves while it runs (``site.page(...)``, ``site.feed(...)``) and read
+back what it was asked (``site.requests``), e.g. to assert a poll sent ``If-None-Match``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    last_modified: str = ""
+    delay_s: float = 0.0
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    status: int
+
+
+class FeedSite:
+    """``with FeedSite() as site: site.url("/rss.xml")``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Request] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep pytest's output clean
+                pass
+
+            def do_GET(self):
+                route = site.routes.get(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status = 404 if route is None else route.status
+                if route is not None and route.status == 200 and (
+                        (route.etag and headers.get("if-none-match") == route.etag)
+                        or (route.last_modified and headers.get("if-modified-since") == route.last_modified)):
+                    status = 304
+                site.requests.append(Request(self.path, headers, status))
+                if route is not None and route.delay_s:
+                    time.sleep(route.delay_s)
+                body = b"" if status == 304 else (route.body if route else b"<h1>Not found</h1>")
+                try:
+                    self.send_response(status)
+                    for name, value in (route.headers if route else {}).items():
+                        self.send_header(name, value)
+                    if route is not None and route.etag:
+                        self.send_header("ETag", route.etag)
+                    if route is not None and route.last_modified:
+                        self.send_header("Last-Modified", route.last_modified)
+                    if status != 304:
+                        self.send_header("Content-Type", route.content_type if route else "text/html")
+                    if route is None or route.send_length:
+                        self.send_header("Content-Length", str(len(body)))
+                    else:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, size cap)
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FeedSite":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    # --- what it serves
+
+    def page(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8", **kw) -> str:
+        self.routes[path] = Route(body.encode() if isinstance(body, str) else body, content_type, **kw)
+        return self.url(path)
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        self.routes[path] = Route(b"", status=status, headers={"Location": location})
+        return self.url(path)
+
+    def failing(self, path: str, status: int) -> str:
+        self.routes[path] = Route(f"<h1>error {status}</h1>".encode(), status=status)
+        return self.url(path)
+
+    def article(self, path: str, title: str, paragraphs: list[str]) -> str:
+        return self.page(path, article_html(title, paragraphs))
+
+    def rss(self, path: str, title: str, items: list[dict], etag: str = "", last_modified: str = "") -> str:
+        return self.page(path, rss_xml(title, items), "application/rss+xml; charset=utf-8", etag=etag,
+                         last_modified=last_modified)
+
+    def atom(self, path: str, title: str, entries: list[dict], etag: str = "", last_modified: str = "") -> str:
+        return self.page(path, atom_xml(title, entries), "application/atom+xml; charset=utf-8", etag=etag,
+                         last_modified=last_modified)
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+
+def no_dns_for_invalid(monkeypatch) -> None:
+    """Make ``*.invalid`` names fail to resolve here, as a resolver would say, without asking
+    one: a test must not send even a DNS query off the machine."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def http_date(epoch: float) -> str:
+    return formatdate(epoch, usegmt=True)
+
+
+def article_html(title: str, paragraphs: list[str]) -> str:
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (f"<!doctype html><html><head><title>{escape(title)}</title></head><body>"
+            f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+            f"<article><h1>{escape(title)}</h1>{body}</article>"
+            f"<footer>Copyright the site</footer></body></html>")
+
+
+def rss_xml(title: str, items: list[dict]) -> str:
+    """``items``: dicts of title, link, guid, date (RFC 822), in the order listed."""
+    parts = []
+    for item in items:
+        fields = [f"<title>{escape(item['title'])}</title>"]
+        if "link" in item:
+            fields.append(f"<link>{escape(item['link'])}</link>")
+        if "guid" in item:
+            fields.append(f'<guid isPermaLink="false">{escape(item["guid"])}</guid>')
+        if "date" in item:
+            fields.append(f"<pubDate>{item['date']}</pubDate>")
+        parts.append(f"<item>{''.join(fields)}</item>")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+            f"<link>http://example.invalid/</link><description>news</description>{''.join(parts)}</channel></rss>")
+
+
+def atom_xml(title: str, entries: list[dict]) -> str:
+    """``entries``: dicts of title, link, id, updated (ISO 8601)."""
+    parts = "".join(f"<entry><title>{escape(e['title'])}</title><link href=\"{escape(e['link'])}\"/>"
+                    f"<id>{escape(e['id'])}</id><updated>{e['updated']}</updated></entry>" for e in entries)
+    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{escape(title)}</title><id>urn:feed</id><updated>2026-02-03T10:00:00Z</updated>{parts}</feed>")
