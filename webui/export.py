@@ -23,8 +23,10 @@ from .render import format_date, safe_url
 
 # Backslash-escaped anywhere: what opens emphasis, code, links, HTML, tables, strikethrough.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-# At a line's start: headings, quotes, list items, thematic breaks, setext underlines.
-_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
+# At a line's start: headings, quotes, bullets, thematic breaks, setext underlines; and
+# "1." or "1)", an ordered list, whose "." takes the backslash (before a digit it shows).
+_LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
+_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would render as "&"
 EXPORT_MAX_AGE_S = 24 * 3600  # downloads older than this are removed from the export folder
 
@@ -35,7 +37,8 @@ def md_escape(text: str, *, one_line: bool = True) -> str:
     if one_line:
         text = " ".join(text.split())
     text = _ENTITY.sub("\\&", _INLINE.sub(r"\\\1", text))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def answer_text(text: str) -> str:

@@ -5,8 +5,8 @@ holds per session (a ``gr.State`` list) so an answer can be exported with its re
 A record::
 
     {"id": "3f2a…", "message_index": 1, "asked_at": "2026-11-29T14:03:12+00:00",
-     "question": "...", "answer": {"text", "abstained", "model", "dated", "unsupported",
-     "citations": [{"n", "title", "source", "date", "url", "file", "quote", "passage"}],
+     "question": "...", "answer": {"text", "abstained", "model", "standalone_question", "dated",
+       "unsupported", "citations": [{"n", "title", "source", "date", "url", "file", "quote", "passage"}],
      "related": [{"title", "source", "date", "url", "file"}]},
      "settings": {"model", "k", "date_from", "date_to", "sources", "index_generation",
                   "index_built_at"}}
@@ -50,6 +50,7 @@ def turn_record(answer, choice, message_index: int, index_info=None, now: dateti
         "question": answer.question,
         "answer": {
             "text": answer.text, "abstained": bool(answer.abstained), "model": answer.model,
+            "standalone_question": answer.standalone_question,
             "dated": answer.dated, "unsupported": list(answer.unsupported),
             "citations": [{"n": c.n, "title": c.title, "source": c.source, "date": c.date, "url": c.url,
                            "file": files.get(c.article_id, ""), "quote": c.quote, "passage": c.passage}
