@@ -252,7 +252,9 @@ def answered_turn(answer: qa.Answer, choice: forms.SearchChoice, message_index: 
     """The ``webui.turns`` record of a finished answer, naming the index generation that gave it."""
     try:
         info = qa.index_info(settings)
-    except Exception:  # a record without the generation beats no record
+    except qa.NewsdeskError:  # a record without the generation beats no record
+        info = None
+    except Exception:
         log.exception("reading the index for the answer's record failed")
         info = None
     return turns.turn_record(answer, choice, message_index, info)
