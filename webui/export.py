@@ -57,8 +57,9 @@ def _where(item: dict) -> str:
     url = safe_url(item.get("url", ""))
     if url:
         return f"<{url}>"
-    if item.get("file"):
-        return f"File: {md_escape(item['file'])}"
+    name = " ".join(str(item.get("file") or "").split())
+    if name:  # a code span keeps a file name's underscores as they are
+        return f"File: `{name}`" if "`" not in name else f"File: {md_escape(name)}"
     return ""
 
 

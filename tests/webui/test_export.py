@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -47,7 +48,7 @@ def test_markdown_holds_each_question_answer_and_numbered_references():
     assert "Delcy Rodriguez became interim leader [1]. Ties resume [2]." in md  # markers kept as they are
     assert ("- [1] **Venezuela looks to rebuild diplomatic ties with US**. Reuters, Jan 10, 2026. "
             "<https://example.com/venezuela>\n  > His vice president, Delcy Rodriguez, took over as interim leader.") in md
-    assert "- [2] **Embassy reopens**. AP, Jan 12, 2026. File: a.txt\n  > The embassy reopened on Monday." in md
+    assert "- [2] **Embassy reopens**. AP, Jan 12, 2026. File: `a.txt`\n  > The embassy reopened on Monday." in md
     assert "*fake-model · asked 2026-11-29 14:03 UTC*" in md  # the model that answered
 
 
@@ -96,6 +97,13 @@ def test_titles_quotes_and_answers_from_articles_cannot_add_markup():
     assert "**Bold**" not in md and not re.search(r"(?<!\\)\]\(http", md) and not re.search(r"(?<!\\)<img", md)
     assert not re.search(r"^# Heading", md, re.MULTILINE)
     assert "\\*\\*Bold\\*\\*" in md and " [1]" in md  # the marker after the escaped text survives
+
+
+@pytest.mark.parametrize("name, shown", [("20260110_bridge_final.txt", "File: `20260110_bridge_final.txt`"),
+                                         ("a`b*.txt", "File: a\\`b\\*.txt")])
+def test_a_file_name_stands_for_a_missing_url(name, shown):
+    answer = f.answer(citations=[f.citation(url="")], passages=[dataclasses.replace(f.passage(), path=name)])
+    assert shown in export.conversation_markdown([record(answer)])
 
 
 def test_write_markdown_saves_a_file_and_prunes_day_old_exports(tmp_path):
