@@ -99,7 +99,8 @@ def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settin
     fake_settings = settings.replace(embedder="fake-embedder")
     build_index([corpus], fake_settings, embedder=FakeEmbedder(), progress=False)
     frame, x_title, summary = app.coverage_view(fake_settings)
-    assert list(frame.columns) == ["period", "source", "articles"] and str(frame["period"].dtype).startswith("datetime64")
+    assert list(frame.columns) == ["period", "source", "articles"]
+    assert str(frame["period"].dtype).startswith("datetime64")
     assert frame["articles"].sum() == 1 and x_title == "Day"
     assert "Feb 14, 2026" in summary and "1 article has no publish date" in summary
 

@@ -50,5 +50,6 @@ def coverage_summary(cov: Coverage) -> str:
                      f"{'is' if cov.undated == 1 else 'are'} not in the chart"
                      f"{' (no article is dated)' if not cov.newest else ''}.</div>")
     if cov.folded_sources:
-        lines.append(f'<div class="nd-hint">“Other sources” counts {cov.folded_sources:,} smaller sources together.</div>')
+        lines.append(f'<div class="nd-hint">“Other sources” counts {cov.folded_sources:,} smaller sources '
+                     "together.</div>")
     return f'<div class="nd-coverage">{"".join(lines)}</div>'

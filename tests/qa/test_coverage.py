@@ -118,7 +118,8 @@ def test_coverage_reads_the_live_index(news_index, qa_settings):
     cov = qa.coverage(qa_settings.replace(embedder="fake-embedder"))
     assert cov.articles == 2 and cov.undated == 0
     assert (cov.oldest, cov.newest) == ("2025-10-03", "2026-01-10")
-    assert cov.bucket == "day" and set(cov.sources)  # 3 Oct .. 10 Jan: 100 days, 100 bars == {"Reuters", "Associated Press"}
+    assert cov.bucket == "day"  # 3 Oct .. 10 Jan: 100 days, so 100 bars
+    assert set(cov.sources) == {"Reuters", "Associated Press"}
     assert summarize_coverage(news_index.article_dates()) == cov
 
 

@@ -47,7 +47,8 @@ def test_markdown_holds_each_question_answer_and_numbered_references():
     assert "## 1. Who leads?" in md
     assert "Delcy Rodriguez became interim leader [1]. Ties resume [2]." in md  # markers kept as they are
     assert ("- [1] **Venezuela looks to rebuild diplomatic ties with US**. Reuters, Jan 10, 2026. "
-            "<https://example.com/venezuela>\n  > His vice president, Delcy Rodriguez, took over as interim leader.") in md
+            "<https://example.com/venezuela>\n"
+            "  > His vice president, Delcy Rodriguez, took over as interim leader.") in md
     assert "- [2] **Embassy reopens**. AP, Jan 12, 2026. File: `a.txt`\n  > The embassy reopened on Monday." in md
     assert "*fake-model · asked 2026-11-29 14:03 UTC*" in md  # the model that answered
 
