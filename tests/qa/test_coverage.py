@@ -150,3 +150,14 @@ def test_an_abstention_times_its_related_reading():
     (entry,) = qa.answer_timeline(answer)
     assert entry.article_id == "r1" and not entry.cited and entry.date == "2024-05-01"
     assert qa.answer_timeline(f.abstention(related=())) == ()
+
+
+def test_index_info_names_the_live_generation(news_index, qa_settings):
+    info = qa.index_info(qa_settings.replace(embedder="fake-embedder"))
+    assert info.generation == news_index.generation.name and info.generation.startswith("gen-")
+
+
+def test_article_dates_read_no_texts(news_index):
+    rows = news_index.article_dates()
+    assert len(rows) == 2 and {r.byline for r in rows} == {"Reuters", "Associated Press"}
+    assert all(set(r._fields) == {"id", "publish_date", "byline", "url"} for r in rows)
