@@ -317,20 +317,21 @@ def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
 
 def coverage_view(settings: qa.Settings) -> tuple:
     """(a data frame for the coverage chart, or ``None`` when nothing is dated; the chart's
-    x-axis title; the summary HTML under it). A missing index is explained by the index
-    panel already, so it gives an empty summary here."""
+    labels, ``{"label": ..., "x_title": ...}``; the summary HTML under it). A missing index
+    is explained by the index panel already, so it gives an empty summary here."""
     import pandas as pd  # loaded by gradio already; imported here, where it is used
 
     try:
         cov = qa.coverage(settings)
     except qa.NewsdeskError:
-        return None, "", ""
+        return None, {}, ""
     except Exception:
         log.exception("counting the index's coverage failed")
-        return None, "", render.index_error("Could not count what the index covers; see the server log.")
+        return None, {}, render.index_error("Could not count what the index covers; see the server log.")
     frame = pd.DataFrame(coverage.chart_columns(cov))
     frame["period"] = pd.to_datetime(frame["period"])
-    return (frame if len(frame) else None), coverage.PERIOD_TITLES[cov.bucket], coverage.coverage_summary(cov)
+    labels = {"label": coverage.chart_title(cov), "x_title": coverage.PERIOD_TITLES[cov.bucket]}
+    return (frame if len(frame) else None), labels, coverage.coverage_summary(cov)
 
 
 @dataclass(frozen=True)
@@ -624,8 +625,8 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     # -- coverage: the chart follows the index panel, redrawn whenever the panel changes (the
     # page's load, Refresh, added articles), after the panel itself has been shown
     def on_coverage():
-        frame, x_title, summary = coverage_view(settings)
-        plot = gr.BarPlot(frame, x_title=x_title, visible=True) if frame is not None else gr.BarPlot(visible=False)
+        frame, labels, summary = coverage_view(settings)
+        plot = gr.BarPlot(frame, visible=True, **labels) if frame is not None else gr.BarPlot(visible=False)
         return plot, summary
 
     p.index_html.change(on_coverage, None, [p.coverage_plot, p.coverage_html], api_visibility="private",

@@ -88,8 +88,8 @@ def test_export_view_gives_markdown_and_a_file(settings, monkeypatch, tmp_path):
 
 
 def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settings, tmp_path):
-    frame, x_title, summary = app.coverage_view(settings)
-    assert frame is None and summary == ""
+    frame, labels, summary = app.coverage_view(settings)
+    assert frame is None and labels == {} and summary == ""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Bridge opens\n\nBy Baltic Courier\n2026-02-14\n\nThe bridge opened on Saturday "
@@ -98,10 +98,11 @@ def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settin
                                   "for a long while afterwards.\n")
     fake_settings = settings.replace(embedder="fake-embedder")
     build_index([corpus], fake_settings, embedder=FakeEmbedder(), progress=False)
-    frame, x_title, summary = app.coverage_view(fake_settings)
+    frame, labels, summary = app.coverage_view(fake_settings)
     assert list(frame.columns) == ["period", "source", "articles"]
     assert str(frame["period"].dtype).startswith("datetime64")
-    assert frame["articles"].sum() == 1 and x_title == "Day"
+    assert frame["articles"].sum() == 1
+    assert labels == {"label": "Articles per day, by source", "x_title": "Day"}
     assert "Feb 14, 2026" in summary and "1 article has no publish date" in summary
 
 
