@@ -330,7 +330,8 @@ def coverage_view(settings: qa.Settings) -> tuple:
         return None, {}, render.index_error("Could not count what the index covers; see the server log.")
     frame = pd.DataFrame(coverage.chart_columns(cov))
     frame["period"] = pd.to_datetime(frame["period"])
-    labels = {"label": coverage.chart_title(cov), "x_title": coverage.PERIOD_TITLES[cov.bucket]}
+    labels = {"label": coverage.chart_title(cov), "x_title": coverage.PERIOD_TITLES[cov.bucket],
+              "x_lim": coverage.chart_x_lim(cov), "colors_in_legend": list(cov.sources)}
     return (frame if len(frame) else None), labels, coverage.coverage_summary(cov)
 
 
@@ -495,7 +496,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             with gr.Accordion("Index", open=False):
                 index_html = gr.HTML(elem_id="nd-index")
                 coverage_plot = gr.BarPlot(None, x="period", y="articles", color="source", y_title="Articles",
-                                           color_title="Source", tooltip="all", height=220, visible=False,
+                                           color_title="Source", tooltip="all", visible=False,
                                            label="Articles per period, by source", show_label=True,
                                            elem_id="nd-coverage-plot")
                 coverage_html = gr.HTML(elem_id="nd-coverage")
@@ -629,8 +630,12 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         plot = gr.BarPlot(frame, visible=True, **labels) if frame is not None else gr.BarPlot(visible=False)
         return plot, summary
 
-    p.index_html.change(on_coverage, None, [p.coverage_plot, p.coverage_html], api_visibility="private",
-                        show_progress="hidden")
+    # Hidden first, so the page draws the new chart afresh: Gradio 6.31 swaps only the data of
+    # a plot already on the page and keeps the colours of the sources it first drew, so a
+    # source that arrived since would not be drawn at all.
+    p.index_html.change(lambda: gr.BarPlot(visible=False), None, p.coverage_plot, queue=False,
+                        api_visibility="private", show_progress="hidden").then(
+        on_coverage, None, [p.coverage_plot, p.coverage_html], api_visibility="private", show_progress="hidden")
 
     # -- take the answers away: Markdown to copy or download, thumbs up / down stored
     def on_turns(records):

@@ -7,6 +7,7 @@ inspect it. Run with ``pytest -m browser``; needs /usr/bin/chromium (``make brow
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -24,6 +25,22 @@ from tests.test_app_browser import (  # noqa: E402,F401  (server and browser are
 SEED_QUESTION = "Who became Venezuela's interim leader?"
 SEED_TITLE = "Venezuela looks to rebuild diplomatic ties with US"
 PLOT_DRAWN = "#nd-coverage-plot canvas, #nd-coverage-plot svg"
+
+
+def drawn_bars(plot) -> int:
+    """How many bars the chart's canvas shows: runs of pixel columns with a tall stretch of
+    colour (the legend's swatches are too short to count)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(plot.screenshot())).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+
+    def coloured(x):
+        return sum(max(pixels[x, y]) - min(pixels[x, y]) > 60 for y in range(height)) > 20
+
+    columns = [coloured(x) for x in range(width)]
+    return sum(1 for x in range(width) if columns[x] and (x == 0 or not columns[x - 1]))
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +65,8 @@ def test_index_panel_charts_coverage_with_dates_and_follows_added_articles(serve
     assert "One bar per day" in text
     box = page.locator("#nd-coverage-plot").bounding_box()
     assert box and box["width"] > 200 and box["height"] > 120, box
+    time.sleep(1)  # the chart draws itself in a moment
+    assert drawn_bars(page.locator("#nd-coverage-plot")) == 1
     screenshot(page, "coverage.png")
 
     # A pasted article from another day: the chart and its dates follow.
@@ -64,6 +83,8 @@ def test_index_panel_charts_coverage_with_dates_and_follows_added_articles(serve
     text = summary.inner_text()
     assert "Newest" in text and "Feb 14, 2026" in text and "Jan 10, 2026" in text, text
     page.locator(PLOT_DRAWN).first.wait_for()
+    time.sleep(1)
+    assert drawn_bars(page.locator("#nd-coverage-plot")) == 2  # the new source's bar too
     screenshot(page, "coverage-after-add.png")
     page.context.close()
 

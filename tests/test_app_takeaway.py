@@ -102,7 +102,8 @@ def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settin
     assert list(frame.columns) == ["period", "source", "articles"]
     assert str(frame["period"].dtype).startswith("datetime64")
     assert frame["articles"].sum() == 1
-    assert labels == {"label": "Articles per day, by source", "x_title": "Day"}
+    assert labels["label"] == "Articles per day, by source" and labels["x_title"] == "Day"
+    assert labels["x_lim"] == [1771027200.0 - 86400, 1771027200.0 + 86400]  # 14 Feb 2026 00:00 UTC, ± a day
     assert "Feb 14, 2026" in summary and "1 article has no publish date" in summary
 
 

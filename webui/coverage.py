@@ -7,6 +7,8 @@ timeline under each answer is chat-message HTML: ``render.timeline_strip``.)
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
+
 from qa import Coverage
 
 from .render import esc, format_date
@@ -21,6 +23,22 @@ def chart_columns(cov: Coverage) -> dict[str, list]:
     data frame; empty lists when nothing is dated."""
     return {"period": [b.period for b in cov.bars], "source": [b.source for b in cov.bars],
             "articles": [b.articles for b in cov.bars]}
+
+
+# A period's length, to pad the chart's time axis by: Vega draws a bar at the axis's very end
+# clipped to nothing, so the oldest and newest bars would vanish without it.
+_PAD_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
+
+
+def chart_x_lim(cov: Coverage) -> list[float] | None:
+    """The time axis's ends, in seconds since the epoch (what ``gr.BarPlot(x_lim=...)`` takes
+    for a time axis): the first and last bars' periods, a period wider on either side."""
+    if not cov.bars:
+        return None
+    pad = timedelta(days=_PAD_DAYS[cov.bucket])
+    first, last = (date.fromisoformat(cov.bars[i].period) for i in (0, -1))
+    return [datetime.combine(day, datetime.min.time(), timezone.utc).timestamp()
+            for day in (first - pad, last + pad)]
 
 
 def chart_title(cov: Coverage) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -29,6 +29,17 @@ def test_chart_columns_hold_one_row_per_bar():
     assert coverage.chart_columns(cov) == {"period": ["2026-01-10", "2026-01-10", "2026-01-12"],
                                            "source": ["Reuters", "AP", "Reuters"], "articles": [1, 1, 1]}
     assert coverage.chart_title(cov) == "Articles per day, by source"
+
+
+@pytest.mark.parametrize("rows, lim", [
+    ([("2026-01-10", "AP")], ["2026-01-09", "2026-01-11"]),
+    ([("2026-01-10", "AP"), ("2026-02-14", "AP")], ["2026-01-09", "2026-02-15"]),
+    ([("2025-01-01", "AP"), ("2026-06-30", "AP")], ["2024-12-23", "2026-07-06"]),  # weeks from Monday, ± 7 days
+])
+def test_the_time_axis_leaves_a_period_free_at_each_end(rows, lim):
+    seconds = coverage.chart_x_lim(cov_of(*rows))
+    assert [datetime.fromtimestamp(s, timezone.utc).date().isoformat() for s in seconds] == lim
+    assert coverage.chart_x_lim(cov_of(("", "AP"))) is None
 
 
 def test_summary_states_newest_oldest_with_counts_and_the_undated():
