@@ -254,7 +254,7 @@ class ChunkStore:
     def article_dates(self) -> list[ArticleDate]:
         """Every article's id, publish date, byline and URL, in no particular order."""
         # These columns come before ``text`` in each row, so SQLite never reads the texts'
-        # overflow pages: 5,336 articles in ~10 ms with the file in the page cache.
+        # overflow pages: realtimeqa-2025's 5,336 articles in 15-22 ms (2 busy cores, file cached).
         return [ArticleDate(*r) for r in self._db.execute("SELECT id, publish_date, byline, url FROM articles")]
 
     @_guarded
