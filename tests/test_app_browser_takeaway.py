@@ -126,6 +126,11 @@ def test_download_and_copy_give_the_conversation_as_markdown(answered):
     while time.monotonic() < deadline and not copied:
         copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.strip() == text.strip()
+
+    open_accordion(page, "Conversation as Markdown")  # the same text, to read before taking it
+    shown = page.locator("#nd-export-md")
+    shown.get_by_text(f"## 1. {SEED_QUESTION}").wait_for()
+    assert "References:" in shown.inner_text()
     screenshot(page, "takeaway.png")
 
 
