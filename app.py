@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
 from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, render, uploads  # noqa: E402
+from webui import coverage, export, feedback, turns  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -146,13 +149,15 @@ N_EXAMPLES = 4
 # --- answering ---------------------------------------------------------------------------
 
 def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,
-              date_to: str, sources, *, settings: qa.Settings) -> Iterator[tuple]:
+              date_to: str, sources, *, settings: qa.Settings,
+              on_answer: Callable[[qa.Answer, forms.SearchChoice], None] | None = None) -> Iterator[tuple]:
     """Stream one question's turn into the chat.
 
     Yields ``(question box, chat messages, history, sources panel)`` each time the page
     should repaint: the question at once, "reading N passages" after retrieval, the answer
     as it streams, then the checked answer with its citations. Errors end the turn with a
-    readable message in the chat; the conversation carries on.
+    readable message in the chat; the conversation carries on. ``on_answer`` gets the
+    checked answer and the settings it was asked with, just before the last repaint.
     """
     question = (question or "").strip()
     if not question:
@@ -195,6 +200,8 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
         yield "", show(render.error_message(GENERIC_ERROR)), history, render.SOURCES_EMPTY
         return
     history = [*(history or []), [question, final.text]]
+    if on_answer is not None:
+        on_answer(final, choice)
     yield "", show(render.answer_message(final, choice.scope)), history, render.sources_panel(final)
 
 
@@ -241,6 +248,55 @@ def answer_json(answer: qa.Answer) -> dict:
     return data
 
 
+# --- taking answers away: export and feedback ----------------------------------------------
+
+def answered_turn(answer: qa.Answer, choice: forms.SearchChoice, message_index: int,
+                  settings: qa.Settings) -> dict:
+    """The ``webui.turns`` record of a finished answer, naming the index generation that gave it."""
+    try:
+        info = qa.index_info(settings)
+    except qa.NewsdeskError:  # a record without the generation beats no record
+        info = None
+    except Exception:
+        log.exception("reading the index for the answer's record failed")
+        info = None
+    return turns.turn_record(answer, choice, message_index, info)
+
+
+@functools.cache
+def export_folder() -> Path:
+    # Private to this process (mode 0700): exports hold the conversation. Gradio serves the
+    # download from its own cache copy; write_markdown prunes day-old files here.
+    return Path(tempfile.mkdtemp(prefix="newsdesk-exports-"))
+
+
+def export_view(records: list[dict]) -> tuple[str, str | None]:
+    """(the conversation as Markdown, a ``.md`` file of it to download); ``("", None)``
+    before the first answer."""
+    text = export.conversation_markdown(records or [])
+    if not text:
+        return "", None
+    try:
+        return text, str(export.write_markdown(text, export_folder()))
+    except OSError:
+        log.exception("writing the conversation's Markdown file failed")
+        return text, None
+
+
+def save_feedback(records: list[dict], message_index, liked, settings: qa.Settings) -> str:
+    """Store a thumbs up / down (or its withdrawal) on the answer at ``message_index``;
+    returns what to tell the user, ``""`` when all went well.
+
+    Raises:
+        webui.FeedbackError: the mark could not be written (the message says why).
+    """
+    turn = turns.turn_at(records, message_index)
+    if turn is None:
+        return "Only finished answers can be marked."
+    feedback.append_feedback(feedback.feedback_path(settings.data_dir), feedback.feedback_entry(turn, liked))
+    return ""
+
+
 # --- the index ---------------------------------------------------------------------------
 
 def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
@@ -260,6 +316,26 @@ def index_view(settings: qa.Settings) -> tuple[str, list[str], list[str]]:
         log.exception("example questions failed")
         examples = []
     return render.index_panel(info), list(info.sources), list(examples)
+
+
+def coverage_view(settings: qa.Settings) -> tuple:
+    """(a data frame for the coverage chart, or ``None`` when nothing is dated; the chart's
+    labels, ``{"label": ..., "x_title": ...}``; the summary HTML under it). A missing index
+    is explained by the index panel already, so it gives an empty summary here."""
+    import pandas as pd  # loaded by gradio already; imported here, where it is used
+
+    try:
+        cov = qa.coverage(settings)
+    except qa.NewsdeskError:
+        return None, {}, ""
+    except Exception:
+        log.exception("counting the index's coverage failed")
+        return None, {}, render.index_error("Could not count what the index covers; see the server log.")
+    frame = pd.DataFrame(coverage.chart_columns(cov))
+    frame["period"] = pd.to_datetime(frame["period"])
+    labels = {"label": coverage.chart_title(cov), "x_title": coverage.PERIOD_TITLES[cov.bucket],
+              "x_lim": coverage.chart_x_lim(cov), "colors_in_legend": list(cov.sources)}
+    return (frame if len(frame) else None), labels, coverage.coverage_summary(cov)
 
 
 @dataclass(frozen=True)
@@ -362,6 +438,13 @@ class Page:
     add_text_btn: gr.Button
     report: gr.Textbox
     feeds: "FeedsTab"
+    # coverage at a glance and taking answers away
+    turns: gr.State  # this session's finished answers (webui.turns records), for export and marks
+    coverage_plot: gr.BarPlot
+    coverage_html: gr.HTML
+    copy_btn: gr.Button
+    download_btn: gr.DownloadButton
+    export_md: gr.Code
 
 
 @dataclass
@@ -408,7 +491,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             # copy buttons either: they would copy that HTML rather than the answer's text.
             chatbot = gr.Chatbot(
                 elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
-                sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
+                sanitize_html=True, feedback_options=("Like", "Dislike"), group_consecutive_messages=False, buttons=[],
                 placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
             with gr.Row(equal_height=True, elem_id="nd-ask-row"):
                 question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
@@ -420,6 +503,15 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             with gr.Row(elem_id="nd-examples"):
                 example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
                                           elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+            # Take the answers away: the conversation as Markdown with numbered references.
+            with gr.Row(elem_id="nd-takeaway"):
+                copy_btn = gr.Button("Copy with sources", size="sm", interactive=False, elem_id="nd-copy",
+                                     scale=0, min_width=150)
+                download_btn = gr.DownloadButton("Download .md", size="sm", interactive=False,
+                                                 elem_id="nd-download", scale=0, min_width=130)
+            with gr.Accordion("Conversation as Markdown", open=False, elem_id="nd-export"):
+                export_md = gr.Code("", language="markdown", interactive=False, show_label=False,
+                                    buttons=["copy"], elem_id="nd-export-md", max_lines=30)
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
@@ -438,6 +530,11 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                                             info="Leave empty to search every source.")
             with gr.Accordion("Index", open=False):
                 index_html = gr.HTML(elem_id="nd-index")
+                coverage_plot = gr.BarPlot(None, x="period", y="articles", color="source", y_title="Articles",
+                                           color_title="Source", tooltip="all", visible=False,
+                                           label="Articles per period, by source", show_label=True,
+                                           elem_id="nd-coverage-plot")
+                coverage_html = gr.HTML(elem_id="nd-coverage")
                 refresh_btn = gr.Button("Refresh", size="sm")
                 with gr.Tab("Upload files"):
                     files = gr.File(file_count="multiple", type="filepath", label="Articles",
@@ -462,11 +559,20 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 source_filter=source_filter, index_html=index_html, refresh_btn=refresh_btn, files=files,
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
                 paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
-                feeds=feeds_components)
+                feeds=feeds_components,
+                turns=gr.State([]), coverage_plot=coverage_plot, coverage_html=coverage_html, copy_btn=copy_btn,
+                download_btn=download_btn, export_md=export_md)
 
 
 # --- the page: wiring --------------------------------------------------------------------
 
+COPY_JS = """async (text) => {
+    if (!text) return;
+    try { await navigator.clipboard.writeText(text); return; } catch (e) { /* not a secure context */ }
+    const area = Object.assign(document.createElement("textarea"), {value: text});
+    area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select(); document.execCommand("copy"); area.remove();
+}"""
 REMOTE_ANSWER_CONCURRENCY = 4  # answers at once by default when an llm_url server generates them
 
 
@@ -487,12 +593,16 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     answers_at_once = answer_concurrency(settings)
     # The chatbot only displays; `messages` (per-session state) is the conversation itself,
     # so nothing depends on how the Chatbot hands its value back.
-    def on_ask(q, msgs, hist, m, kk, d1, d2, srcs):
-        for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings):
-            yield box, shown, shown, hist2, panel
+    def on_ask(q, msgs, hist, m, kk, d1, d2, srcs, records):
+        finished = []  # (answer, choice) once the turn has a checked answer
+        for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings,
+                                                  on_answer=lambda a, c: finished.append((a, c))):
+            done = [answered_turn(*finished.pop(), len(shown) - 1, settings)] if finished else []
+            yield box, shown, shown, hist2, panel, ([*(records or []), *done] if done else gr.skip())
 
-    answer_inputs = [p.question, p.messages, p.history, p.model, p.k, p.date_from, p.date_to, p.source_filter]
-    answer_outputs = [p.question, p.chatbot, p.messages, p.history, p.sources_html]
+    answer_inputs = [p.question, p.messages, p.history, p.model, p.k, p.date_from, p.date_to, p.source_filter,
+                     p.turns]
+    answer_outputs = [p.question, p.chatbot, p.messages, p.history, p.sources_html, p.turns]
     common = dict(concurrency_limit=answers_at_once, concurrency_id="answer", api_visibility="private",
                   show_progress="minimal")
     events = [trigger(on_ask, answer_inputs, answer_outputs, **common)
@@ -509,9 +619,9 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
                      api_visibility="private")
 
     def on_new():
-        return [], [], [], render.SOURCES_EMPTY, ""
+        return [], [], [], render.SOURCES_EMPTY, "", []
 
-    new_outputs = [p.chatbot, p.messages, p.history, p.sources_html, p.question]
+    new_outputs = [p.chatbot, p.messages, p.history, p.sources_html, p.question, p.turns]
     p.new_btn.click(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
     p.chatbot.clear(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
 
@@ -551,6 +661,42 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         on_load, None, view_outputs, api_visibility="private")
 
     wire_feeds(demo, p, settings, view_outputs, on_load)
+
+    # -- coverage: the chart follows the index panel, redrawn whenever the panel changes (the
+    # page's load, Refresh, added articles), after the panel itself has been shown
+    def on_coverage():
+        frame, labels, summary = coverage_view(settings)
+        plot = gr.BarPlot(frame, visible=True, **labels) if frame is not None else gr.BarPlot(visible=False)
+        return plot, summary
+
+    # Hidden first, so the page draws the new chart afresh: Gradio 6.31 swaps only the data of
+    # a plot already on the page and keeps the colours of the sources it first drew, so a
+    # source that arrived since would not be drawn at all.
+    p.index_html.change(lambda: gr.BarPlot(visible=False), None, p.coverage_plot, queue=False,
+                        api_visibility="private", show_progress="hidden").then(
+        on_coverage, None, [p.coverage_plot, p.coverage_html], api_visibility="private", show_progress="hidden")
+
+    # -- take the answers away: Markdown to copy or download, thumbs up / down stored
+    def on_turns(records):
+        text, path = export_view(records)
+        ready = bool(text)
+        return (text, gr.DownloadButton(value=path, interactive=bool(path)), gr.Button(interactive=ready))
+
+    p.turns.change(on_turns, p.turns, [p.export_md, p.download_btn, p.copy_btn], api_visibility="private",
+                   show_progress="hidden")
+    # In the browser: the clipboard API where the page is a secure context (https, localhost),
+    # else the older execCommand("copy") on a hidden text area.
+    p.copy_btn.click(None, p.export_md, None, js=COPY_JS, api_visibility="private")
+
+    def on_like(records, data: gr.LikeData):
+        try:
+            problem = save_feedback(records, data.index, data.liked, settings)
+        except qa.NewsdeskError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        if problem:
+            gr.Warning(problem)
+
+    p.chatbot.like(on_like, p.turns, None, api_visibility="private", show_progress="hidden")
 
     # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",

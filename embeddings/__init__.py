@@ -23,11 +23,11 @@ from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
 from .settings import Settings, settings_from_env
-from .store import Article, ArticleLead, ChunkRecord
+from .store import Article, ArticleDate, ArticleLead, ChunkRecord
 
 __all__ = [
-    "Article", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "Feed", "FeedResult",
-    "FeedStateError", "FetchError", "Fetcher", "IndexBusyError",
+    "Article", "ArticleDate", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "Feed",
+    "FeedResult", "FeedStateError", "Fetcher", "FetchError", "IndexBusyError",
     "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest",
     "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollReport", "SUPPORTED_SUFFIXES", "SearchFilters",
     "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",

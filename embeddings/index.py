@@ -31,7 +31,7 @@ from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, i
 from .files import atomic_write
 from .settings import Settings
 from .sparse_index import Bm25Index
-from .store import Article, ArticleLead, ChunkRecord, ChunkStore
+from .store import Article, ArticleDate, ArticleLead, ChunkRecord, ChunkStore
 
 FORMAT_VERSION = 1
 _GENERATION_NAME = re.compile(r"gen-\d{6,}")
@@ -302,6 +302,11 @@ class NewsIndex:
 
     def articles(self) -> list[Article]:
         return self.store.articles()
+
+    def article_dates(self) -> list[ArticleDate]:
+        """Every article's id, publish date, byline and URL (no texts): what the collection
+        covers, for ``qa.coverage``."""
+        return self.store.article_dates()
 
     def newest_leads(self, limit: int, lead_chars: int) -> list[ArticleLead]:
         """The ``limit`` newest articles' titles and first ``lead_chars`` characters (see

@@ -57,6 +57,16 @@ class ArticleLead:
     lead: str
 
 
+class ArticleDate(NamedTuple):
+    """When and where an article appeared, without its text: a row of what the collection
+    covers (``ChunkStore.article_dates``)."""
+
+    id: str
+    publish_date: str  # ISO date, or "" when unknown
+    byline: str
+    url: str
+
+
 @dataclass(frozen=True)
 class ArticleState:
     """What a build needs to know of an indexed article: whether its record or its text
@@ -239,6 +249,13 @@ class ChunkStore:
                    (SELECT id, publish_date, title FROM articles ORDER BY publish_date DESC, title LIMIT ?) AS newest
                JOIN articles a ON a.id = newest.id ORDER BY newest.publish_date DESC, newest.title""",
             (lead_chars, limit))]
+
+    @_guarded
+    def article_dates(self) -> list[ArticleDate]:
+        """Every article's id, publish date, byline and URL, in no particular order."""
+        # These columns come before ``text`` in each row, so SQLite never reads the texts'
+        # overflow pages: realtimeqa-2025's 5,336 articles in 15-22 ms (2 busy cores, file cached).
+        return [ArticleDate(*r) for r in self._db.execute("SELECT id, publish_date, byline, url FROM articles")]
 
     @_guarded
     def chunks(self, ids: Sequence[int]) -> list[ChunkRecord]:

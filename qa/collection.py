@@ -21,6 +21,7 @@ class IndexInfo:
     dense_kind: str
     sources: tuple[str, ...]  # bylines / outlets, most articles first
     directory: str
+    generation: str = ""  # the live generation's folder name ("gen-000007"): which build answered
 
 
 class IndexCache:
@@ -67,7 +68,8 @@ def index_info(settings: Settings | None = None) -> IndexInfo:
     index = INDEXES.get(settings)
     m = index.manifest
     return IndexInfo(m.articles, m.chunks, m.built_at, m.embedder, m.dense_kind,
-                     tuple(name for name, _ in index.store.sources()), str(index.index_dir))
+                     tuple(name for name, _ in index.store.sources()), str(index.index_dir),
+                     index.generation.name)
 
 
 def add_articles(paths: Sequence[str | Path], settings: Settings | None = None,

@@ -202,8 +202,9 @@ class PageSession:
 
     def ask(self, question: str, model: str) -> str:
         """Ask as the Ask button does (the conversation and history are the session's, kept on the
-        server: the page sends nothing for them); returns the chat's text as shown."""
-        outputs = self.event(self.ask_fn, [question, None, None, model, 4, "", "", []])
+        server: the page sends nothing for them, nor for the finished answers' records); returns
+        the chat's text as shown."""
+        outputs = self.event(self.ask_fn, [question, None, None, model, 4, "", "", [], None])
         return " ".join(part["text"] for message in outputs[1] for part in message["content"])
 
 

@@ -18,7 +18,7 @@ import re
 from datetime import date
 from typing import Iterable, Sequence
 
-from qa import ABSTENTION, CITATION_MARKER, marker_numbers
+from qa import ABSTENTION, CITATION_MARKER, TimelineEntry, answer_timeline, marker_numbers
 
 # qa abstains with "<headline>: <reason>"; the chat shows the headline on its own line, bold.
 ABSTAIN_HEADLINE = ABSTENTION.partition(":")[0]
@@ -206,6 +206,7 @@ def answer_message(answer, scope: str = "") -> str:
     if answer.unsupported:
         parts.append('<div class="nd-warn">Some of this answer is not backed by a cited passage; '
                      "check the sources.</div>")
+    parts.append(timeline_strip(answer_timeline(answer)))
     parts.append(_timing(answer))
     parts.append("</div>")
     return "".join(parts)
@@ -225,6 +226,7 @@ def abstain_message(answer, scope: str = "") -> str:
         parts.append('<div class="nd-footnotes"><div class="nd-footnotes-h">Related reading</div>')
         parts.append(_article_list(answer.related))
         parts.append("</div>")
+    parts.append(timeline_strip(answer_timeline(answer)))
     parts.append(_timing(answer))
     parts.append("</div>")
     return "".join(parts)
@@ -266,6 +268,108 @@ def _article_list(articles: Iterable) -> str:
         items.append(f'<li><span class="nd-src-title">{title_html}</span>'
                      f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}</li>')
     return f'<ul class="nd-src-list">{"".join(items)}</ul>'
+
+
+# --- when the articles behind an answer appeared -------------------------------------------
+# An HTML strip inside the answer's message rather than a plot component: each answer keeps
+# its own strip as the conversation scrolls on, the chat loads no chart library, and it goes
+# through the same escaping as the rest of the message. Dots sit on the line by CSS class
+# (nd-tl-x0 .. nd-tl-x100, in webui.style), not inline style, which a sanitiser may strip.
+
+def age(day: date, today: date) -> str:
+    """'today', '3 days ago', '5 weeks ago', '10 months ago', '2 years ago' ('... ahead' for
+    a date after ``today``): days up to 2 weeks, weeks up to 2 months, months up to 2 years."""
+    days = (today - day).days
+    if days == 0:
+        return "today"
+    when = "ago" if days > 0 else "ahead"
+    days = abs(days)
+    if days >= 730:
+        n, unit = days // 365, "year"
+    elif days >= 60:
+        n, unit = days // 30, "month"
+    elif days >= 14:
+        n, unit = days // 7, "week"
+    else:
+        n, unit = days, "day"
+    return f"{n} {unit}{'s' if n != 1 else ''} {when}"
+
+
+def _span(days: Sequence[date]) -> str:
+    lo, hi = min(days), max(days)
+    if lo == hi:
+        return format_date(lo.isoformat())
+    return f"{format_date(lo.isoformat())} – {format_date(hi.isoformat())}"
+
+
+def timeline_strip(entries: Sequence[TimelineEntry], today: date | None = None) -> str:
+    """The articles behind an answer on a line from the oldest to the newest: cited ones
+    (filled, with their [n]) above it, related ones (hollow) below, then the list by date.
+    ``""`` when there is no article."""
+    if not entries:
+        return ""
+    today = today or date.today()
+    dated = [(e, date.fromisoformat(e.date[:10])) for e in entries if _is_date(e.date)]
+    head = []
+    cited_days = [d for e, d in dated if e.cited]
+    related_days = [d for e, d in dated if not e.cited]
+    if cited_days:
+        head.append(f"<span class=nd-tl-cited-k>Cited</span> {esc(_span(cited_days))} "
+                    f"({esc(age(max(cited_days), today))})")
+    if related_days:
+        head.append(f"<span class=nd-tl-related-k>related</span> {esc(_span(related_days))}")
+    if not dated:
+        head.append("No publish dates known")
+    parts = [f'<div class="nd-tl" role="group" aria-label="When the articles behind this answer were published">'
+             f'<div class="nd-tl-h">{" · ".join(head)}</div>']
+    if dated:
+        lo = min(d for _, d in dated)
+        hi = max(d for _, d in dated)
+        dots = []
+        for e, d in dated:
+            x = 50 if hi == lo else round(100 * (d - lo).days / (hi - lo).days)
+            label = _label(e)
+            kind = "nd-tl-cited" if e.cited else "nd-tl-related"
+            text = ",".join(str(n) for n in e.markers) if e.cited else ""
+            dots.append(f'<span class="nd-tl-dot {kind} nd-tl-x{x}" tabindex="0" title="{esc(label)}" '
+                        f'aria-label="{esc(label)}">{esc(text)}</span>')
+        ends = (f'<span>{esc(format_date(lo.isoformat()))}</span><span>{esc(format_date(hi.isoformat()))}</span>'
+                if hi != lo else f'<span class="nd-tl-one">{esc(format_date(lo.isoformat()))}</span>')
+        parts.append(f'<div class="nd-tl-track"><span class="nd-tl-line"></span>{"".join(dots)}</div>'
+                     f'<div class="nd-tl-ends">{ends}</div>')
+    items = "".join(_item(e) for e in entries)
+    parts.append(f'<details class="nd-tl-list"><summary>Articles by date ({len(entries)})</summary>'
+                 f"<ul>{items}</ul></details></div>")
+    return "".join(parts)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat((value or "")[:10])
+        return True
+    except ValueError:
+        return False
+
+
+def _label(e: TimelineEntry) -> str:
+    markers = "".join(f"[{n}]" for n in e.markers)
+    when = format_date(e.date) if e.date else "undated"
+    who = f" — {e.source}" if e.source else ""
+    return f"{markers + ' ' if markers else 'Related: '}{e.title or 'Untitled article'}{who}, {when}"
+
+
+def _item(e: TimelineEntry) -> str:
+    when = esc(format_date(e.date)) if e.date else "undated"
+    markers = "".join(f"[{n}]" for n in e.markers)
+    tag = (f'<span class="nd-tl-tag nd-tl-cited-k">cited {esc(markers)}</span>' if e.cited
+           else '<span class="nd-tl-tag nd-tl-related-k">related</span>')
+    title = esc(e.title) or "Untitled article"
+    link = safe_url(e.url)
+    if link:
+        title = f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
+    meta = byline(e.source, "")
+    return (f'<li class="{"nd-tl-li-cited" if e.cited else "nd-tl-li-related"}"><span class="nd-tl-when">{when}</span> '
+            f'{tag} {title}{f" <span class=nd-src-meta>{meta}</span>" if meta else ""}</li>')
 
 
 # --- side panels -------------------------------------------------------------------------

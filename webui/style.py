@@ -90,4 +90,34 @@ mark.nd-quote { background: #ffe58a; color: #1f1f1f; padding: 0 .1em; border-rad
 .nd-feed-url, .nd-feed-url a { display: block; margin: 0 !important; padding: 0 !important; word-break: break-all;
   font-size: .92em; }
 .nd-feed-error { color: var(--error-text-color, #c22); word-break: break-word; }
+
+/* coverage: the summary under the Index panel's chart */
+.nd-coverage { font-size: .9em; }
+.nd-cov-k { display: inline-block; width: 4rem; color: var(--body-text-color-subdued); }
+.nd-cov-undated { margin-top: .2rem; font-weight: 500; }
+
+/* the timeline under an answer: cited articles (filled, [n]) above the line, related (hollow) below */
+.nd-tl { margin-top: .6rem; padding-top: .4rem; border-top: 1px solid var(--border-color-primary); font-size: .85em; }
+.nd-tl-h { color: var(--body-text-color-subdued); }
+.nd-tl-cited-k { font-weight: 600; color: var(--color-accent); }
+.nd-tl-related-k { font-weight: 600; color: var(--body-text-color-subdued); }
+.nd-tl-track { position: relative; height: 2.6rem; margin: .2rem .9rem 0 .9rem; }
+.nd-tl-line { position: absolute; left: 0; right: 0; top: 50%; border-top: 2px solid var(--border-color-primary); }
+.nd-tl-dot { position: absolute; transform: translateX(-50%); min-width: .75rem; height: .95rem; padding: 0 .2rem;
+  border-radius: .5rem; font-size: .72rem; line-height: .95rem; text-align: center; box-sizing: border-box;
+  cursor: default; outline: none; }
+.nd-tl-cited { top: .1rem; background: var(--color-accent); color: white; font-weight: 600; z-index: 2; }
+.nd-tl-related { bottom: .1rem; width: .75rem; border: 2px solid var(--body-text-color-subdued);
+  background: var(--background-fill-primary); }
+.nd-tl-dot:hover, .nd-tl-dot:focus { box-shadow: 0 0 0 2px var(--color-accent-soft); z-index: 3; }
+.nd-tl-ends { display: flex; justify-content: space-between; color: var(--body-text-color-subdued); font-size: .9em; }
+.nd-tl-one { margin: 0 auto; }
+.nd-tl-list summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.nd-tl-list ul { list-style: none; padding: 0; margin: .2rem 0 0 0; }
+.nd-tl-list li { padding: .1rem 0; }
+.nd-tl-when { display: inline-block; min-width: 6.5rem; color: var(--body-text-color-subdued); }
+.nd-tl-tag { font-size: .85em; margin-right: .3em; }
 """
+
+# A dot's place on the timeline, in percent of its width (see render.timeline_strip).
+CSS += "".join(f".nd-tl-x{i} {{ left: {i}%; }}" for i in range(101)) + "\n"
