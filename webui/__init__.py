@@ -18,7 +18,7 @@ without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embed
 import their heavy libraries on first use.
 """
 
-from . import api_args, forms, render, uploads
+from . import api_args, forms, reader, render, uploads
 from .errors import FormError, UploadError
 from .forms import clamp_k, filter_hint, parse_auth, parse_filters
 from .render import esc, safe_url
@@ -28,6 +28,6 @@ from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
     "CSS", "FormError", "UploadError", "WebSettings", "api_args", "clamp_k", "esc", "filter_hint", "forms",
-    "parse_auth", "parse_filters", "render", "safe_url", "store_pasted", "store_upload", "upload_suffix",
+    "parse_auth", "parse_filters", "reader", "render", "safe_url", "store_pasted", "store_upload", "upload_suffix",
     "uploads",
 ]
