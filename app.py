@@ -33,7 +33,7 @@ from typing import Iterator
 STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
-from webui import CSS, FormError, UploadError, WebSettings, api_args, forms, render, uploads  # noqa: E402
+from webui import CSS, FormError, UploadError, WebSettings, api_args, forms, reader, render, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -358,6 +358,11 @@ class Page:
     paste_body: gr.Textbox
     add_text_btn: gr.Button
     report: gr.Textbox
+    tabs: gr.Tabs  # Chat | Search | Article
+    search_query: gr.Textbox
+    search_btn: gr.Button
+    search_html: gr.HTML
+    article_html: gr.HTML  # the whole article; its script opens any "#nd-open?..." link (webui.reader)
 
 
 def layout(settings: qa.Settings, web: WebSettings) -> Page:
@@ -369,22 +374,35 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
     history = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
-            # copy buttons either: they would copy that HTML rather than the answer's text.
-            chatbot = gr.Chatbot(
-                elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
-                sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
-                placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
-            with gr.Row(equal_height=True, elem_id="nd-ask-row"):
-                question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
-                                      scale=8, lines=1, max_lines=4, autofocus=True, container=False,
-                                      elem_id="nd-question")
-                ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
-                stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
-                new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
-            with gr.Row(elem_id="nd-examples"):
-                example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
-                                          elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+            with gr.Tabs(elem_id="nd-tabs") as tabs:
+                with gr.Tab("Chat", id="chat", elem_id="nd-tab-chat", render_children=True):
+                    # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
+                    # copy buttons either: they would copy that HTML rather than the answer's text.
+                    chatbot = gr.Chatbot(
+                        elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
+                        sanitize_html=True, feedback_options=None, group_consecutive_messages=False, buttons=[],
+                        placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
+                    with gr.Row(equal_height=True, elem_id="nd-ask-row"):
+                        question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
+                                              scale=8, lines=1, max_lines=4, autofocus=True, container=False,
+                                              elem_id="nd-question")
+                        ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
+                        stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
+                        new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
+                    with gr.Row(elem_id="nd-examples"):
+                        example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
+                                                  elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+                with gr.Tab("Search", id="search", elem_id="nd-tab-search"):
+                    with gr.Row(equal_height=True):
+                        search_query = gr.Textbox(show_label=False, placeholder="Search the articles: a name, a place, "
+                                                  "a phrase…", scale=8, lines=1, max_lines=1, container=False,
+                                                  elem_id="nd-search-query")
+                        search_btn = gr.Button("Search", variant="primary", scale=0, min_width=90,
+                                               elem_id="nd-search")
+                    search_html = gr.HTML(reader.SEARCH_EMPTY, elem_id="nd-search-results")
+                # Always rendered: its script listens for article links everywhere on the page.
+                with gr.Tab("Article", id="article", elem_id="nd-tab-article", render_children=True):
+                    article_html = gr.HTML(reader.ARTICLE_EMPTY, elem_id="nd-article", js_on_load=reader.OPEN_LINKS_JS)
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
@@ -425,7 +443,9 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 model=model, k=k, date_from=date_from, date_to=date_to, date_hint=date_hint,
                 source_filter=source_filter, index_html=index_html, refresh_btn=refresh_btn, files=files,
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
-                paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report)
+                paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
+                tabs=tabs, search_query=search_query, search_btn=search_btn, search_html=search_html,
+                article_html=article_html)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -512,6 +532,21 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     paste_boxes = [p.paste_title, p.paste_source, p.paste_date, p.paste_body]
     p.add_text_btn.click(on_add_text, paste_boxes, [p.report, *paste_boxes], **index_common).then(
         on_load, None, view_outputs, api_visibility="private")
+
+    # -- search, and the whole article behind a citation or a result (webui.reader): no model runs
+    def on_search(query, d1, d2, srcs):
+        return reader.search_page(query, d1, d2, srcs, settings)
+
+    search_common = dict(concurrency_limit=4, concurrency_id="search", api_visibility="private",
+                         show_progress="minimal")
+    for trigger in (p.search_query.submit, p.search_btn.click):
+        trigger(on_search, [p.search_query, p.date_from, p.date_to, p.source_filter], p.search_html, **search_common)
+
+    def on_open(evt: gr.EventData):  # the page's script sends {"link": "#nd-open?..."}; any client may send else
+        data = evt._data if isinstance(evt._data, dict) else {}
+        return reader.open_article(data.get("link"), settings), gr.Tabs(selected="article")
+
+    p.article_html.click(on_open, None, [p.article_html, p.tabs], **search_common)
 
     # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
