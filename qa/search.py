@@ -87,6 +87,7 @@ def search(query: str, *, k: int = DEFAULT_RESULTS, filters: SearchFilters | Non
         InvalidInputError: an empty, over-long or non-English query.
         IndexNotFoundError / IndexMismatchError / IndexDamagedError: no usable index; the
             message says how to build one.
+        ModelUnavailableError: the packaged ranker file is missing or damaged.
     """
     started = time.perf_counter()
     settings = settings or Settings.from_env()
@@ -96,9 +97,10 @@ def search(query: str, *, k: int = DEFAULT_RESULTS, filters: SearchFilters | Non
     depth = max(settings.candidates, 4 * k)
     pool = candidate_pool(index, query, depth, filters, as_of or default_as_of(index))
     terms = frozenset(content_terms(query))
-    best = best_per_article(score_pool(pool, load_ranker()))
-    hits = tuple(_hit(hit, matches, terms) for hit, matches in best if _is_match(hit, matches))
-    return SearchResults(query, hits[:k], tuple(sorted(terms)), round(time.perf_counter() - started, 4))
+    found = [(best, matches) for best, matches in best_per_article(score_pool(pool, load_ranker()))
+             if _is_match(best, matches)][:k]
+    hits = tuple(_hit(best, matches, terms) for best, matches in found)  # snippets for the k shown only
+    return SearchResults(query, hits, tuple(sorted(terms)), round(time.perf_counter() - started, 4))
 
 
 def best_per_article(hits: list[Hit]) -> list[tuple[Hit, list[Hit]]]:

@@ -19,8 +19,8 @@ BOLD, PLAIN = "\033[1m", "\033[0m"
 
 
 def search_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa search",
-                                     description="List the indexed articles that best match some words (no model runs).")
+    parser = argparse.ArgumentParser(
+        prog="python -m qa search", description="List the indexed articles that best match some words (no model runs).")
     parser.add_argument("query", help="words or a phrase to look for")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON (passages with the character spans of the matched terms)")

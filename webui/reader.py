@@ -15,6 +15,7 @@ The article is text: every character of it is escaped; the only markup is ours.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ SEARCH_EMPTY = ('<div class="nd-panel-empty">Type a few words to list the articl
                 "first. The dates and sources in Search settings apply here too.</div>")
 MAX_LINK_CHARS = 8_000  # an id, two numbers, a sentence and a search: far less
 HIT_ID = "nd-article-hit"  # the highlighted span, scrolled into view
+_OPENED = itertools.count(1)
 
 ARTICLE_EMPTY = ('<div class="nd-panel-empty">Click the title of a cited source or a search result to read the '
                  "whole article here, with the passage highlighted.</div>")
@@ -126,7 +128,8 @@ def article_view(article, hit: tuple[int, int] | None = None, terms: Sequence[tu
     where = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">Original ↗</a>' if link
              else f'<span class="nd-article-file">{esc(PurePath(article.path).name)}</span>' if article.path else "")
     meta = " · ".join(x for x in (byline(article.source, article.date), where) if x)
-    parts = [f'<article class="nd-article"><h2 class="nd-article-title">{esc(article.title) or "Untitled article"}</h2>',
+    title = esc(article.title) or "Untitled article"
+    parts = [f'<article class="nd-article"><h2 class="nd-article-title">{title}</h2>',
              f'<div class="nd-article-meta">{meta}</div>' if meta else "",
              f'<div class="nd-hint">{esc(how)}</div>' if how else "",
              f'<div class="nd-article-text">{_body(article.text, hit, terms)}</div></article>']
@@ -182,7 +185,9 @@ def open_article(link: object, settings: Settings) -> str:
            else "")
     if hit is None and wanted:
         how = (how + " · " if how else "") + "the passage was not found in the article as indexed now"
-    return article_view(found, hit, terms, how)
+    # A comment that differs each time: opening the same article again is a new value, so the
+    # panel scrolls back to the span even if the reader had scrolled away.
+    return article_view(found, hit, terms, how) + f"<!-- opened {next(_OPENED)} -->"
 
 
 def results_view(results, scope: str = "") -> str:
@@ -196,7 +201,8 @@ def results_view(results, scope: str = "") -> str:
     head = (f'{n} article{"s" if n != 1 else ""} for “{esc(results.query)}”'
             + (f" · {esc(scope)}" if scope else "") + f' <span class="nd-timing">{results.seconds:.2f} s</span>')
     items = [_result(hit, results.query) for hit in results.hits]
-    return f'<div class="nd-results"><div class="nd-panel-h">{head}</div><ol class="nd-result-list">{"".join(items)}</ol></div>'
+    return (f'<div class="nd-results"><div class="nd-panel-h">{head}</div>'
+            f'<ol class="nd-result-list">{"".join(items)}</ol></div>')
 
 
 def _result(hit, query: str) -> str:
