@@ -361,6 +361,7 @@ class Page:
     tabs: gr.Tabs  # Chat | Search | Article
     search_query: gr.Textbox
     search_btn: gr.Button
+    search_newest: gr.Checkbox
     search_html: gr.HTML
     article_html: gr.HTML  # the whole article; its script opens any "#nd-open?..." link (webui.reader)
 
@@ -399,6 +400,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                                                   elem_id="nd-search-query")
                         search_btn = gr.Button("Search", variant="primary", scale=0, min_width=90,
                                                elem_id="nd-search")
+                    search_newest = gr.Checkbox(False, label="Newest first (else best match first)",
+                                                elem_id="nd-search-newest")
                     search_html = gr.HTML(reader.SEARCH_EMPTY, elem_id="nd-search-results")
                 # Always rendered: its script listens for article links everywhere on the page.
                 with gr.Tab("Article", id="article", elem_id="nd-tab-article", render_children=True):
@@ -444,8 +447,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 source_filter=source_filter, index_html=index_html, refresh_btn=refresh_btn, files=files,
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
                 paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
-                tabs=tabs, search_query=search_query, search_btn=search_btn, search_html=search_html,
-                article_html=article_html)
+                tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
+                search_html=search_html, article_html=article_html)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -534,13 +537,19 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         on_load, None, view_outputs, api_visibility="private")
 
     # -- search, and the whole article behind a citation or a result (webui.reader): no model runs
-    def on_search(query, d1, d2, srcs):
-        return reader.search_page(query, d1, d2, srcs, settings)
+    def on_search(query, d1, d2, srcs, newest):
+        return reader.search_page(query, d1, d2, srcs, settings, newest_first=newest)
 
     search_common = dict(concurrency_limit=4, concurrency_id="search", api_visibility="private",
                          show_progress="minimal")
+    search_inputs = [p.search_query, p.date_from, p.date_to, p.source_filter, p.search_newest]
     for trigger in (p.search_query.submit, p.search_btn.click):
-        trigger(on_search, [p.search_query, p.date_from, p.date_to, p.source_filter], p.search_html, **search_common)
+        trigger(on_search, search_inputs, p.search_html, **search_common)
+
+    def on_order(query, *rest):  # re-sort what was searched; nothing to say before a search
+        return on_search(query, *rest) if (query or "").strip() else gr.skip()
+
+    p.search_newest.input(on_order, search_inputs, p.search_html, **search_common)
 
     def on_open(evt: gr.EventData):  # the page's script sends {"link": "#nd-open?..."}; any client may send else
         data = evt._data if isinstance(evt._data, dict) else {}

@@ -67,7 +67,7 @@ class SearchResults:
 
 def search(query: str, *, k: int = DEFAULT_RESULTS, filters: SearchFilters | None = None,
            settings: Settings | None = None, index: NewsIndex | None = None,
-           as_of: date | None = None) -> SearchResults:
+           as_of: date | None = None, newest_first: bool = False) -> SearchResults:
     """The articles that best match ``query``, best first; no generation model runs.
 
     Args:
@@ -78,6 +78,8 @@ def search(query: str, *, k: int = DEFAULT_RESULTS, filters: SearchFilters | Non
         index: a loaded index (default: the live index in ``settings.index_dir``).
         as_of: the date searched from: articles near it rank a little higher, as for answers
             (default: today, or the newest article's date if the collection is older).
+        newest_first: list the matching articles by publish date, newest first (undated
+            last), instead of best match first.
 
     Returns:
         ``SearchResults``; ``hits`` is empty when no article holds a search term or comes
@@ -98,7 +100,10 @@ def search(query: str, *, k: int = DEFAULT_RESULTS, filters: SearchFilters | Non
     pool = candidate_pool(index, query, depth, filters, as_of or default_as_of(index))
     terms = frozenset(content_terms(query))
     found = [(best, matches) for best, matches in best_per_article(score_pool(pool, load_ranker()))
-             if _is_match(best, matches)][:k]
+             if _is_match(best, matches)]
+    if newest_first:  # a stable sort: articles of one day stay in order of match
+        found.sort(key=lambda pair: pair[0].chunk.publish_date or "", reverse=True)
+    found = found[:k]
     hits = tuple(_hit(best, matches, terms) for best, matches in found)  # snippets for the k shown only
     return SearchResults(query, hits, tuple(sorted(terms)), round(time.perf_counter() - started, 4))
 

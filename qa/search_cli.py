@@ -30,6 +30,8 @@ def search_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="date_from", help=f"only articles published on or after this date ({DATE_RULE})")
     parser.add_argument("--to", dest="date_to", help=f"only articles published on or before this date ({DATE_RULE})")
     parser.add_argument("--source", action="append", default=[], help="only articles from this source (repeatable)")
+    parser.add_argument("--newest", action="store_true",
+                        help="list the matching articles newest first instead of best match first")
     parser.add_argument("--as-of", dest="as_of",
                         help=f"the date searched from ({DATE_RULE}): articles near it rank a little higher")
     args = parser.parse_args(argv)
@@ -38,7 +40,7 @@ def search_main(argv: list[str] | None = None) -> int:
             raise InvalidInputError(f"-k {args.k} is out of range: give 1 to {MAX_RESULTS} articles")
         settings = Settings.from_env(index_dir=args.index_dir)
         results = search(args.query, k=args.k, filters=make_filters(args.date_from, args.date_to, args.source),
-                         settings=settings, as_of=parse_as_of(args.as_of))
+                         settings=settings, as_of=parse_as_of(args.as_of), newest_first=args.newest)
     except NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -39,7 +39,7 @@ def test_the_page_has_chat_search_and_article_tabs_and_keeps_the_chat_ids(settin
     tabs = by_id(demo, "nd-tabs")
     assert [(c.label, c.id) for c in tabs.children] == [("Chat", "chat"), ("Search", "search"), ("Article", "article")]
     for elem_id in ("nd-chat", "nd-question", "nd-ask", "nd-stop", "nd-new", "nd-sources", "nd-date-from",
-                    "nd-date-to", "nd-search-query", "nd-search", "nd-search-results"):
+                    "nd-date-to", "nd-search-query", "nd-search", "nd-search-newest", "nd-search-results"):
         by_id(demo, elem_id)
     article = by_id(demo, "nd-article")
     assert reader.LINK_PREFIX in article.js_on_load and reader.HIT_ID in article.js_on_load
@@ -83,7 +83,7 @@ def test_search_then_open_a_result_over_the_real_queue(settings, monkeypatch):
     try:
         url, session = f"http://127.0.0.1:{web.port}", f"s-{uuid.uuid4().hex[:8]}"
         (results,) = run_event(url, session, fn_of(demo, by_id(demo, "nd-search"), "click"),
-                               ["interim leader", "2026-01-01", "", []])  # the choices come with on_load
+                               ["interim leader", "2026-01-01", "", [], False])  # source choices come with on_load
         link = next(a for a in results.split('"') if a.startswith(reader.LINK_PREFIX.replace("?", "")))
         article_fn = fn_of(demo, by_id(demo, "nd-article"), "click")
         shown, tabs = run_event(url, session, article_fn, [], {"link": link.replace("&amp;", "&")})

@@ -153,12 +153,13 @@ def error_view(message: str) -> str:
 
 
 def search_page(query: str, date_from: str | None, date_to: str | None, sources, settings: Settings,
-                k: int = SEARCH_RESULTS) -> str:
+                k: int = SEARCH_RESULTS, newest_first: object = False) -> str:
     """The Search tab's results for what its form holds, as HTML; any problem (an empty
     query, a bad date, no index) is a message saying what to do."""
     try:
         values = parse_filters(date_from, date_to, sources)
-        results = search(query, k=k, filters=None if values.is_empty() else values, settings=settings)
+        results = search(query, k=k, filters=None if values.is_empty() else values, settings=settings,
+                         newest_first=newest_first is True)
     except NewsdeskError as exc:
         return error_view(str(exc))
     except Exception:

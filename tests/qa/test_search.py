@@ -269,3 +269,13 @@ def test_cli_search_on_a_real_index_loads_no_generation_model(tmp_path, real_emb
     assert top["title"] == "Venezuela looks to rebuild diplomatic ties with US"
     assert "Rodr" in top["passage"] and top["highlights"]
     assert data["seconds"] < 5
+
+
+def test_newest_first_orders_the_matching_articles_by_date(news_index, qa_settings, capsys, cli_index):
+    words = "harvest Venezuela leader apples"
+    by_match = qa.search(words, index=news_index, settings=qa_settings)
+    newest = qa.search(words, index=news_index, settings=qa_settings, newest_first=True)
+    assert sorted(h.article_id for h in by_match.hits) == sorted(h.article_id for h in newest.hits)
+    assert [h.date for h in newest.hits] == sorted((h.date for h in newest.hits), reverse=True)
+    assert main(["search", words, "--json", "--newest"]) == 0
+    assert [h["date"] for h in json.loads(capsys.readouterr().out)["hits"]] == [h.date for h in newest.hits]

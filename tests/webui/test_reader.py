@@ -170,3 +170,11 @@ def test_open_article_problems_are_messages(monkeypatch):
 
     monkeypatch.setattr(reader, "article", gone)
     assert "no article &#x27;zz&#x27; in the index" in reader.open_article(render.open_link("zz"), SETTINGS)
+
+
+def test_search_page_can_list_newest_first(monkeypatch):
+    calls = []
+    monkeypatch.setattr(reader, "search", lambda query, **kwargs: calls.append(kwargs) or _results(_hit()))
+    reader.search_page("x", "", "", [], SETTINGS, newest_first=True)
+    reader.search_page("x", "", "", [], SETTINGS, newest_first="yes")  # only a real True counts
+    assert [c["newest_first"] for c in calls] == [True, False]
