@@ -352,7 +352,9 @@ def sources_panel(answer) -> str:
         markers = "".join(f'<span class="nd-src-n">[{c.n}]</span>' for c in cites)
         title_html = _titled(first.title, first.url, _cited(first))
         meta = byline(first.source, first.date)
-        quotes = "".join(f'<blockquote class="nd-src-quote">{esc(c.quote)}</blockquote>'
+        # Each quote opens the article at itself (the title, at the first).
+        quotes = "".join('<blockquote class="nd-src-quote">'
+                         f'{open_anchor(esc(c.quote), css="nd-quote-link", **_cited(c))}</blockquote>'
                          for c in cites if c.quote)
         items.append(f"<li>{markers} {title_html}"
                      f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}{quotes}</li>')

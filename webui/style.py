@@ -82,6 +82,8 @@ mark.nd-quote { background: #ffe58a; color: #1f1f1f; padding: 0 .1em; border-rad
 a.nd-open { color: inherit; text-decoration: underline; text-decoration-color: var(--color-accent);
   text-underline-offset: .15em; cursor: pointer; }
 a.nd-open:hover { color: var(--color-accent); }
+a.nd-quote-link { color: inherit; text-decoration: none; }
+a.nd-quote-link:hover { text-decoration: underline; text-decoration-color: var(--color-accent); }
 a.nd-original { text-decoration: none; font-size: .9em; margin-left: .15em; }
 
 /* search results */

@@ -289,9 +289,13 @@ def test_sources_panel_lists_each_cited_article_once_with_its_markers_and_quotes
     assert "[1][2]" in text and "Second quote." in text
     hrefs = [a["href"] for t, a in tags.tags if t == "a"]
     assert [h for h in hrefs if not h.startswith(render.LINK_PREFIX)] == ["https://example.com/venezuela"]
-    # Each title opens its article in the page at the first citation's quote.
-    opened = [reader.parse_open_link(h) for h in hrefs if h.startswith(render.LINK_PREFIX)]
-    assert [(o.article_id, o.quote, o.n) for o in opened] == [("a1", f.SEED_QUOTE, 1), ("a2", "Third.", 3)]
+    # Each title opens its article in the page at the first citation's quote, each quote at itself.
+    def opened(css):
+        return [(o.article_id, o.quote, o.n) for o in (reader.parse_open_link(a["href"]) for t, a in tags.tags
+                                                       if t == "a" and css in a.get("class", "").split())]
+
+    assert opened("nd-src-title") == [("a1", f.SEED_QUOTE, 1), ("a2", "Third.", 3)]
+    assert opened("nd-quote-link") == [("a1", f.SEED_QUOTE, 1), ("a1", "Second quote.", 2), ("a2", "Third.", 3)]
 
 
 def test_sources_panel_lists_only_cited_articles_not_all_passages():
