@@ -363,7 +363,8 @@ class Page:
     search_btn: gr.Button
     search_newest: gr.Checkbox
     search_html: gr.HTML
-    article_html: gr.HTML  # the whole article; its script opens any "#nd-open?..." link (webui.reader)
+    article_html: gr.HTML  # the whole article, scrolled to the cited span
+    open_links: gr.HTML  # hidden; its script sends any "#nd-open?..." link clicked (webui.reader)
 
 
 def layout(settings: qa.Settings, web: WebSettings) -> Page:
@@ -373,6 +374,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
     messages = gr.State([])
     history = gr.State([])
+    # Hidden (CSS), always rendered: its script hears a click on any article link on the page.
+    open_links = gr.HTML("", elem_id="nd-open-links", js_on_load=reader.OPEN_LINKS_JS)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             with gr.Tabs(elem_id="nd-tabs") as tabs:
@@ -403,9 +406,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                     search_newest = gr.Checkbox(False, label="Newest first (else best match first)",
                                                 elem_id="nd-search-newest")
                     search_html = gr.HTML(reader.SEARCH_EMPTY, elem_id="nd-search-results")
-                # Always rendered: its script listens for article links everywhere on the page.
-                with gr.Tab("Article", id="article", elem_id="nd-tab-article", render_children=True):
-                    article_html = gr.HTML(reader.ARTICLE_EMPTY, elem_id="nd-article", js_on_load=reader.OPEN_LINKS_JS)
+                with gr.Tab("Article", id="article", elem_id="nd-tab-article"):
+                    article_html = gr.HTML(reader.ARTICLE_EMPTY, elem_id="nd-article", js_on_load=reader.REVEAL_JS)
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
@@ -448,7 +450,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
                 paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
                 tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
-                search_html=search_html, article_html=article_html)
+                search_html=search_html, article_html=article_html, open_links=open_links)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -555,7 +557,7 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         data = evt._data if isinstance(evt._data, dict) else {}
         return reader.open_article(data.get("link"), settings), gr.Tabs(selected="article")
 
-    p.article_html.click(on_open, None, [p.article_html, p.tabs], **search_common)
+    p.open_links.click(on_open, None, [p.article_html, p.tabs], **search_common)
 
     # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",

@@ -41,13 +41,13 @@ def test_the_page_has_chat_search_and_article_tabs_and_keeps_the_chat_ids(settin
     for elem_id in ("nd-chat", "nd-question", "nd-ask", "nd-stop", "nd-new", "nd-sources", "nd-date-from",
                     "nd-date-to", "nd-search-query", "nd-search", "nd-search-newest", "nd-search-results"):
         by_id(demo, elem_id)
-    article = by_id(demo, "nd-article")
-    assert reader.LINK_PREFIX in article.js_on_load and reader.HIT_ID in article.js_on_load
-    # The article tab is rendered while hidden: its script must listen from the start.
-    assert by_id(demo, "nd-tab-article").render_children
+    assert reader.HIT_ID in by_id(demo, "nd-article").js_on_load
+    # Outside the tabs, so rendered from the start: its script listens for article links.
+    links = by_id(demo, "nd-open-links")
+    assert reader.LINK_PREFIX in links.js_on_load and links.parent is demo
     # Search and opening articles are page events only (the API stays /ask alone), never in
     # the answer queue: a search does not wait for an answer to finish.
-    for fn in (fn_of(demo, by_id(demo, "nd-search"), "click"), fn_of(demo, article, "click")):
+    for fn in (fn_of(demo, by_id(demo, "nd-search"), "click"), fn_of(demo, links, "click")):
         assert demo.fns[fn].api_visibility == "private" and demo.fns[fn].concurrency_id == "search"
 
 
@@ -85,7 +85,7 @@ def test_search_then_open_a_result_over_the_real_queue(settings, monkeypatch):
         (results,) = run_event(url, session, fn_of(demo, by_id(demo, "nd-search"), "click"),
                                ["interim leader", "2026-01-01", "", [], False])  # source choices come with on_load
         link = next(a for a in results.split('"') if a.startswith(reader.LINK_PREFIX.replace("?", "")))
-        article_fn = fn_of(demo, by_id(demo, "nd-article"), "click")
+        article_fn = fn_of(demo, by_id(demo, "nd-open-links"), "click")
         shown, tabs = run_event(url, session, article_fn, [], {"link": link.replace("&amp;", "&")})
         refused, _ = run_event(url, session, article_fn, [], {"link": "javascript:alert(1)"})
         nothing, _ = run_event(url, session, article_fn, [], None)

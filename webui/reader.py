@@ -4,9 +4,10 @@ A citation's or a search result's title is a link whose ``href`` is ``#nd-open?.
 article's id, the span to highlight, the quoted sentence (to find the span again if the
 article changed since) and the search words. Gradio's HTML cannot call Python, and the chat
 sanitises messages (it keeps ``href`` and ``class`` but drops ``data-*`` and ``on*``
-attributes), so one listener on the document (``OPEN_LINKS_JS``, the article panel's
-``js_on_load``) catches a click on any such link, anywhere on the page, and triggers the
-panel's ``click`` event with the ``href``; ``app.py`` reads it back with ``parse_open_link``.
+attributes), so one listener on the document (``OPEN_LINKS_JS``, the ``js_on_load`` of a
+hidden HTML component) catches a click on any such link, anywhere on the page, and triggers
+that component's ``click`` event with the ``href``; ``app.py`` reads it back with
+``parse_open_link`` and fills the Article panel, whose ``REVEAL_JS`` scrolls to the span.
 A link starting with ``#`` is also the one kind the chat's sanitiser leaves without
 ``target=_blank``, and without the listener it only changes the page's hash: harmless.
 
@@ -41,8 +42,10 @@ _OPENED = itertools.count(1)
 ARTICLE_EMPTY = ('<div class="nd-panel-empty">Click the title of a cited source or a search result to read the '
                  "whole article here, with the passage highlighted.</div>")
 
-# Runs once per mount of the article panel (gr.HTML js_on_load: `element`, `trigger`, `watch`).
-# The listener is replaced, not added, on a re-mount, so one click opens one article.
+# The script of an always-rendered, hidden gr.HTML (js_on_load: `element`, `trigger`): a
+# Tab's content is rendered only once the tab is first shown, so the Article panel itself
+# cannot listen from the start. The listener is replaced, not added, if the script runs
+# again, so one click opens one article.
 OPEN_LINKS_JS = """
 const prefix = %(prefix)s;
 const onClick = (event) => {
@@ -57,16 +60,21 @@ const onClick = (event) => {
 if (window.__ndOpenLinks) document.removeEventListener('click', window.__ndOpenLinks, true);
 window.__ndOpenLinks = onClick;
 document.addEventListener('click', onClick, true);
-// After a new article renders (its tab may still be hidden for a moment): bring the
-// highlighted span to the middle of the screen.
+""" % {"prefix": f"'{LINK_PREFIX}'"}
+
+# The Article panel's script: when it first renders (its tab shown for the first time) and
+# each time it shows another article, bring the highlighted span to the middle of the
+# screen, once the tab is visible (a hidden element has no box to scroll to).
+REVEAL_JS = """
 const reveal = (tries) => {
   const hit = element.querySelector('#%(hit)s');
   if (!hit) return;
   if (hit.getClientRects().length) hit.scrollIntoView({block: 'center'});
   else if (tries > 0) setTimeout(() => reveal(tries - 1), 50);
 };
+reveal(60);
 watch('value', () => reveal(60));
-""" % {"prefix": f"'{LINK_PREFIX}'", "hit": HIT_ID}
+""" % {"hit": HIT_ID}
 
 
 @dataclass(frozen=True)

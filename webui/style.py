@@ -78,7 +78,8 @@ mark.nd-quote { background: #ffe58a; color: #1f1f1f; padding: 0 .1em; border-rad
 #nd-examples button { flex: 0 1 auto; min-width: 0; font-weight: 400; text-align: left; }
 .nd-hint { font-size: .85em; color: var(--body-text-color-subdued); }
 
-/* links that open the whole article in the page (webui.reader) */
+/* links that open the whole article in the page (webui.reader); their listener's component is hidden */
+#nd-open-links { display: none !important; }
 a.nd-open { color: inherit; text-decoration: underline; text-decoration-color: var(--color-accent);
   text-underline-offset: .15em; cursor: pointer; }
 a.nd-open:hover { color: var(--color-accent); }
