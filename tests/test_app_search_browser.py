@@ -124,7 +124,9 @@ def test_a_citation_title_opens_the_article_at_the_cited_sentence(server, browse
     # The footnote under the answer (inside the chat's sanitised HTML) opens it too.
     page.evaluate("document.querySelector('#nd-article').querySelector('.nd-article-title').innerText = ''")
     page.get_by_role("tab", name="Chat").click()
-    page.locator("#nd-chat details.nd-fn a.nd-open").first.click()
+    footnote = page.locator("#nd-chat details.nd-fn").first
+    footnote.locator("summary").click()
+    footnote.locator("a.nd-open", has_text="Read the whole article").click()
     wait_article(page, SEED_TITLE)
     page.context.close()
 

@@ -287,10 +287,14 @@ def _footnote(c) -> str:
     link = safe_url(c.url)
     link_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{esc(link)}</a>'
                  if link else "")
+    # The title stays the summary's text (a click there opens the footnote); the whole article
+    # opens from the link below the passage.
+    opener = open_anchor("Read the whole article", css="nd-fn-open", **_cited(c))
     return (f'<details class="nd-fn"><summary><span class="nd-fn-n">[{c.n}]</span> '
-            f'{open_anchor(esc(c.title) or "Untitled article", css="nd-fn-title", **_cited(c))}'
+            f'<span class="nd-fn-title">{esc(c.title) or "Untitled article"}</span>'
             f'{f" <span class=nd-fn-meta>{meta}</span>" if meta else ""}</summary>'
-            f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>{link_html}</details>')
+            f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>'
+            f'<div class="nd-fn-links">{opener}{" · " + link_html if link_html else ""}</div></details>')
 
 
 def _timing(answer) -> str:

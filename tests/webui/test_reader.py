@@ -178,3 +178,11 @@ def test_search_page_can_list_newest_first(monkeypatch):
     reader.search_page("x", "", "", [], SETTINGS, newest_first=True)
     reader.search_page("x", "", "", [], SETTINGS, newest_first="yes")  # only a real True counts
     assert [c["newest_first"] for c in calls] == [True, False]
+
+
+def test_each_footnote_under_an_answer_opens_its_article_at_the_quote():
+    from tests.webui import factories as f
+
+    tags = Tags(render.answer_message(f.answer()))
+    opens = [reader.parse_open_link(a["href"]) for t, a in tags.tags if t == "a" and "nd-fn-open" in a.get("class", "")]
+    assert [(o.article_id, o.quote, o.n) for o in opens] == [("a1", f.SEED_QUOTE, 1)]
