@@ -53,13 +53,18 @@ def server(tmp_path_factory):
     demo.close()
 
 
+RESULTS = "#nd-search-results :is(.nd-results, .nd-error, .nd-panel-empty)"  # not Gradio's progress text
+
+
 def search(page, words: str):
+    """Search as a user does; returns what the results panel shows once this search's results are in."""
     page.get_by_role("tab", name="Search").click()
+    before = page.evaluate("(sel) => document.querySelector(sel)?.outerHTML || ''", RESULTS)
     page.fill("#nd-search-query textarea, #nd-search-query input", words)
     page.click("#nd-search")
-    page.wait_for_selector("#nd-search-results .nd-results, #nd-search-results .nd-error, "
-                           "#nd-search-results .nd-panel-empty:has-text('No article')", timeout=60_000)
-    return page.locator("#nd-search-results")
+    page.wait_for_function("([sel, before]) => (document.querySelector(sel)?.outerHTML || before) !== before",
+                           arg=[RESULTS, before], timeout=60_000)
+    return page.locator(RESULTS).first
 
 
 def in_viewport(page, selector: str) -> bool:
