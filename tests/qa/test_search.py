@@ -267,8 +267,7 @@ def test_cli_search_on_a_real_index_loads_no_generation_model(tmp_path, real_emb
     data = json.loads(run.stdout)
     top = data["hits"][0]
     assert top["title"] == "Venezuela looks to rebuild diplomatic ties with US"
-    assert "Rodr" in top["passage"] and top["highlights"]
-    assert data["seconds"] < 5
+    assert "Rodr" in top["passage"] and top["highlights"]  # (speed: benchmarks/search_latency.py)
 
 
 def test_newest_first_orders_the_matching_articles_by_date(news_index, qa_settings, capsys, cli_index):
