@@ -1,4 +1,4 @@
-"""The web chat's helpers: safe HTML for answers and citations, form and ``/ask`` checks,
+"""The web chat's helpers: safe HTML for answers, citations, search results and the whole article
 upload storage, the chat's settings, errors and CSS. ``app.py`` builds the page and wires it
 to these and to ``qa``.
 
