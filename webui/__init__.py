@@ -1,6 +1,6 @@
 """The web chat's helpers: safe HTML for answers, citations, search results and the whole
-article, form and ``/ask`` checks, upload storage, the chat's settings, errors and CSS. ``app.py`` builds the page and wires it
-to these and to ``qa``.
+article, form and ``/ask`` checks, upload storage, the chat's settings, errors and CSS.
+``app.py`` builds the page and wires it to these and to ``qa``.
 
 What may be imported here, and why (tests/webui/test_imports.py holds to it):
 
