@@ -35,8 +35,8 @@ from typing import Callable, Iterator
 STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
-from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, render, uploads  # noqa: E402
-from webui import coverage, export, feedback, turns  # noqa: E402
+from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, reader, render  # noqa: E402
+from webui import coverage, export, feedback, turns, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -445,6 +445,13 @@ class Page:
     copy_btn: gr.Button
     download_btn: gr.DownloadButton
     export_md: gr.Code
+    tabs: gr.Tabs  # Chat | Search | Article
+    search_query: gr.Textbox
+    search_btn: gr.Button
+    search_newest: gr.Checkbox
+    search_html: gr.HTML
+    article_html: gr.HTML  # the whole article, scrolled to the cited span
+    open_links: gr.HTML  # hidden; its script sends any "#nd-open?..." link clicked (webui.reader)
 
 
 @dataclass
@@ -485,33 +492,50 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
             "articles, with every claim linked to its source. Hover or click a [n] to read it.</p></div>")
     messages = gr.State([])
     history = gr.State([])
+    # Hidden (CSS), always rendered: its script hears a click on any article link on the page.
+    open_links = gr.HTML("", elem_id="nd-open-links", js_on_load=reader.OPEN_LINKS_JS)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
-            # copy buttons either: they would copy that HTML rather than the answer's text.
-            chatbot = gr.Chatbot(
-                elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
-                sanitize_html=True, feedback_options=("Like", "Dislike"), group_consecutive_messages=False, buttons=[],
-                placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
-            with gr.Row(equal_height=True, elem_id="nd-ask-row"):
-                question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
-                                      scale=8, lines=1, max_lines=4, autofocus=True, container=False,
-                                      elem_id="nd-question")
-                ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
-                stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
-                new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
-            with gr.Row(elem_id="nd-examples"):
-                example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
-                                          elem_classes="nd-example") for _ in range(N_EXAMPLES)]
-            # Take the answers away: the conversation as Markdown with numbered references.
-            with gr.Row(elem_id="nd-takeaway"):
-                copy_btn = gr.Button("Copy with sources", size="sm", interactive=False, elem_id="nd-copy",
-                                     scale=0, min_width=150)
-                download_btn = gr.DownloadButton("Download .md", size="sm", interactive=False,
-                                                 elem_id="nd-download", scale=0, min_width=130)
-            with gr.Accordion("Conversation as Markdown", open=False, elem_id="nd-export"):
-                export_md = gr.Code("", language="markdown", interactive=False, show_label=False,
-                                    buttons=["copy"], elem_id="nd-export-md", max_lines=30)
+            with gr.Tabs(elem_id="nd-tabs") as tabs:
+                with gr.Tab("Chat", id="chat", elem_id="nd-tab-chat", render_children=True):
+                    # Messages are HTML built (and escaped) by webui.render, so no Markdown pass; no
+                    # copy buttons either: they would copy that HTML rather than the answer's text.
+                    chatbot = gr.Chatbot(
+                        elem_id="nd-chat", label="Conversation", height=560, render_markdown=False,
+                        sanitize_html=True, feedback_options=("Like", "Dislike"), group_consecutive_messages=False,
+                        buttons=[],
+                        placeholder="Ask about the news in the index. Every answer cites the passages it rests on.")
+                    with gr.Row(equal_height=True, elem_id="nd-ask-row"):
+                        question = gr.Textbox(show_label=False, placeholder="Ask a question about the news…",
+                                              scale=8, lines=1, max_lines=4, autofocus=True, container=False,
+                                              elem_id="nd-question")
+                        ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="nd-ask")
+                        stop_btn = gr.Button("Stop", size="md", scale=0, min_width=70, elem_id="nd-stop")
+                        new_btn = gr.Button("New chat", size="md", scale=0, min_width=100, elem_id="nd-new")
+                    with gr.Row(elem_id="nd-examples"):
+                        example_btns = [gr.Button("", visible=False, size="sm", variant="secondary",
+                                                  elem_classes="nd-example") for _ in range(N_EXAMPLES)]
+                    # Take the answers away: the conversation as Markdown with numbered references.
+                    with gr.Row(elem_id="nd-takeaway"):
+                        copy_btn = gr.Button("Copy with sources", size="sm", interactive=False, elem_id="nd-copy",
+                                             scale=0, min_width=150)
+                        download_btn = gr.DownloadButton("Download .md", size="sm", interactive=False,
+                                                         elem_id="nd-download", scale=0, min_width=130)
+                    with gr.Accordion("Conversation as Markdown", open=False, elem_id="nd-export"):
+                        export_md = gr.Code("", language="markdown", interactive=False, show_label=False,
+                                            buttons=["copy"], elem_id="nd-export-md", max_lines=30)
+                with gr.Tab("Search", id="search", elem_id="nd-tab-search"):
+                    with gr.Row(equal_height=True):
+                        search_query = gr.Textbox(show_label=False, placeholder="Search the articles: a name, a place, "
+                                                  "a phrase…", scale=8, lines=1, max_lines=1, container=False,
+                                                  elem_id="nd-search-query")
+                        search_btn = gr.Button("Search", variant="primary", scale=0, min_width=90,
+                                               elem_id="nd-search")
+                    search_newest = gr.Checkbox(False, label="Newest first (else best match first)",
+                                                elem_id="nd-search-newest")
+                    search_html = gr.HTML(reader.SEARCH_EMPTY, elem_id="nd-search-results")
+                with gr.Tab("Article", id="article", elem_id="nd-tab-article"):
+                    article_html = gr.HTML(reader.ARTICLE_EMPTY, elem_id="nd-article", js_on_load=reader.REVEAL_JS)
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
@@ -561,7 +585,9 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
                 feeds=feeds_components,
                 turns=gr.State([]), coverage_plot=coverage_plot, coverage_html=coverage_html, copy_btn=copy_btn,
-                download_btn=download_btn, export_md=export_md)
+                download_btn=download_btn, export_md=export_md,
+                tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
+                search_html=search_html, article_html=article_html, open_links=open_links)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -697,6 +723,27 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
             gr.Warning(problem)
 
     p.chatbot.like(on_like, p.turns, None, api_visibility="private", show_progress="hidden")
+
+    # -- search, and the whole article behind a citation or a result (webui.reader): no model runs
+    def on_search(query, d1, d2, srcs, newest):
+        return reader.search_page(query, d1, d2, srcs, settings, newest_first=newest)
+
+    search_common = dict(concurrency_limit=4, concurrency_id="search", api_visibility="private",
+                         show_progress="minimal")
+    search_inputs = [p.search_query, p.date_from, p.date_to, p.source_filter, p.search_newest]
+    for trigger in (p.search_query.submit, p.search_btn.click):
+        trigger(on_search, search_inputs, p.search_html, **search_common)
+
+    def on_order(query, *rest):  # re-sort what was searched; nothing to say before a search
+        return on_search(query, *rest) if (query or "").strip() else gr.skip()
+
+    p.search_newest.input(on_order, search_inputs, p.search_html, **search_common)
+
+    def on_open(evt: gr.EventData):  # the page's script sends {"link": "#nd-open?..."}; any client may send else
+        data = evt._data if isinstance(evt._data, dict) else {}
+        return reader.open_article(data.get("link"), settings), gr.Tabs(selected="article")
+
+    p.open_links.click(on_open, None, [p.article_html, p.tabs], **search_common)
 
     # -- programmatic API: Client(url).predict("question", api_name="/ask") -> Answer.to_dict()
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",

@@ -20,24 +20,37 @@ il lo gli chi che cosa perché di della è con non
 
 def validate_question(question: str, max_chars: int) -> str:
     """The question, stripped, or an ``InvalidInputError`` that says how to fix it."""
-    if not isinstance(question, str):
-        raise InvalidInputError("the question must be text")
+    return _validate(question, max_chars, "question", "type a question about the articles",
+                     "ask it in under {max_chars:,} characters (the articles are searched for you, so there is "
+                     "no need to paste them)",
+                     "Newsdesk answers questions in English (its articles and model are English): please ask "
+                     "the question in English")
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    """Search terms, checked by the same rules as a question (``validate_question``), with
+    messages about searching."""
+    return _validate(query, max_chars, "search", "type words to look for in the articles",
+                     "search with under {max_chars:,} characters: a few words or a phrase",
+                     "Newsdesk searches English articles: please type the search terms in English")
+
+
+def _validate(text: str, max_chars: int, noun: str, what_to_type: str, shorten: str, english: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidInputError(f"the {noun} must be text")
     # Control and format characters (NUL, escape codes, zero-width marks) carry no meaning
     # in a question; pasted from a terminal they would otherwise reach the model.
-    question = "".join(ch for ch in question if ch.isspace() or not unicodedata.category(ch).startswith("C"))
-    question = re.sub(r"\s+", " ", question).strip()
-    if not question:
-        raise InvalidInputError("the question is empty: type a question about the articles")
-    if not any(ch.isalnum() for ch in question):
-        raise InvalidInputError("the question has no letters or digits: type a question about the articles")
-    if len(question) > max_chars:
-        raise InvalidInputError(
-            f"the question is {len(question):,} characters long; ask it in under {max_chars:,} "
-            "characters (the articles are searched for you, so there is no need to paste them)")
-    if not _looks_english(question):
-        raise InvalidInputError("Newsdesk answers questions in English (its articles and model are "
-                                "English): please ask the question in English")
-    return question
+    text = "".join(ch for ch in text if ch.isspace() or not unicodedata.category(ch).startswith("C"))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidInputError(f"the {noun} is empty: {what_to_type}")
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidInputError(f"the {noun} has no letters or digits: {what_to_type}")
+    if len(text) > max_chars:
+        raise InvalidInputError(f"the {noun} is {len(text):,} characters long; " + shorten.format(max_chars=max_chars))
+    if not _looks_english(text):
+        raise InvalidInputError(english)
+    return text
 
 
 def _looks_english(question: str) -> bool:

@@ -117,11 +117,16 @@ def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
 def rank(pool: Pool, k: int, ranker: Ranker) -> list[Hit]:
     """The pool's ``k`` most probable answer-holding chunks, near-duplicates and the third
     chunk of one article left out."""
+    return diversify(score_pool(pool, ranker), k)
+
+
+def score_pool(pool: Pool, ranker: Ranker) -> list[Hit]:
+    """Every candidate of the pool with the ranker's probability, most probable first."""
     probabilities = ranker.probabilities(pool.features)
     hits = [Hit(c.chunk, float(p), c.dense, cov)
             for c, p, cov in zip(pool.candidates, probabilities, pool.coverage)]
     hits.sort(key=lambda h: (-h.score, h.chunk.id))
-    return diversify(hits, k)
+    return hits
 
 
 def diversify(hits: Sequence[Hit], k: int) -> list[Hit]:

@@ -38,3 +38,16 @@ def content_terms(text: str) -> list[str]:
 def term_overlap(query_terms: set[str], text_terms: set[str]) -> float:
     """Share of the query's terms found in the text (0..1)."""
     return len(query_terms & text_terms) / len(query_terms) if query_terms else 0.0
+
+
+def term_spans(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` whose ``content_terms`` stem is in ``terms``
+    (so "leaders" matches a search for "leader"), in order; a possessive keeps its "'s"."""
+    if not terms or not text:
+        return []
+    found = [m for m in _WORD.finditer(text) if m.group().strip("'’")]
+    # The same steps as ``content_terms``, one word at a time, so the stems agree.
+    kept = [(m, w) for m in found for w in [m.group().strip("'’").lower()]
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    stems = _stemmer().stemWords([w.removesuffix("'s").removesuffix("’s") for _, w in kept])
+    return [(m.start(), m.end()) for (m, _), stem in zip(kept, stems) if stem in terms]

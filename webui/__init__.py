@@ -1,7 +1,7 @@
-"""The web chat's helpers: safe HTML for answers and citations, form and ``/ask`` checks,
-upload storage, the Feeds tab and its background poller (``feeds``), coverage and
-timelines, the conversation's export and feedback marks, the chat's settings, errors and
-CSS. ``app.py`` builds the page and wires it
+"""The web chat's helpers: safe HTML for answers, citations, search results and the whole
+article (``reader``), form and ``/ask`` checks, upload storage, the Feeds tab and its
+background poller (``feeds``), coverage and timelines, the conversation's export and
+feedback marks, the chat's settings, errors and CSS. ``app.py`` builds the page and wires it
 to these and to ``qa``.
 
 What may be imported here, and why (tests/webui/test_imports.py holds to it):
@@ -20,7 +20,7 @@ without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embed
 import their heavy libraries on first use.
 """
 
-from . import api_args, coverage, export, feedback, feeds, forms, render, turns, uploads
+from . import api_args, coverage, export, feedback, feeds, forms, reader, render, turns, uploads
 from .errors import FormError, UploadError
 from .feedback import FeedbackError
 from .forms import clamp_k, filter_hint, parse_auth, parse_filters
@@ -31,6 +31,6 @@ from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
     "api_args", "clamp_k", "coverage", "CSS", "esc", "export", "feedback", "FeedbackError", "feeds",
-    "filter_hint", "FormError", "forms", "parse_auth", "parse_filters", "render", "safe_url", "store_pasted",
-    "store_upload", "turns", "upload_suffix", "UploadError", "uploads", "WebSettings",
+    "filter_hint", "FormError", "forms", "parse_auth", "parse_filters", "reader", "render", "safe_url",
+    "store_pasted", "store_upload", "turns", "upload_suffix", "UploadError", "uploads", "WebSettings",
 ]

@@ -17,6 +17,7 @@ import html
 import re
 from datetime import date
 from typing import Iterable, Sequence
+from urllib.parse import urlencode
 
 from qa import ABSTENTION, CITATION_MARKER, TimelineEntry, answer_timeline, marker_numbers
 
@@ -100,11 +101,57 @@ def _word_end(text: str, i: int) -> int:
     return j if j > i - 30 else i
 
 
+# --- links that open the whole article in the page (webui.reader) ------------------------
+
+LINK_PREFIX = "#nd-open?"
+MAX_QUOTE_CHARS = 2_000  # a quoted sentence longer than this is cut (it only helps find the span)
+
+
+def open_link(article_id: str, start: int = -1, end: int = -1, quote: str = "", query: str = "", n: int = 0) -> str:
+    """The ``href`` that opens ``article_id`` in the page (escape it before use, as any value)."""
+    fields = {"a": article_id}
+    if 0 <= start < end:
+        fields.update(s=str(start), e=str(end))
+    if quote:
+        fields["t"] = quote[:MAX_QUOTE_CHARS]
+    if query:
+        fields["q"] = query
+    if n:
+        fields["n"] = str(n)
+    return LINK_PREFIX + urlencode(fields)
+
+
+def open_anchor(label_html: str, article_id: str, css: str, **where) -> str:
+    """``<a class="nd-open ...">label</a>`` opening the article; the label is already HTML.
+    Without an ``article_id`` (an answer from an older version), the label alone."""
+    if not article_id:
+        return f'<span class="{css}">{label_html}</span>'
+    return (f'<a class="nd-open {css}" href="{esc(open_link(article_id, **where))}" '
+            f'title="Read the whole article here">{label_html}</a>')
+
+
+def _cited(citation) -> dict:
+    """Where a citation's link opens its article: the quote's span, the quote, its number."""
+    return dict(article_id=citation.article_id, start=citation.start, end=citation.end, quote=citation.quote,
+                n=citation.n)
+
+
+def _titled(title: str, url: str, opens: dict, css: str = "nd-src-title") -> str:
+    """An article's title opening it in the page, then its original's link (↗) if it has one."""
+    title_html = open_anchor(esc(title) or "Untitled article", css=css, **opens)
+    link = safe_url(url)
+    if not link:
+        return title_html
+    return (f'{title_html} <a class="nd-original" href="{esc(link)}" rel="noopener noreferrer" target="_blank" '
+            f'title="The original, on its site" aria-label="Open the original">↗</a>')
+
+
 # --- citation markers --------------------------------------------------------------------
 
-def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: str) -> str:
+def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: str, opens: dict | None = None) -> str:
     link = safe_url(url)
-    head = f'<span class="nd-pop-title">{esc(title) or "Untitled article"}</span>'
+    head = (open_anchor(esc(title) or "Untitled article", css="nd-pop-title", **opens) if opens
+            else f'<span class="nd-pop-title">{esc(title) or "Untitled article"}</span>')
     meta = byline(source, iso_date)
     meta_html = f'<span class="nd-pop-meta">{meta}</span>' if meta else ""
     link_html = (f'<a class="nd-pop-link" href="{esc(link)}" rel="noopener noreferrer" target="_blank">'
@@ -116,7 +163,7 @@ def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: st
 def citation_chip(citation) -> str:
     """An inline, focusable [n] that reveals the cited passage with its quote highlighted."""
     pop = _pop(citation.n, citation.title, citation.source, citation.date, citation.url,
-               excerpt(citation.passage, citation.quote))
+               excerpt(citation.passage, citation.quote), _cited(citation))
     label = esc(f"Source {citation.n}: {citation.title}")
     return (f'<span class="nd-cite" tabindex="0" role="button" aria-label="{label}" '
             f'data-n="{citation.n}">[{citation.n}]{pop}</span>')
@@ -125,7 +172,8 @@ def citation_chip(citation) -> str:
 def passage_chip(passage) -> str:
     """A marker seen while streaming, before citations are checked: reveals the passage."""
     pop = _pop(passage.n, passage.title, passage.source, passage.date, passage.url,
-               excerpt(passage.shown or passage.text, ""))
+               excerpt(passage.shown or passage.text, ""),
+               dict(article_id=passage.article_id, start=passage.start, end=passage.end))
     return (f'<span class="nd-cite nd-cite-pending" tabindex="0" role="button" '
             f'aria-label="{esc(f"Passage {passage.n}: {passage.title}")}" data-n="{passage.n}">[{passage.n}]{pop}</span>')
 
@@ -241,10 +289,14 @@ def _footnote(c) -> str:
     link = safe_url(c.url)
     link_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{esc(link)}</a>'
                  if link else "")
+    # The title stays the summary's text (a click there opens the footnote); the whole article
+    # opens from the link below the passage.
+    opener = open_anchor("Read the whole article", css="nd-fn-open", **_cited(c))
     return (f'<details class="nd-fn"><summary><span class="nd-fn-n">[{c.n}]</span> '
             f'<span class="nd-fn-title">{esc(c.title) or "Untitled article"}</span>'
             f'{f" <span class=nd-fn-meta>{meta}</span>" if meta else ""}</summary>'
-            f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>{link_html}</details>')
+            f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>'
+            f'<div class="nd-fn-links">{opener}{" · " + link_html if link_html else ""}</div></details>')
 
 
 def _timing(answer) -> str:
@@ -260,12 +312,11 @@ def _timing(answer) -> str:
 def _article_list(articles: Iterable) -> str:
     items = []
     for a in articles:
-        title = esc(a.title) or "Untitled article"
-        link = safe_url(a.url)
-        title_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
-                      if link else title)
+        # A passage (while the model reads) opens at its chunk; related reading at the top.
+        opens = dict(article_id=a.article_id, start=getattr(a, "start", -1), end=getattr(a, "end", -1))
+        title_html = _titled(a.title, a.url, opens)
         meta = byline(a.source, a.date)
-        items.append(f'<li><span class="nd-src-title">{title_html}</span>'
+        items.append(f'<li>{title_html}'
                      f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}</li>')
     return f'<ul class="nd-src-list">{"".join(items)}</ul>'
 
@@ -407,14 +458,13 @@ def sources_panel(answer) -> str:
     for cites in groups.values():
         first = cites[0]
         markers = "".join(f'<span class="nd-src-n">[{c.n}]</span>' for c in cites)
-        title = esc(first.title) or "Untitled article"
-        link = safe_url(first.url)
-        title_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
-                      if link else title)
+        title_html = _titled(first.title, first.url, _cited(first))
         meta = byline(first.source, first.date)
-        quotes = "".join(f'<blockquote class="nd-src-quote">{esc(c.quote)}</blockquote>'
+        # Each quote opens the article at itself (the title, at the first).
+        quotes = "".join('<blockquote class="nd-src-quote">'
+                         f'{open_anchor(esc(c.quote), css="nd-quote-link", **_cited(c))}</blockquote>'
                          for c in cites if c.quote)
-        items.append(f"<li>{markers} <span class=\"nd-src-title\">{title_html}</span>"
+        items.append(f"<li>{markers} {title_html}"
                      f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}{quotes}</li>')
     n = len(groups)
     return (f'<div class="nd-sources"><div class="nd-panel-h">Cited: {n} article{"s" if n != 1 else ""}</div>'

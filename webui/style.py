@@ -77,6 +77,31 @@ mark.nd-quote { background: #ffe58a; color: #1f1f1f; padding: 0 .1em; border-rad
 #nd-examples { gap: .4rem; flex-wrap: wrap; }
 #nd-examples button { flex: 0 1 auto; min-width: 0; font-weight: 400; text-align: left; }
 .nd-hint { font-size: .85em; color: var(--body-text-color-subdued); }
+
+/* links that open the whole article in the page (webui.reader); their listener's component is hidden */
+#nd-open-links { display: none !important; }
+a.nd-open { color: inherit; text-decoration: underline; text-decoration-color: var(--color-accent);
+  text-underline-offset: .15em; cursor: pointer; }
+a.nd-open:hover { color: var(--color-accent); }
+a.nd-quote-link { color: inherit; text-decoration: none; }
+a.nd-quote-link:hover { text-decoration: underline; text-decoration-color: var(--color-accent); }
+a.nd-original { text-decoration: none; font-size: .9em; margin-left: .15em; }
+
+/* search results */
+.nd-result-list { list-style: none; padding: 0; margin: 0; }
+.nd-result { padding: .55rem 0; border-bottom: 1px solid var(--border-color-primary); }
+.nd-result:last-child { border-bottom: none; }
+.nd-result-title { font-weight: 600; font-size: 1.02em; }
+.nd-result-meta { color: var(--body-text-color-subdued); font-size: .85em; margin: .1rem 0 .2rem; }
+.nd-result-passage { margin: 0; line-height: 1.5; }
+mark.nd-term { background: #ffe58a; color: #1f1f1f; padding: 0 .05em; border-radius: 2px; }
+
+/* the whole article */
+.nd-article-title { margin: 0 0 .2rem; font-size: 1.3rem; }
+.nd-article-meta { color: var(--body-text-color-subdued); font-size: .9em; margin-bottom: .3rem; }
+.nd-article-text { white-space: pre-wrap; line-height: 1.6; margin-top: .6rem; max-width: 46rem; }
+mark.nd-article-hit { background: #ffd54a; color: #1f1f1f; box-shadow: 0 0 0 2px #ffd54a; }
+mark.nd-article-hit mark.nd-term { background: #ffb300; }
 .nd-hint-bad { color: var(--error-text-color, #c22); }
 
 /* the Feeds tab (webui/feeds.py) */

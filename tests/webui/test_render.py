@@ -8,7 +8,7 @@ import qa
 from qa.collection import IndexInfo
 from qa.types import RelatedArticle
 from tests.webui import factories as f
-from webui import render
+from webui import reader, render
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -159,13 +159,19 @@ def test_citation_chip_is_focusable_and_holds_passage_title_and_link():
     assert text.startswith("[2]")
     assert f.SEED_TITLE in text and "Reuters · Jan 10, 2026" in text
     links = [a for t, a in tags.tags if t == "a"]
-    assert links == [{"class": "nd-pop-link", "href": "https://example.com/venezuela",
-                      "rel": "noopener noreferrer", "target": "_blank"}]
+    external = [a for a in links if "nd-open" not in a["class"]]
+    assert external == [{"class": "nd-pop-link", "href": "https://example.com/venezuela",
+                         "rel": "noopener noreferrer", "target": "_blank"}]
+    # The title opens the whole article in the page, at the quote (webui.reader).
+    (opener,) = [a for a in links if "nd-open" in a["class"]]
+    assert opener["href"].startswith(render.LINK_PREFIX) and "target" not in opener
+    assert reader.parse_open_link(opener["href"]) == reader.OpenRequest("a1", 0, len(f.SEED_QUOTE), f.SEED_QUOTE, "", 2)
 
 
-def test_chip_without_a_safe_url_has_no_link():
+def test_chip_without_a_safe_url_has_no_external_link():
     chip = render.citation_chip(f.citation(url="javascript:alert(1)"))
-    assert "<a" not in chip and "javascript" not in chip
+    assert "javascript" not in chip
+    assert [a["href"][:len(render.LINK_PREFIX)] for t, a in Tags(chip).tags if t == "a"] == [render.LINK_PREFIX]
 
 
 # --- whole messages ---------------------------------------------------------------------
@@ -281,7 +287,15 @@ def test_sources_panel_lists_each_cited_article_once_with_its_markers_and_quotes
     assert "Cited: 2 articles" in text
     assert text.count(f.SEED_TITLE) == 1
     assert "[1][2]" in text and "Second quote." in text
-    assert [a["href"] for t, a in tags.tags if t == "a"] == ["https://example.com/venezuela"]
+    hrefs = [a["href"] for t, a in tags.tags if t == "a"]
+    assert [h for h in hrefs if not h.startswith(render.LINK_PREFIX)] == ["https://example.com/venezuela"]
+    # Each title opens its article in the page at the first citation's quote, each quote at itself.
+    def opened(css):
+        return [(o.article_id, o.quote, o.n) for o in (reader.parse_open_link(a["href"]) for t, a in tags.tags
+                                                       if t == "a" and css in a.get("class", "").split())]
+
+    assert opened("nd-src-title") == [("a1", f.SEED_QUOTE, 1), ("a2", "Third.", 3)]
+    assert opened("nd-quote-link") == [("a1", f.SEED_QUOTE, 1), ("a1", "Second quote.", 2), ("a2", "Third.", 3)]
 
 
 def test_sources_panel_lists_only_cited_articles_not_all_passages():
