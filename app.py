@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import io
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -263,24 +261,9 @@ def answered_turn(answer: qa.Answer, choice: forms.SearchChoice, message_index: 
     return turns.turn_record(answer, choice, message_index, info)
 
 
-@functools.cache
-def export_folder() -> Path:
-    # Private to this process (mode 0700): exports hold the conversation. Gradio serves the
-    # download from its own cache copy; write_markdown prunes day-old files here.
-    return Path(tempfile.mkdtemp(prefix="newsdesk-exports-"))
-
-
-def export_view(records: list[dict]) -> tuple[str, str | None]:
-    """(the conversation as Markdown, a ``.md`` file of it to download); ``("", None)``
-    before the first answer."""
-    text = export.conversation_markdown(records or [])
-    if not text:
-        return "", None
-    try:
-        return text, str(export.write_markdown(text, export_folder()))
-    except OSError:
-        log.exception("writing the conversation's Markdown file failed")
-        return text, None
+def export_view(records: list[dict]) -> str:
+    """The conversation as Markdown with its references; "" before the first answer."""
+    return export.conversation_markdown(records or [])
 
 
 def save_feedback(records: list[dict], message_index, liked, settings: qa.Settings) -> str:
@@ -443,7 +426,7 @@ class Page:
     coverage_plot: gr.BarPlot
     coverage_html: gr.HTML
     copy_btn: gr.Button
-    download_btn: gr.DownloadButton
+    download_btn: gr.Button
     export_md: gr.Code
     tabs: gr.Tabs  # Chat | Search | Article
     search_query: gr.Textbox
@@ -519,7 +502,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                     with gr.Row(elem_id="nd-takeaway"):
                         copy_btn = gr.Button("Copy with sources", size="sm", interactive=False, elem_id="nd-copy",
                                              scale=0, min_width=150)
-                        download_btn = gr.DownloadButton("Download .md", size="sm", interactive=False,
+                        download_btn = gr.Button("Download .md", size="sm", interactive=False,
                                                          elem_id="nd-download", scale=0, min_width=130)
                     with gr.Accordion("Conversation as Markdown", open=False, elem_id="nd-export"):
                         export_md = gr.Code("", language="markdown", interactive=False, show_label=False,
@@ -592,6 +575,14 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
 
 # --- the page: wiring --------------------------------------------------------------------
 
+DOWNLOAD_JS = """(text) => {
+    if (!text) return;
+    const day = new Date().toISOString().slice(0, 10);
+    const url = URL.createObjectURL(new Blob([text], {type: "text/markdown;charset=utf-8"}));
+    const link = Object.assign(document.createElement("a"), {href: url, download: `newsdesk-conversation-${day}.md`});
+    document.body.appendChild(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+}"""
 COPY_JS = """async (text) => {
     if (!text) return;
     try { await navigator.clipboard.writeText(text); return; } catch (e) { /* not a secure context */ }
@@ -704,15 +695,19 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
 
     # -- take the answers away: Markdown to copy or download, thumbs up / down stored
     def on_turns(records):
-        text, path = export_view(records)
+        text = export_view(records)
         ready = bool(text)
-        return (text, gr.DownloadButton(value=path, interactive=bool(path)), gr.Button(interactive=ready))
+        return text, gr.Button(interactive=ready), gr.Button(interactive=ready)
 
     p.turns.change(on_turns, p.turns, [p.export_md, p.download_btn, p.copy_btn], api_visibility="private",
                    show_progress="hidden")
     # In the browser: the clipboard API where the page is a secure context (https, localhost),
     # else the older execCommand("copy") on a hidden text area.
     p.copy_btn.click(None, p.export_md, None, js=COPY_JS, api_visibility="private")
+    # The download is made in the browser from the Markdown already on the page. A
+    # DownloadButton whose file an event replaces after each answer broke Stop in later
+    # sessions (tests/test_app_browser.py's stop test), with Gradio 6.31.
+    p.download_btn.click(None, p.export_md, None, js=DOWNLOAD_JS, api_visibility="private")
 
     def on_like(records, data: gr.LikeData):
         try:

@@ -76,15 +76,14 @@ def test_save_feedback_appends_a_line_for_a_finished_answer_only(settings, monke
     assert entry["question"] == "Who leads?" and entry["rating"] == "up" and entry["answer_id"] == record["id"]
 
 
-def test_export_view_gives_markdown_and_a_file(settings, monkeypatch, tmp_path):
+def test_export_view_gives_the_conversation_as_markdown(settings, monkeypatch):
     monkeypatch.setattr(qa, "index_info", lambda s: None)
     from webui import forms
 
     record = app.answered_turn(f.answer(), forms.read_search_form(settings, "", 4, "", "", []), 1, settings)
-    text, path = app.export_view([record])
+    text = app.export_view([record])
     assert "## 1. Who leads?" in text and "- [1] **Venezuela looks to rebuild" in text
-    assert path.endswith(".md") and open(path, encoding="utf-8").read() == text
-    assert app.export_view([]) == ("", None)
+    assert app.export_view([]) == ""
 
 
 def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settings, tmp_path):

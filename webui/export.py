@@ -10,9 +10,7 @@ anywhere they stay plain text).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
@@ -28,7 +26,6 @@ _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
 _ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would render as "&"
-EXPORT_MAX_AGE_S = 24 * 3600  # downloads older than this are removed from the export folder
 
 
 def md_escape(text: str, *, one_line: bool = True) -> str:
@@ -121,26 +118,3 @@ def conversation_markdown(turns: Sequence[dict], exported_at: datetime | None = 
     head = (f"# Newsdesk conversation\n\nExported {when}. Answers come only from the indexed articles; "
             "each [n] refers to the numbered reference under its answer.")
     return "\n\n".join([head, *(turn_markdown(i, t) for i, t in enumerate(turns, 1))]) + "\n"
-
-
-def write_markdown(text: str, folder: Path, now: datetime | None = None) -> Path:
-    """Save an export as ``folder/newsdesk-conversation-YYYYMMDD-HHMM-<hash>.md`` and return
-    its path; exports older than a day are removed from ``folder`` first.
-
-    Raises:
-        OSError: the folder cannot be created or written.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - EXPORT_MAX_AGE_S
-    for old in folder.glob("newsdesk-conversation-*.md"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:  # another session removed it first
-            pass
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    path = folder / f"newsdesk-conversation-{stamp}-{digest}.md"
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -105,12 +104,3 @@ def test_titles_quotes_and_answers_from_articles_cannot_add_markup():
 def test_a_file_name_stands_for_a_missing_url(name, shown):
     answer = f.answer(citations=[f.citation(url="")], passages=[dataclasses.replace(f.passage(), path=name)])
     assert shown in export.conversation_markdown([record(answer)])
-
-
-def test_write_markdown_saves_a_file_and_prunes_day_old_exports(tmp_path):
-    old = tmp_path / "newsdesk-conversation-20200101-0000-deadbeef.md"
-    old.write_text("old")
-    os.utime(old, (time.time() - 2 * 86400,) * 2)
-    path = export.write_markdown("# hello\n", tmp_path, now=ASKED)
-    assert path.name.startswith("newsdesk-conversation-20261129-1403-") and path.suffix == ".md"
-    assert path.read_text() == "# hello\n" and not old.exists()
