@@ -6,6 +6,7 @@ import gzip
 import os
 import resource
 import sys
+import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,3 +116,20 @@ def _fmt(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
+    """Return once something accepts connections on 127.0.0.1:``port`` (a server still starting)."""
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from benchmarks._common import log, machine_note, table
-from benchmarks.cold_start import QUESTION, free_port
+from benchmarks._common import free_port, log, machine_note, table, wait_for_port
+from benchmarks.cold_start import QUESTION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,12 +46,7 @@ def measure(index: Path, model: str) -> dict:
         else:
             raise SystemExit(f"app.py exited before it was ready (model {model})")
         ready_mb = status_mb(proc.pid, "VmRSS")
-        while True:  # the server may still be starting
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)  # the server may still be starting
         Client(f"http://127.0.0.1:{port}/", verbose=False).predict(QUESTION, api_name="/ask")
         return {"model": model, "ready_mb": ready_mb, "answered_mb": status_mb(proc.pid, "VmRSS"),
                 "peak_mb": status_mb(proc.pid, "VmHWM")}

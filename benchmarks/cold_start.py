@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks._common import log, machine_note, table
+from benchmarks._common import free_port, log, machine_note, table, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Who is the president of the United States?"
@@ -61,12 +60,6 @@ def run_phases(mode: str, env: dict) -> dict:
     return marks
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_app(env: dict) -> dict:
     from gradio_client import Client
 
@@ -82,12 +75,7 @@ def run_app(env: dict) -> dict:
                 break
         else:
             raise SystemExit("app.py exited before it was ready")
-        while True:  # the server may still be starting
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)  # the server may still be starting
         marks["server accepting"] = time.perf_counter() - started
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         asked = time.perf_counter()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import app
-from benchmarks.llama_server import LlamaServer, free_port
+from benchmarks._common import free_port
+from benchmarks.llama_server import LlamaServer
 from embeddings import Settings, build_index
 from qa import answer, stream_answer
 from qa.generate import get_generator
