@@ -9,13 +9,13 @@ and moving vectors back. Target: Ray >= 0.8x the local chunks/s on one machine (
 machine Ray cannot be faster: the same cores embed; its use is a cluster). The two indexes
 are then compared: same chunk ids, vectors equal to 1e-5.
 
-Measured on this project's 2-core machine (bfloat16, realtimeqa-2025, idle: load 0.0 at
-start): 300 articles, 4,420 chunks: local 41.3 s (107 chunks/s), --ray local 53.5 s (82.5):
-0.77x, below the 0.8x target (benchmarks/RESULTS.md has the runs). Ray's extra ~12 s is
-start-up, not embedding speed: import ray 0.6 s, ray.init 2.0 s, Ray Data's executor and
-its helper actors ~1.8 s, the embedder actor's own torch and model load ~4 s, shutdown 1.4 s
-(now overlapped with writing the index). Once its actor is loaded, the pool embeds as fast
-as a local build (1,024 chunks: 9.6 s inside the actor, 9.6 s locally).
+Measured on this project's 2-core machine (bfloat16, realtimeqa-2025, 300 articles, 4,420
+chunks; benchmarks/RESULTS.md has the runs): local 52.5 s, --ray local 63.0 s: 0.83x at
+load 1.1 (0.85x in a second run), over the 0.8x target. Ray's start-up (ray.init, Ray Data's
+executor and helper actors, the actor's torch, sentence-transformers and model load) now
+overlaps the driver's chunking, and the driver loads only the tokenizer. What remains is
+~1.4 s of shutdown and an actor that computes 1-10% more slowly than the same code in an
+ordinary process (``python -m benchmarks.ray_actor_speed``).
 """
 
 from __future__ import annotations

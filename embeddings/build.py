@@ -132,6 +132,8 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
                 except BaseException:
                     shutil.rmtree(generation, ignore_errors=True)
                     raise
+                finally:
+                    _discard_pending(embedder)  # a Ray pipeline started for chunks never embedded
                 if written:
                     publish_generation(index_dir, generation)
                     # The one that was live stays, rebuilt or not: a running app may still be reading it.
@@ -191,6 +193,19 @@ class _LazyEmbedder:
         if self._embedder is None:
             self._embedder = self._load()
         return getattr(self._embedder, name)
+
+    def discard_pending(self) -> None:
+        """Passes ``discard_pending`` on to a loaded embedder; loads nothing."""
+        if self._embedder is not None:
+            _discard_pending(self._embedder)
+
+
+def _discard_pending(embedder: Embedder) -> None:
+    # Optional, beside the Embedder protocol: work an embedder started ahead of texts that
+    # never came (RayEmbedder's pipeline). The embedder stays usable.
+    discard = getattr(embedder, "discard_pending", None)
+    if callable(discard):
+        discard()
 
 
 def _default_embedder(settings: Settings, progress: bool) -> Embedder:

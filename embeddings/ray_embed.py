@@ -5,7 +5,9 @@ embedder: chunking, dedup, the index files and the atomic commit stay on the dri
 the same code as a local build. Only ``embed()`` leaves the process: its texts are cut into
 groups of ``group_size`` (the local build's batch), each group is one row of a
 ``ray.data`` dataset, and ``map_batches`` sends rows to actors that each load the packaged
-embedder once. A group is embedded whole, by one ``embed()`` call, exactly as a local build
+embedder once. The pipeline starts at the build's first token count, before any text is
+known, and reads the groups off a queue when ``embed()`` comes: Ray's start-up (~8 s on two
+cores) overlaps the chunking instead of following it. A group is embedded whole, by one ``embed()`` call, exactly as a local build
 embeds it, so the vectors equal the local ones (same precision, same batch composition,
 same padding) and the index is the same index.
 
@@ -24,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .embedder import Embedder, get_embedder, resolve_precision
+from .embedder import Embedder, get_embedder, get_tokenizer, resolve_precision, torch_default_threads
 from .errors import InvalidInputError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,13 @@ def require_ray() -> None:
 
 
 class RayEmbedder:
-    """Embeds in bulk on a Ray cluster; tokenizing and metadata come from a local copy.
+    """Embeds in bulk on a Ray cluster; token counts and metadata come from the driver.
 
-    The driver still loads the embedder once: chunking counts tokens with its tokenizer, and
-    the manifest records its id, dimension and precision. ``precision`` is resolved on the
-    driver and sent to the actors, so an ``"auto"`` setting cannot pick bfloat16 on one
-    machine and float32 on another within one index.
+    The driver loads the embedder's tokenizer only (``get_tokenizer``: 0.05 s, where the
+    model's imports take ~5 s): chunking counts tokens with it, and the manifest records the
+    embedder's id, dimension and precision. ``precision`` is resolved on the driver and sent
+    to the actors, so an ``"auto"`` setting cannot pick bfloat16 on one machine and float32
+    on another within one index.
     """
 
     # build._embed_chunks hands this many texts to one embed() call (one Ray pipeline): start-up
@@ -74,7 +77,7 @@ class RayEmbedder:
                 from CPU ones within float noise).
             group_size: texts per actor ``embed()`` call.
             load: builds the embedder inside an actor (default ``get_embedder``); picklable.
-            local: the driver's embedder for tokens and metadata (default ``get_embedder``).
+            local: the driver's token counter and metadata (default ``get_tokenizer``).
             progress: show Ray Data's progress on stderr.
 
         Raises:
@@ -89,8 +92,9 @@ class RayEmbedder:
         self.address = address
         resolved = resolve_precision(precision)
         self._load = load or functools.partial(get_embedder, name, batch_size, resolved)
-        self._local = local or get_embedder(name, batch_size, resolved)
-        self.precision = getattr(self._local, "precision", "")  # what the manifest records
+        # What the manifest records: the actors' precision, or a given stand-in's (tests' fakes have none).
+        self.precision = getattr(local, "precision", "") if local else resolved
+        self._local = local or get_tokenizer(name)
         self.model_id = self._local.model_id
         self.dim = self._local.dim
         self.max_tokens = self._local.max_tokens
@@ -99,8 +103,14 @@ class RayEmbedder:
         self.gpus_per_actor = gpus_per_actor
         self.group_size = group_size
         self.progress = progress
+        self._pipeline: _Pipeline | None = None  # started by the first count_tokens, ended by embed
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        # The build counts tokens as it chunks, and embeds what it chunked: Ray's start-up
+        # (~8 s on 2 cores: ray.init, Ray Data, the actors' imports and model loads) runs from
+        # here on, in the background, while the driver chunks on the other core.
+        if self._pipeline is None:
+            self._pipeline = _Pipeline(self)
         return self._local.count_tokens(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -111,23 +121,20 @@ class RayEmbedder:
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        import ray
+        pipeline, self._pipeline = self._pipeline or _Pipeline(self), None
+        return pipeline.finish(list(texts))
 
-        began = time.perf_counter()
-        started_here = self._connect(ray)
-        connected = time.perf_counter()
-        try:
-            vectors = self._run(ray, list(texts))
-            # Where a --ray build's time goes: what a user sizing a cluster needs (with start-up apart).
-            log.info("Ray: connected in %.1f s; %d chunks embedded in %.1f s, actor start-up included",
-                     connected - began, len(texts), time.perf_counter() - connected)
-            return vectors
-        finally:
-            if started_here:
-                # A Ray instance this build started ends with it. Stopping its processes takes
-                # ~1.4 s, spent while the build writes the index; a non-daemon thread, so the
-                # interpreter waits for it before exiting (and before Ray's own atexit hook).
-                threading.Thread(target=ray.shutdown, name="ray-shutdown").start()
+    def discard_pending(self) -> None:
+        """Stop a pipeline started for texts that never came (the build failed while chunking).
+
+        Never raises: it runs while the build's own error propagates, which must not be hidden.
+        """
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            try:
+                pipeline.finish([])
+            except Exception as exc:  # the pipeline's own failure; nothing was waiting on it
+                log.warning("stopping the unused Ray pipeline: %s", exc)
 
     def _connect(self, ray) -> bool:
         if ray.is_initialized():  # the caller's session (a notebook, the tests): use it, leave it
@@ -142,47 +149,128 @@ class RayEmbedder:
                                         "start one with `ray start --head` or pass --ray local") from None
         return True
 
-    def _run(self, ray, texts: list[str]) -> np.ndarray:
+    def _dataset(self, ray, queue):
+        """Groups read from ``queue`` (one block each, so they spread over the actors), embedded."""
         import ray.data
 
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True  # groups come back in the order sent
-        context.enable_progress_bars = self.progress
-        groups = [{"group": k, "texts": texts[start:start + self.group_size]}
-                  for k, start in enumerate(range(0, len(texts), self.group_size))]
+        from .ray_queue_source import QueueDatasource
+
         cpus = self._cpus_per_actor(ray)
-        dataset = ray.data.from_items(groups).map_batches(
-            _EmbedActor, fn_constructor_kwargs={"load": self._load, "cuda": self.gpus_per_actor > 0,
-                                                "threads": max(1, int(cpus))},
-            batch_size=1,  # one group per call: it is embedded whole, as a local build does
-            batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray, len(groups), cpus)),
-            num_cpus=cpus, num_gpus=self.gpus_per_actor or None,
-        )
-        out: list[np.ndarray | None] = [None] * len(groups)
-        for row in dataset.iter_rows():
-            out[int(row["group"])] = np.asarray(row["vectors"], dtype=np.float32)
-        if any(v is None for v in out):  # never seen; a silent gap would misalign ids and vectors
-            raise RuntimeError("the Ray pipeline lost a group of chunks")
-        return np.ascontiguousarray(np.concatenate(out))
+        context = ray.data.DataContext.get_current()
+        options = {
+            "enable_progress_bars": self.progress,
+            # Each group its own block, so the groups spread over the actors: the read's output
+            # is otherwise merged into blocks of up to 128 MiB, which one actor would embed alone.
+            "target_max_block_size": 1,
+        }
+        saved = {name: getattr(context, name) for name in options} | {
+            "preserve_order": context.execution_options.preserve_order}
+        try:
+            for name, value in options.items():
+                setattr(context, name, value)
+            context.execution_options.preserve_order = True  # groups come back in the order sent
+            # num_cpus=0: the read only waits on the queue, and must not hold a CPU the actors need.
+            return ray.data.read_datasource(QueueDatasource(queue), override_num_blocks=1, num_cpus=0).map_batches(
+                _EmbedActor, fn_constructor_kwargs={"load": self._load, "cuda": self.gpus_per_actor > 0,
+                                                    "threads": max(1, int(cpus))},
+                batch_size=1,  # one group per call: it is embedded whole, as a local build does
+                batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=self._pool_size(ray, cpus)),
+                num_cpus=cpus, num_gpus=self.gpus_per_actor or None,
+            )
+        finally:
+            # The dataset keeps a copy of these; the caller's own Ray Data work keeps its settings.
+            context.execution_options.preserve_order = saved.pop("preserve_order")
+            for name, value in saved.items():
+                setattr(context, name, value)
 
     def _cpus_per_actor(self, ray) -> float:
         if self.cpus_per_actor:
             return self.cpus_per_actor
         if self.address != LOCAL:
             return 1.0
-        import torch  # loaded already, by the driver's embedder
+        return float(max(1, min(torch_default_threads(), int(ray.cluster_resources().get("CPU", 1)))))
 
-        return float(max(1, min(torch.get_num_threads(), int(ray.cluster_resources().get("CPU", 1)))))
-
-    def _pool_size(self, ray, groups: int, cpus: float) -> int:
+    def _pool_size(self, ray, cpus: float) -> int:
         if self.actors:
-            return min(self.actors, groups)
+            return self.actors
         resources = ray.cluster_resources()
         if self.gpus_per_actor:
             fits = resources.get("GPU", 0) / self.gpus_per_actor
         else:
             fits = resources.get("CPU", 1) / cpus
-        return max(1, min(int(fits), groups))
+        return max(1, int(fits))
+
+
+class _Pipeline:
+    """One run of the embedding pipeline, started before its texts are known.
+
+    It connects to Ray (or starts it) in the calling thread: ``ray.init`` off the main thread
+    leaves a GCS client behind that ends the process a minute after ``ray.shutdown``. Then a
+    background thread opens a ``ray.util.queue.Queue`` and runs the dataset: its one read task
+    takes groups off the queue as they are put there, and the actor pool, created as the
+    dataset starts, loads its models meanwhile. ``finish`` sends the texts, waits for the
+    vectors, and stops a Ray instance the pipeline started (in the calling thread too: after
+    shutdown, a call into Ray ends the process).
+
+    Raises:
+        ModelUnavailableError: the cluster cannot be reached.
+    """
+
+    def __init__(self, embedder: RayEmbedder) -> None:
+        import ray
+
+        self._embedder = embedder
+        self._queue = None
+        self._queue_ready = threading.Event()  # set once the queue exists, or the start failed
+        self._vectors: dict[int, np.ndarray] = {}
+        self._error: BaseException | None = None
+        began = time.perf_counter()
+        self._started_here = embedder._connect(ray)
+        self._connected = time.perf_counter()
+        self._connect_seconds = self._connected - began
+        # A daemon: a build that fails before embedding must still let the interpreter exit.
+        self._thread = threading.Thread(target=self._run, name="ray-embed", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            import ray
+            from ray.util.queue import Queue
+
+            self._queue = Queue(actor_options={"num_cpus": 0})
+            self._queue_ready.set()
+            for row in self._embedder._dataset(ray, self._queue).iter_rows():
+                self._vectors[int(row["group"])] = np.asarray(row["vectors"], dtype=np.float32)
+        except BaseException as exc:  # re-raised by finish(), in the build's thread
+            self._error = exc
+        finally:
+            self._queue_ready.set()
+
+    def finish(self, texts: list[str]) -> np.ndarray:
+        """The vectors of ``texts`` (none: just stop), in order."""
+        size = self._embedder.group_size
+        groups = [{"group": k, "texts": texts[start:start + size]}
+                  for k, start in enumerate(range(0, len(texts), size))]
+        self._queue_ready.wait()
+        try:
+            if self._queue is not None:
+                self._queue.put_nowait_batch(groups + [None])  # None ends the read
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+            if len(self._vectors) != len(groups):  # never seen; a gap would misalign ids and vectors
+                raise RuntimeError("the Ray pipeline lost a group of chunks")
+            # Where a --ray build's time goes: what a user sizing a cluster needs (start-up apart).
+            log.info("Ray: connected in %.1f s; %d chunks embedded %.1f s later, actor start-up included",
+                     self._connect_seconds, len(texts), time.perf_counter() - self._connected)
+            if not groups:
+                return np.zeros((0, self._embedder.dim), dtype=np.float32)
+            return np.ascontiguousarray(np.concatenate([self._vectors[k] for k in range(len(groups))]))
+        finally:
+            if self._started_here:
+                import ray
+
+                ray.shutdown()
 
 
 class _EmbedActor:

