@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import gradio as gr
-import httpx
 import pytest
 
 import app
 import qa
+from tests.page_protocol import free_port, queue_event
 from tests.webui import factories as f
 from webui import WebSettings
 
@@ -171,12 +169,6 @@ def test_stop_freezes_a_pending_answer_only(settings, fake):
     assert app.stop_turn([]) == []
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PageSession:
     """One browser page's session on a running app, speaking Gradio's queue protocol as the
     page does (gradio_client refuses the page's private events, such as Ask)."""
@@ -188,17 +180,7 @@ class PageSession:
 
     def event(self, fn_index: int, data: list) -> list:
         """Run one event; returns its outputs when it completes."""
-        with httpx.Client(base_url=self.base_url, timeout=30) as http:
-            joined = http.post("/gradio_api/queue/join", json={
-                "data": data, "fn_index": fn_index, "session_hash": self.session, "event_data": None})
-            joined.raise_for_status()
-            with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": self.session}) as stream:
-                for line in stream.iter_lines():
-                    msg = json.loads(line[5:]) if line.startswith("data:") else {}
-                    if msg.get("msg") == "process_completed":
-                        assert msg["success"], msg
-                        return msg["output"]["data"]
-        raise AssertionError("the event never completed")
+        return queue_event(self.base_url, self.session, fn_index, data)
 
     def ask(self, question: str, model: str) -> str:
         """Ask as the Ask button does (the conversation and history are the session's, kept on the

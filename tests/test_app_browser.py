@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +21,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 import app  # noqa: E402
 import qa  # noqa: E402
+from tests.page_protocol import free_port  # noqa: E402
 from webui import WebSettings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,12 +47,6 @@ XSS_TITLE = f"Kelvik harbour festival {XSS_SCRIPT}{XSS_IMG}"
 XSS_BODY = (f"The Kelvik harbour festival opens on 3 March and runs for a week. {XSS_SCRIPT} "
             f"Organisers expect 40,000 visitors to the harbour. {XSS_IMG} "
             "The festival ends with fireworks over the old harbour.")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -252,17 +246,28 @@ def test_article_markup_renders_as_inert_text(server, browser):
 STREAMING = "#nd-chat .nd-streaming.nd-pending .nd-text"
 
 
+def stop_mid_answer(page, attempts: int = 3):
+    """Ask, and press Stop while the answer streams in (words on screen, not finished);
+    returns the stopped answer. A short answer can finish between the words showing and the
+    click reaching the server: then ask again. A Stop that never acts still fails."""
+    stopped = page.locator("#nd-chat .nd-answer", has=page.locator(".nd-timing", has_text="Stopped."))
+    for _ in range(attempts):
+        n = ask(page, "What did the Venezuelan government say about diplomatic ties with the United States?")
+        page.wait_for_function(f"document.querySelector({STREAMING!r})?.innerText.trim() || "
+                               f"document.querySelectorAll({FINISHED!r}).length >= {n}", timeout=ANSWER_TIMEOUT_MS)
+        if finished_count(page) >= n:
+            continue  # finished before Stop could be pressed
+        page.click("#nd-stop")
+        page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length >= {n}", timeout=ANSWER_TIMEOUT_MS)
+        if stopped.count():
+            return stopped
+    raise AssertionError(f"no answer was stopped in {attempts} tries: each finished first, or Stop did nothing")
+
+
 def test_stop_mid_answer_then_this_page_and_another_are_answered(server, browser):
     url, _ = server
     page = open_page(browser, url)
-    ask(page, "What did the Venezuelan government say about diplomatic ties with the United States?")
-    # Stop while the answer streams in: words on screen, the answer not finished.
-    page.wait_for_function(f"document.querySelector({STREAMING!r})?.innerText.trim() || "
-                           f"document.querySelectorAll({FINISHED!r}).length", timeout=ANSWER_TIMEOUT_MS)
-    assert finished_count(page) == 0, "the answer finished before Stop: ask a question with a longer answer"
-    page.click("#nd-stop")
-    stopped = page.locator("#nd-chat .nd-answer", has=page.locator(".nd-timing", has_text="Stopped."))
-    stopped.wait_for()
+    stopped = stop_mid_answer(page)
     partial = stopped.locator(".nd-text").inner_text()
     assert partial.strip(), "stopped before any words"
     time.sleep(1.5)  # a repaint from the cancelled answer would land by now

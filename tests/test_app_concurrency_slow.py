@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 import app
 import qa
+from tests.page_protocol import free_port
 from webui import WebSettings
 
 pytestmark = pytest.mark.slow
@@ -54,12 +54,6 @@ Orchards across central Washington picked more apples this autumn than in any ye
 
 QUESTIONS = ["Who became Venezuela's interim leader?", "How much did the Torun footbridge cost?",
              "When will the tram line construction start?"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

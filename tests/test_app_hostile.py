@@ -11,13 +11,13 @@ Hostile file names and pasted headlines are ``webui.uploads``' own: tests/webui/
 from __future__ import annotations
 
 import logging
-import socket
 from pathlib import Path
 
 import pytest
 
 import app
 import qa
+from tests.page_protocol import free_port
 from tests.webui import factories as f
 from webui import WebSettings
 from webui.forms import FormError
@@ -26,12 +26,6 @@ from webui.forms import FormError
 @pytest.fixture
 def settings(tmp_path):
     return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the /ask API with wrong types --------------------------------------------------------

@@ -3,15 +3,13 @@ queue protocol (qa's search and article replaced by fakes: no model, no index)."
 
 from __future__ import annotations
 
-import json
 import uuid
 
-import httpx
 import pytest
 
 import app
 import qa
-from tests.test_app import free_port
+from tests.page_protocol import free_port, queue_event
 from webui import WebSettings, reader, render
 
 TEXT = "Caracas, Jan 10.\n\nHis vice president, Delcy Rodriguez, took over as interim leader. More <b>news</b>."
@@ -51,20 +49,6 @@ def test_the_page_has_chat_search_and_article_tabs_and_keeps_the_chat_ids(settin
         assert demo.fns[fn].api_visibility == "private" and demo.fns[fn].concurrency_id == "search"
 
 
-def run_event(base_url: str, session: str, fn_index: int, data: list, event_data=None) -> list:
-    """One event as the page sends it; returns its outputs."""
-    with httpx.Client(base_url=base_url, timeout=30) as http:
-        http.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
-                                                   "event_data": event_data}).raise_for_status()
-        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
-            for line in stream.iter_lines():
-                msg = json.loads(line[5:]) if line.startswith("data:") else {}
-                if msg.get("msg") == "process_completed":
-                    assert msg["success"], msg
-                    return msg["output"]["data"]
-    raise AssertionError("the event never completed")
-
-
 def test_search_then_open_a_result_over_the_real_queue(settings, monkeypatch):
     searched = []
 
@@ -82,13 +66,13 @@ def test_search_then_open_a_result_over_the_real_queue(settings, monkeypatch):
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
         url, session = f"http://127.0.0.1:{web.port}", f"s-{uuid.uuid4().hex[:8]}"
-        (results,) = run_event(url, session, fn_of(demo, by_id(demo, "nd-search"), "click"),
+        (results,) = queue_event(url, session, fn_of(demo, by_id(demo, "nd-search"), "click"),
                                ["interim leader", "2026-01-01", "", [], False])  # source choices come with on_load
         link = next(a for a in results.split('"') if a.startswith(reader.LINK_PREFIX.replace("?", "")))
         article_fn = fn_of(demo, by_id(demo, "nd-open-links"), "click")
-        shown, tabs = run_event(url, session, article_fn, [], {"link": link.replace("&amp;", "&")})
-        refused, _ = run_event(url, session, article_fn, [], {"link": "javascript:alert(1)"})
-        nothing, _ = run_event(url, session, article_fn, [], None)
+        shown, tabs = queue_event(url, session, article_fn, [], {"link": link.replace("&amp;", "&")})
+        refused, _ = queue_event(url, session, article_fn, [], {"link": "javascript:alert(1)"})
+        nothing, _ = queue_event(url, session, article_fn, [], None)
     finally:
         demo.close()
     assert searched == [("interim leader", qa.SearchFilters("2026-01-01", "", ()))]

@@ -6,17 +6,16 @@ thumbs-up in the browser) is in tests/test_app_browser_takeaway.py.
 
 from __future__ import annotations
 
-import json
 import uuid
 
-import httpx
 import pytest
 
 import app
 import qa
 from embeddings import build_index
 from tests.fakes import FakeEmbedder
-from tests.test_app import FakeQA, free_port, run_turn
+from tests.page_protocol import free_port, queue_event
+from tests.test_app import FakeQA
 from tests.webui import factories as f
 from webui import WebSettings, feedback
 
@@ -106,19 +105,6 @@ def test_coverage_view_draws_dated_articles_and_is_quiet_without_an_index(settin
     assert "Feb 14, 2026" in summary and "1 article has no publish date" in summary
 
 
-def _queue_event(url: str, session: str, fn_index: int, data: list, event_data=None) -> list:
-    with httpx.Client(base_url=url, timeout=30) as http:
-        http.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
-                                                  "event_data": event_data}).raise_for_status()
-        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
-            for line in stream.iter_lines():
-                msg = json.loads(line[5:]) if line.startswith("data:") else {}
-                if msg.get("msg") == "process_completed":
-                    assert msg["success"], msg
-                    return msg["output"]["data"]
-    raise AssertionError("the event never completed")
-
-
 def test_a_thumbs_up_on_the_page_stores_the_question_answer_and_settings(settings, fake, monkeypatch):
     """The real app over HTTP, as the page speaks to it: ask, then the Chatbot's like event."""
     web = WebSettings(port=free_port())
@@ -130,9 +116,9 @@ def test_a_thumbs_up_on_the_page_stores_the_question_answer_and_settings(setting
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
         url, session = f"http://127.0.0.1:{web.port}", uuid.uuid4().hex
-        _queue_event(url, session, ask_fn, ["Who leads Venezuela?", None, None, settings.model, 7, "", "", [], None])
-        _queue_event(url, session, like_fn, [None], {"index": 1, "value": ["…"], "liked": False})
-        _queue_event(url, session, like_fn, [None], {"index": 0, "value": ["…"], "liked": True})  # the question
+        queue_event(url, session, ask_fn, ["Who leads Venezuela?", None, None, settings.model, 7, "", "", [], None])
+        queue_event(url, session, like_fn, [None], {"index": 1, "value": ["…"], "liked": False})
+        queue_event(url, session, like_fn, [None], {"index": 0, "value": ["…"], "liked": True})  # the question
     finally:
         demo.close()
     (entry,) = feedback.read_feedback(settings.data_dir / "feedback.jsonl")

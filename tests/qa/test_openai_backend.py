@@ -23,6 +23,7 @@ from qa.cli import main as cli_main
 from qa.generate import get_generator
 from qa.openai_backend import OpenAIServerGenerator, estimate_tokens, redact_url
 from tests.fakes import JsonHandler
+from tests.page_protocol import free_port
 
 KEY = "sk-test-SECRET-4f1c9e"
 MESSAGES = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": "Hi?"}]
@@ -109,10 +110,7 @@ def server():
 
 
 def _closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"  # free: nothing listens there
 
 
 def test_streams_a_greedy_reply_with_the_key_model_and_stop(server):
