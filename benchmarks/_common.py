@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import resource
 import sys
@@ -66,6 +67,15 @@ def percentile_ms(seconds: Sequence[float], q: float) -> float:
 
 def directory_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def corpus_records(corpus: Path) -> Iterator[dict]:
+    """The records of a (gzipped) JSONL corpus, blank lines skipped."""
+    opener = gzip.open if corpus.suffix == ".gz" else open
+    with opener(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def write_subset(corpus: Path, limit: int, out: Path, skip: int = 0) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import log, machine_note, peak_rss_mb, table, timed, write_subset
+from benchmarks._common import corpus_records, log, machine_note, peak_rss_mb, table, timed, write_subset
 from embeddings import NewsdeskError, Settings, build_index, get_embedder
 from embeddings.build import EMBED_BATCH
 from embeddings.index import Manifest, current_generation
@@ -71,17 +71,13 @@ def load_embedder(settings: Settings, corpus: Path, precision: str | None = None
     """Load the embedder and warm it up on two batches of full-length text: the first calls at
     a new sequence length pay one-off set-up that would otherwise land on whichever of build
     and bare encode runs first."""
-    import gzip
-
-    opener = gzip.open if corpus.suffix == ".gz" else open
     warm = []
-    with opener(corpus, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            text = (json.loads(line).get("text") or "") if line.strip() else ""
-            if len(text) >= 1_500:
-                warm.append(text[:1_500])
-            if len(warm) == 2 * settings.embed_batch_size:
-                break
+    for record in corpus_records(corpus):
+        text = record.get("text") or ""
+        if len(text) >= 1_500:
+            warm.append(text[:1_500])
+        if len(warm) == 2 * settings.embed_batch_size:
+            break
     with timed() as t:
         embedder = get_embedder(settings.embedder, settings.embed_batch_size, precision or settings.embed_precision)
     with timed() as t_warm:

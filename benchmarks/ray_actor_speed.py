@@ -15,13 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks._common import log, machine_note, table
+from benchmarks._common import corpus_records, log, machine_note, table
 
 
 def chunk_texts(corpus: Path, limit: int) -> list[str]:
-    import gzip
-    import json
-
     from embeddings import Settings
     from embeddings.chunking import chunk_text
     from embeddings.clean import clean_text
@@ -29,14 +26,12 @@ def chunk_texts(corpus: Path, limit: int) -> list[str]:
 
     settings, tokens = Settings.from_env(), get_tokenizer()
     texts: list[str] = []
-    with gzip.open(corpus, "rt") if corpus.suffix == ".gz" else open(corpus) as fh:
-        for line in fh:
-            record = json.loads(line)
-            text = clean_text(record.get("text") or "")
-            texts += [c.text for c in chunk_text(text, tokens.count_tokens, settings.chunk_tokens,
-                                                 settings.chunk_overlap_tokens)]
-            if len(texts) >= limit:
-                return texts[:limit]
+    for record in corpus_records(corpus):
+        text = clean_text(record.get("text") or "")
+        texts += [c.text for c in chunk_text(text, tokens.count_tokens, settings.chunk_tokens,
+                                             settings.chunk_overlap_tokens)]
+        if len(texts) >= limit:
+            return texts[:limit]
     return texts
 
 

@@ -49,15 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                 group_size=EMBED_BATCH))
         report = build_index(args.sources, settings, embedder=embedder, rebuild=args.rebuild,
                              progress=not args.no_progress)
-    except NewsdeskError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the index directory cannot be created or written
-        print(f"error: {exc.strerror or exc}: {exc.filename or args.index_dir}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: the previous index is intact", file=sys.stderr)
-        return 130
+    except (NewsdeskError, OSError, KeyboardInterrupt) as exc:  # OSError: the index directory is unwritable
+        return _failed(exc, args.index_dir, interrupted="interrupted: the previous index is intact")
     if args.json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "removed": report.removed,
@@ -116,16 +109,22 @@ def _feeds_main(args: argparse.Namespace) -> int:
             print(f"stopped following {feed.url}; its {feed.total_items} indexed articles stay in the index")
         else:
             _print_feeds(feeds.list_feeds(settings), args.json)
-    except NewsdeskError as exc:
+    except (NewsdeskError, OSError, KeyboardInterrupt) as exc:  # OSError: the data directory is unwritable
+        return _failed(exc, args.data_dir or "data", interrupted="stopped: everything fetched so far is kept")
+    return 0
+
+
+def _failed(exc: BaseException, where: str | None, interrupted: str) -> int:
+    """One line on stderr for a command's failure, and its exit status: 2 for what the user
+    can fix (a NewsdeskError names how), 1 when ``where`` cannot be written, 130 on Ctrl-C."""
+    if isinstance(exc, KeyboardInterrupt):
+        print(interrupted, file=sys.stderr)
+        return 130
+    if isinstance(exc, NewsdeskError):
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # the data directory cannot be created or written
-        print(f"error: {exc.strerror or exc}: {exc.filename or args.data_dir or 'data'}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("stopped: everything fetched so far is kept", file=sys.stderr)
-        return 130
-    return 0
+    print(f"error: {exc.strerror or exc}: {exc.filename or where}", file=sys.stderr)
+    return 1
 
 
 def _print_feeds(found, as_json: bool) -> None:

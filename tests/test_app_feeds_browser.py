@@ -12,17 +12,18 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")  # before the imports that need it
 
 import app  # noqa: E402
 import embeddings.build  # noqa: E402
 import qa  # noqa: E402
 from webui import WebSettings  # noqa: E402
 
-from .embeddings.test_feeds import BRIDGE, FERRY  # noqa: E402
+from .embeddings.test_feeds import serve_courier  # noqa: E402
 from .fakes import FakeEmbedder  # noqa: E402
 from .feed_site import FeedSite  # noqa: E402
-from .test_app_browser import CHROMIUM, free_port, open_accordion, screenshot  # noqa: E402
+from .page_protocol import free_port  # noqa: E402
+from .test_app_browser import CHROMIUM, browser, open_accordion, screenshot  # noqa: E402,F401 (browser: a fixture)
 
 TIMEOUT_MS = 60_000
 
@@ -30,13 +31,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def site():
     with FeedSite() as site:
-        site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
-        site.article("/a/ferry.html", "Electric ferry starts island service", FERRY)
-        site.rss("/rss.xml", "Baltic Courier", [
-            {"title": "Glass footbridge opens in Torun", "link": site.url("/a/bridge.html"), "guid": "1",
-             "date": "Sat, 14 Feb 2026 09:00:00 GMT"},
-            {"title": "Electric ferry starts island service", "link": site.url("/a/ferry.html"), "guid": "2",
-             "date": "Mon, 16 Feb 2026 07:30:00 GMT"}], etag='"v1"')
+        serve_courier(site)
         yield site
 
 
@@ -55,16 +50,6 @@ def server(tmp_path_factory):
     yield f"http://127.0.0.1:{web.port}/", settings
     demo.close()
     patch.undo()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update"])
-        yield b
-        b.close()
 
 
 def report_starts(page, text: str) -> None:

@@ -15,22 +15,9 @@ import qa
 from embeddings import build_index
 from tests.fakes import FakeEmbedder
 from tests.page_protocol import free_port, queue_event
-from tests.test_app import FakeQA
+from tests.test_app import FakeQA, fake, settings  # noqa: F401 (fake, settings: fixtures, as test_app has them)
 from tests.webui import factories as f
 from webui import WebSettings, feedback
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    stream = FakeQA()
-    monkeypatch.setattr(qa, "stream_answer", stream)
-    monkeypatch.setattr(app, "STREAM_EVERY_S", 0.0)
-    return stream
 
 
 def test_chat_turn_hands_over_the_checked_answer_once_before_showing_it(settings, fake):

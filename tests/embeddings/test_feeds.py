@@ -51,16 +51,22 @@ def poll(settings, embedder):
     return run
 
 
-def serve_news(site):
-    """An RSS feed (ETag + Last-Modified) with two items and an Atom feed (Last-Modified) with one."""
+def serve_courier(site, guids=("1", "2"), **validators) -> str:
+    """The Baltic Courier: two articles and their RSS feed at /rss.xml (ETag "v1", plus any
+    other ``validators`` such as ``last_modified``); returns the feed's URL."""
     site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
     site.article("/a/ferry.html", "Electric ferry starts island service", FERRY)
-    site.article("/b/orchard.html", "Record apple harvest in the Vale", ORCHARD)
-    rss = site.rss("/rss.xml", "Baltic Courier", [
-        {"title": "Glass footbridge opens in Torun", "link": site.url("/a/bridge.html"), "guid": "bc-1",
+    return site.rss("/rss.xml", "Baltic Courier", [
+        {"title": "Glass footbridge opens in Torun", "link": site.url("/a/bridge.html"), "guid": guids[0],
          "date": "Sat, 14 Feb 2026 09:00:00 GMT"},
-        {"title": "Electric ferry starts island service", "link": site.url("/a/ferry.html"), "guid": "bc-2",
-         "date": "Mon, 16 Feb 2026 07:30:00 GMT"}], etag='"v1"', last_modified=MODIFIED)
+        {"title": "Electric ferry starts island service", "link": site.url("/a/ferry.html"), "guid": guids[1],
+         "date": "Mon, 16 Feb 2026 07:30:00 GMT"}], etag='"v1"', **validators)
+
+
+def serve_news(site):
+    """An RSS feed (ETag + Last-Modified) with two items and an Atom feed (Last-Modified) with one."""
+    rss = serve_courier(site, ("bc-1", "bc-2"), last_modified=MODIFIED)
+    site.article("/b/orchard.html", "Record apple harvest in the Vale", ORCHARD)
     atom = site.atom("/atom.xml", "Vale Gazette", [
         {"title": "Record apple harvest in the Vale", "link": site.url("/b/orchard.html"), "id": "urn:vg:1",
          "updated": "2026-02-10T12:00:00Z"}], last_modified=MODIFIED)

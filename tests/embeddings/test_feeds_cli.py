@@ -15,7 +15,7 @@ from embeddings.cli import main
 
 from ..fakes import FakeEmbedder
 from ..feed_site import FeedSite
-from .test_feeds import BRIDGE, FERRY
+from .test_feeds import serve_courier
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,13 +34,7 @@ def fake_model(monkeypatch, tmp_path):
 @pytest.fixture
 def site():
     with FeedSite() as site:
-        site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
-        site.article("/a/ferry.html", "Electric ferry starts island service", FERRY)
-        site.rss("/rss.xml", "Baltic Courier", [
-            {"title": "Glass footbridge opens in Torun", "link": site.url("/a/bridge.html"), "guid": "1",
-             "date": "Sat, 14 Feb 2026 09:00:00 GMT"},
-            {"title": "Electric ferry starts island service", "link": site.url("/a/ferry.html"), "guid": "2",
-             "date": "Mon, 16 Feb 2026 07:30:00 GMT"}], etag='"v1"')
+        serve_courier(site)
         site.failing("/gone.xml", 404)
         yield site
 
