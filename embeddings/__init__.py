@@ -4,6 +4,7 @@ from .build import BuildReport, build_index
 from .chunking import split_sentences
 from .embedder import Embedder, SentenceTransformerEmbedder, get_embedder
 from .errors import (
+    AddressRefusedError,
     DiskFullError,
     FeedStateError,
     FetchError,
@@ -14,11 +15,12 @@ from .errors import (
     InvalidInputError,
     ModelUnavailableError,
     NewsdeskError,
+    PollBusyError,
     SourceNotFoundError,
 )
 from .feed_state import Feed
 from .feeds import FeedResult, PollReport, add_feed, list_feeds, parse_duration, poll_feeds, remove_feed, watch
-from .fetch import Fetcher, check_url
+from .fetch import Fetcher, check_url, redact_url
 from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
@@ -26,11 +28,12 @@ from .settings import Settings, settings_from_env
 from .store import Article, ArticleDate, ArticleLead, ChunkRecord
 
 __all__ = [
-    "Article", "ArticleDate", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder", "Feed",
-    "FeedResult", "FeedStateError", "Fetcher", "FetchError", "IndexBusyError",
+    "AddressRefusedError", "Article", "ArticleDate", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError",
+    "Embedder", "Feed", "FeedResult", "FeedStateError", "Fetcher", "FetchError", "IndexBusyError",
     "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError", "Manifest",
-    "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollReport", "SUPPORTED_SUFFIXES", "SearchFilters",
-    "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",
+    "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollBusyError", "PollReport", "SUPPORTED_SUFFIXES",
+    "SearchFilters", "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",
     "build_index", "check_url", "format_size", "fsync_dir", "get_embedder", "list_feeds", "load_index",
-    "normalize_date", "parse_duration", "poll_feeds", "remove_feed", "settings_from_env", "split_sentences", "watch",
+    "normalize_date", "parse_duration", "poll_feeds", "redact_url", "remove_feed", "settings_from_env",
+    "split_sentences", "watch",
 ]

@@ -9,6 +9,7 @@ import sys
 
 from .build import build_index
 from .errors import NewsdeskError
+from .fetch import redact_url
 from .settings import Settings
 
 
@@ -106,7 +107,8 @@ def _feeds_main(args: argparse.Namespace) -> int:
             print(f"following {feed.url}; `python -m embeddings watch --once` fetches it now")
         elif args.action == "remove":
             feed = feeds.remove_feed(args.url, settings)
-            print(f"stopped following {feed.url}; its {feed.total_items} indexed articles stay in the index")
+            print(f"stopped following {redact_url(feed.url)}; its {feed.total_items} indexed articles stay in "
+                  "the index")
         else:
             _print_feeds(feeds.list_feeds(settings), args.json)
     except (NewsdeskError, OSError, KeyboardInterrupt) as exc:  # OSError: the data directory is unwritable
@@ -128,15 +130,16 @@ def _failed(exc: BaseException, where: str | None, interrupted: str) -> int:
 
 
 def _print_feeds(found, as_json: bool) -> None:
+    # redact_url: a feed saved with a password before they were refused is listed without it.
     if as_json:
         print(json.dumps([{k: v for k, v in vars(f).items() if k not in ("seen", "retries")}
-                          | {"waiting_items": len(f.retries)} for f in found], indent=1))
+                          | {"url": redact_url(f.url), "waiting_items": len(f.retries)} for f in found], indent=1))
         return
     if not found:
         print("no feeds yet: add one with `python -m embeddings feed add URL`")
         return
     for f in found:
-        print(f.url)
+        print(redact_url(f.url))
         print(f"  {f.title or '(not polled yet)'}; last poll {f.last_poll or 'never'}; "
               f"{f.new_items} new then, {f.total_items} in all")
         if f.last_error:

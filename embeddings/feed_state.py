@@ -7,6 +7,9 @@ error with the time of the next retry. The CLI, ``watch`` and the web app all ch
 other processes or threads, so every change is a read-modify-write under a file lock
 (``edit_state``), written whole with ``atomic_write``: a crash leaves the old file or the
 new one. A file that does not read back is one ``FeedStateError`` that names the fix.
+
+A whole poll holds a second lock (``poll_lock``), taken without waiting: two polls at once
+(``watch --once`` in a terminal while the web app polls) would both fetch every new item.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import json
+import os
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .errors import FeedStateError
+from .errors import FeedStateError, PollBusyError
 from .files import atomic_write
 
 STATE_FORMAT = 1
@@ -94,6 +99,33 @@ def edit_state(path: Path) -> Iterator[FeedState]:
         state = load_state(path)
         yield state
         save_state(path, state)
+
+
+@contextmanager
+def poll_lock(path: Path) -> Iterator[None]:
+    """``with poll_lock(p): ...``: this process polls the feeds of state file ``path``.
+
+    Not waited for: a second poll would only fetch again what the first is fetching, so it
+    is refused at once, saying since when the other runs. The lock is the kernel's (flock),
+    so a killed poller never leaves it behind.
+
+    Raises:
+        PollBusyError: another poll (another process, or another thread here) holds it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.poll.lock"), "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read(200).strip() or "since an unknown time"
+            raise PollBusyError(f"another poll is running ({holder}); try again when it ends") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, process {os.getpid()}")
+        lock.flush()
+        yield  # closing the file releases the lock
 
 
 def load_state(path: Path) -> FeedState:

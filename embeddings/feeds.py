@@ -16,6 +16,13 @@ is reported and skipped until its retry time, which doubles with each failure in
 item whose page fails (or holds no article) is retried the same way, and given up after
 ``MAX_ITEM_TRIES``. Nothing of one feed stops another. What is known about each feed lives in
 ``data/feeds.json`` (``feed_state``).
+
+Nothing inside the network is fetched (``addresses``): a feed whose host is or resolves to
+a loopback, private, link-local ... address is refused when it is added, and every
+connection of a poll (the feed, each redirect, each item's page, each robots.txt) is checked
+again. An item's page is fetched only if its site's robots.txt allows it (``robots``); one it
+disallows is counted in the summary and never asked again. One poll runs at a time
+(``feed_state.poll_lock``).
 """
 
 from __future__ import annotations
@@ -36,9 +43,9 @@ from .boilerplate import not_an_article
 from .build import BuildReport, build_index
 from .clean import clean_text, normalize_line
 from .embedder import Embedder
-from .errors import FetchError, IndexBusyError, InvalidInputError, NewsdeskError
-from .feed_state import Feed, ItemRetry, edit_state, load_state
-from .fetch import Fetcher, check_url
+from .errors import AddressRefusedError, FetchError, IndexBusyError, InvalidInputError, NewsdeskError
+from .feed_state import Feed, ItemRetry, edit_state, load_state, poll_lock
+from .fetch import Fetcher, check_address, check_url, redact_url
 from .files import atomic_write
 from .ingest import decode_bytes, extract_html, normalize_date
 from .settings import Settings
@@ -65,12 +72,21 @@ def articles_dir(settings: Settings) -> Path:
 def add_feed(url: str, settings: Settings | None = None, now: float | None = None) -> Feed:
     """Follow a feed; its items are fetched from the next poll on.
 
+    Its host is resolved now: one that is, or resolves to, an address inside the network is
+    refused before anything is saved (a host that does not resolve yet is added; the poll
+    reports it).
+
     Raises:
-        InvalidInputError: not an http(s) URL, or already followed.
+        InvalidInputError: not an http(s) URL, a URL with a password, a host inside the
+            network (the message names ``NEWSDESK_FEED_ALLOW_NETWORKS``), or already followed.
         FeedStateError: the state file is damaged.
     """
     settings = settings or Settings.from_env()
     url = check_url(url)
+    try:
+        check_address(url, settings.feed_allow_networks)
+    except FetchError as exc:  # refused, or a host name that is no valid international name
+        raise InvalidInputError(str(exc)) from None
     with edit_state(state_path(settings)) as state:
         if state.find(url):
             raise InvalidInputError(f"{url} is already followed; `python -m embeddings feed list` shows the feeds")
@@ -89,10 +105,12 @@ def remove_feed(url: str, settings: Settings | None = None) -> Feed:
     settings = settings or Settings.from_env()
     url = (url or "").strip()
     with edit_state(state_path(settings)) as state:
-        feed = state.find(url)
+        # Or as it is shown: a feed saved with a password before they were refused is listed
+        # without it, and removed by that name.
+        feed = state.find(url) or next((f for f in state.feeds if redact_url(f.url) == url), None)
         if feed is None:
-            raise InvalidInputError(f"{url or 'that URL'} is not followed; `python -m embeddings feed list` "
-                                    "shows the feeds")
+            raise InvalidInputError(f"{redact_url(url)[:200] or 'that URL'} is not followed; "
+                                    "`python -m embeddings feed list` shows the feeds")
         state.feeds.remove(feed)
     return feed
 
@@ -120,9 +138,11 @@ class FeedResult:
     problems: list[str] = field(default_factory=list)  # per item: "LINK: reason"
     error: str = ""
     next_retry: str = ""
+    disallowed: list[str] = field(default_factory=list)  # links robots.txt disallows: not fetched, not asked again
 
     def lines(self) -> list[str]:
-        name = f"{self.title} ({self.url})" if self.title else self.url
+        url = redact_url(self.url)
+        name = f"{self.title} ({url})" if self.title else url
         if self.status == "failed":
             head = f"{name}: failed: {self.error}; retry after {self.next_retry}"
         elif self.status == "waiting":
@@ -131,6 +151,8 @@ class FeedResult:
             head = f"{name}: not modified"
         else:
             head = f"{name}: {len(self.new)} new"
+        if self.disallowed:
+            head += f", {len(self.disallowed)} disallowed by robots.txt"
         return [head, *(f"  + {t}" for t in self.new), *(f"  ! {p}" for p in self.problems)]
 
 
@@ -149,11 +171,16 @@ class PollReport:
     def failed(self) -> int:
         return sum(f.status == "failed" for f in self.feeds)
 
+    @property
+    def disallowed(self) -> int:
+        return sum(len(f.disallowed) for f in self.feeds)
+
     def summary(self) -> str:
         if not self.feeds:
             return "no feeds to poll: add one with `python -m embeddings feed add URL`"
         lines = [f"polled {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} in {self.seconds:.1f} s: "
-                 f"{self.new} new article{'s' if self.new != 1 else ''}, {self.failed} failed"]
+                 f"{self.new} new article{'s' if self.new != 1 else ''}, {self.failed} failed"
+                 + (f", {self.disallowed} disallowed by robots.txt" if self.disallowed else "")]
         for result in self.feeds:
             lines += [f"  {line}" for line in result.lines()]
         if self.build_error:
@@ -165,7 +192,8 @@ class PollReport:
     def to_dict(self) -> dict:
         build = self.build
         return {
-            "feeds": [vars(f) for f in self.feeds], "new": self.new, "failed": self.failed,
+            "feeds": [vars(f) | {"url": redact_url(f.url)} for f in self.feeds], "new": self.new,
+            "failed": self.failed, "disallowed": self.disallowed,
             "build_error": self.build_error, "seconds": round(self.seconds, 3),
             "index": None if build is None else {
                 "added": build.added, "updated": build.updated, "removed": build.removed,
@@ -192,9 +220,15 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
 
     Raises:
         FeedStateError: the state file is damaged (nothing is fetched).
+        PollBusyError: another poll is running (nothing is fetched); the message says since when.
     """
     settings = settings or Settings.from_env()
-    fetcher = fetcher or Fetcher.from_settings(settings)
+    with poll_lock(state_path(settings)):
+        return _poll(settings, embedder, fetcher or Fetcher.from_settings(settings), progress, now, only, on_progress)
+
+
+def _poll(settings: Settings, embedder: Embedder | None, fetcher: Fetcher, progress: bool, now: Callable[[], float],
+          only: Sequence[str], on_progress: Callable[[int, int], None] | None) -> PollReport:
     started = time.monotonic()
     report = PollReport()
     path = state_path(settings)
@@ -300,8 +334,9 @@ def _failed(feed: Feed, exc: FetchError, settings: Settings, now: Callable[[], f
 
 def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, settings: Settings,
                 now: Callable[[], float], result: FeedResult) -> None:
-    """Fetch one item's page into the feeds folder; on failure, schedule or give up its retry."""
-    shown = item.link or item.title or item_id
+    """Fetch one item's page into the feeds folder (if its site's robots.txt allows); on
+    failure, schedule or give up its retry."""
+    shown = redact_url(item.link or item.title or item_id)
     try:
         if not item.link:
             raise _Permanent("the item has no link")
@@ -309,7 +344,12 @@ def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, set
             check_url(item.link, "item link")
         except InvalidInputError as exc:
             raise _Permanent(str(exc)) from None
-        record = _article(feed, item_id, item, fetcher)
+        try:
+            if not fetcher.allowed_by_robots(item.link):
+                raise _Disallowed()
+            record = _article(feed, item_id, item, fetcher)
+        except AddressRefusedError as exc:  # the link, a redirect or robots.txt reach inside: no retry mends it
+            raise _Permanent(str(exc)) from None
         try:
             _write_record(articles_dir(settings), record)
         except OSError as exc:  # a full disk, say: the page is fine, so it is tried again
@@ -318,6 +358,12 @@ def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, set
         feed.retries.pop(item_id, None)
         feed.remember(item_id)
         result.problems.append(f"{shown[:120]}: skipped: {exc}")
+        return
+    except _Disallowed:
+        feed.retries.pop(item_id, None)
+        feed.remember(item_id)  # asked once: a site that says no is not asked again for this item
+        result.disallowed.append(shown)
+        result.problems.append(f"{shown[:120]}: not fetched: its site's robots.txt disallows it")
         return
     except FetchError as exc:
         item.tries += 1
@@ -337,7 +383,12 @@ def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, set
 
 
 class _Permanent(Exception):
-    """An item that no retry can mend (no link, a file: link): skipped for good."""
+    """An item that no retry can mend (no link, a file: link, a link inside the network):
+    skipped for good."""
+
+
+class _Disallowed(Exception):
+    """An item whose site's robots.txt disallows its page: not fetched, counted, remembered."""
 
 
 def _article(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher) -> dict:

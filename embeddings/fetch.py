@@ -1,36 +1,53 @@
-"""Fetching feeds and article pages over HTTP, politely and within limits.
+"""Fetching feeds and article pages over HTTP, politely, safely and within limits.
 
-The standard library's ``urllib.request`` does the requests: ``embeddings`` then needs no
-HTTP package of its own (``httpx`` is installed, but for Gradio, whose pins move with it),
-and the few things a crawler must control are simple to hold here: redirects are followed
-by hand (each hop's scheme checked, loops and long chains refused, each hop waiting its
-host's turn), the body is read in pieces up to a size cap and a whole-request deadline, and
-conditional headers turn an unchanged feed into a cheap 304.
+``http.client`` sends the requests, over sockets this module connects itself: the host is
+resolved once, every address it resolves to is checked (``addresses.vetted``: nothing inside
+the network unless ``NEWSDESK_FEED_ALLOW_NETWORKS`` lists it), and the socket is connected to
+that checked address, while the Host header and the TLS certificate check (SNI included)
+stay on the host name. Not ``urllib.request``: its connection looks the name up again when it
+connects (an answer a rebinding DNS server can change after the check), and it sends through
+any ``HTTP(S)_PROXY`` of the environment, which resolves names beyond the check. Not
+``httpx`` (installed for Gradio, whose pins move it): pinning the address there takes a
+custom httpcore network backend, more code than this, and a dependency ``embeddings`` does
+not otherwise have.
+
+The rest a crawler must control is held here too: redirects are followed by hand (each
+hop's scheme and address checked, loops and long chains refused, each hop waiting its turn);
+one deadline bounds the whole request, connecting, the headers and the body (the socket
+timeout is the time left before each read, and a watchdog shuts the socket when the time is
+up, so a server trickling a byte at a time cannot hold a poll for hours); the body is read up
+to a size cap; requests to one address are spaced (keyed on the IP address, so ``127.0.0.1``,
+``localhost`` and ``2130706433`` are one host); conditional headers turn an unchanged feed
+into a cheap 304; and ``robots`` asks each site's robots.txt before its pages.
 
 Every failure is one ``FetchError`` with a short reason ("HTTP 404 Not Found", "timed out
-after 20 s", "redirected to a file: URL"), never an exception from deep inside urllib.
+after 20.0 s while reading the response", "redirected to a file: URL", "refused: ... resolves
+to 10.0.0.1, a private address ..."), never an exception from deep inside the library.
 """
 
 from __future__ import annotations
 
 import email.message
 import http.client
+import re
 import socket
 import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
+from typing import Sequence
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from .errors import FetchError, InvalidInputError
+from .addresses import Address, Network, parse_networks, plain_ip, vetted
+from .errors import AddressRefusedError, FetchError, InvalidInputError
 from .files import format_size
+from .robots import RobotsRules
 
 USER_AGENT = "Newsdesk/0.1 (+feed reader)"
 MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2_000
 _READ_PIECE = 64 * 1024
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -51,67 +68,104 @@ class Response:
         return message.get_content_charset()
 
 
+_USERINFO = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)?[^/?#\s]*@", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user name and password replaced by ``***``, for a message or a page:
+    ``http://user:pw@host/feed`` -> ``http://***@host/feed``."""
+    return _USERINFO.sub(r"\1***@", url or "", count=1)
+
+
 def check_url(url: str, what: str = "feed URL") -> str:
     """``url`` stripped, when it is an http(s) URL with a host; the only kind fetched.
 
     Raises:
         InvalidInputError: any other scheme (``file:``, ``ftp:``, ``javascript:``), no
-            scheme or host, spaces or control characters, or a very long URL; the message
-            says what to enter instead.
+            scheme or host, a user name or password in it, spaces or control characters, or
+            a very long URL; the message says what to enter instead (and never repeats a
+            password).
     """
     url = (url or "").strip()
     if not url:
         raise InvalidInputError(f"enter a {what}, e.g. https://example.com/feed.xml")
     if len(url) > MAX_URL_CHARS:
         raise InvalidInputError(f"the {what} is {len(url):,} characters long; at most {MAX_URL_CHARS:,} are accepted")
+    shown = redact_url(url)[:80]
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise InvalidInputError(f"the {what} {url[:80]!r} holds spaces or control characters; "
+        raise InvalidInputError(f"the {what} {shown!r} holds spaces or control characters; "
                                 "paste the address exactly as the browser shows it")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError as exc:
-        raise InvalidInputError(f"the {what} {url[:80]!r} is not a valid URL ({exc})") from None
+        raise InvalidInputError(f"the {what} {shown!r} is not a valid URL ({str(exc).replace(url, shown)})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         if not scheme or "." in scheme:  # "example.com/feed" or "example.com:8080/feed"
-            raise InvalidInputError(f"the {what} {url[:80]!r} has no http:// or https:// in front; "
-                                    f"enter it as https://{url[:80]}")
+            raise InvalidInputError(f"the {what} {shown!r} has no http:// or https:// in front; "
+                                    f"enter it as https://{shown}")
         hint = "; enter the feed's web address" if what == "feed URL" else ""
         raise InvalidInputError(f"only http:// and https:// {what}s are fetched, not {scheme}: "
-                                f"({url[:80]}){hint}")
+                                f"({shown}){hint}")
     if not parts.hostname:
-        raise InvalidInputError(f"the {what} {url[:80]!r} names no host; enter it as https://HOST/PATH")
+        raise InvalidInputError(f"the {what} {shown!r} names no host; enter it as https://HOST/PATH")
+    if "@" in parts.netloc:
+        # Refused, not stripped: a feed that needs a login would fail without it anyway, and
+        # feeds.json, the feed list and every report would otherwise hold the password.
+        raise InvalidInputError(f"the {what} {shown!r} holds a user name or password; Newsdesk keeps no "
+                                "passwords: use an address that needs no login")
     return url
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # the 3xx comes back as an HTTPError: Fetcher.get follows it itself
+def check_address(url: str, allow_networks: str | Sequence[Network] = "") -> None:
+    """Refuse ``url`` when its host is, or resolves to, an address inside the network (see
+    ``addresses``). A host that does not resolve now passes: the poll reports it, and checks
+    again at every connection.
+
+    Raises:
+        AddressRefusedError: the message names the address, its kind and the setting.
+        FetchError: the host is not a valid international domain name.
+    """
+    host, port = _host_port(urlsplit(_as_uri(url)))
+    networks = parse_networks(allow_networks) if isinstance(allow_networks, str) else tuple(allow_networks)
+    try:
+        vetted(host, port, networks)
+    except socket.gaierror:
+        return
 
 
 class Fetcher:
-    """Fetches URLs one at a time, waiting ``host_delay_s`` between requests to one host.
+    """Fetches URLs one at a time, waiting ``host_delay_s`` between requests to one address.
 
     Thread-safe: the web app's poller and a "Poll now" click may share one. The per-host
-    clock covers every request, redirect hops included, across calls.
+    clock covers every request, redirect hops and robots.txt included, across calls.
+
+    Args:
+        allow_networks: the networks inside that may be reached anyway
+            (``NEWSDESK_FEED_ALLOW_NETWORKS``: "127.0.0.0/8,10.1.0.0/16"); default none.
+        ssl_context: certificate checks (default: the system's trusted authorities).
     """
 
     def __init__(self, timeout_s: float = 20.0, max_bytes: int = 5_000_000, host_delay_s: float = 2.0,
-                 user_agent: str = USER_AGENT, max_redirects: int = MAX_REDIRECTS) -> None:
+                 user_agent: str = USER_AGENT, max_redirects: int = MAX_REDIRECTS,
+                 allow_networks: str | Sequence[Network] = "", ssl_context: ssl.SSLContext | None = None) -> None:
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.host_delay_s = host_delay_s
         self.user_agent = user_agent
         self.max_redirects = max_redirects
-        self._opener = urllib.request.build_opener(_NoRedirects)
-        self._last: dict[str, float] = {}
+        self.allow_networks = parse_networks(allow_networks) if isinstance(allow_networks, str) \
+            else tuple(allow_networks)
+        self._ssl = ssl_context or ssl.create_default_context()
+        self._last: dict[object, float] = {}
         self._lock = threading.Lock()
+        self.robots = RobotsRules(self.get, user_agent)
 
     @classmethod
     def from_settings(cls, settings) -> "Fetcher":
         return cls(timeout_s=settings.feed_timeout_s, max_bytes=int(settings.feed_max_mb * 1e6),
-                   host_delay_s=settings.feed_host_delay_s)
+                   host_delay_s=settings.feed_host_delay_s, allow_networks=settings.feed_allow_networks)
 
     def get(self, url: str, etag: str = "", modified: str = "", accept: str = "*/*") -> Response:
         """GET ``url``, following up to ``max_redirects`` redirects to http(s) URLs.
@@ -122,6 +176,7 @@ class Fetcher:
             accept: the ``Accept`` header.
 
         Raises:
+            AddressRefusedError: the URL or a redirect reaches inside the network.
             FetchError: the URL, a redirect, the connection, the status (other than 200-299
                 and 304), the size or the time is wrong; the message says which.
         """
@@ -133,67 +188,126 @@ class Fetcher:
             except InvalidInputError as exc:
                 raise FetchError(f"redirected to an unusable address: {exc}" if seen else str(exc)) from None
             seen.append(current)
-            headers = {"User-Agent": self.user_agent, "Accept": accept, "Accept-Encoding": "identity"}
+            headers = {"User-Agent": self.user_agent, "Accept": accept, "Accept-Encoding": "identity",
+                       "Connection": "close"}
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
                 headers["If-Modified-Since"] = modified
-            status, response_headers, body = self._request(current, headers)
-            if status in (301, 302, 303, 307, 308):
+            try:
+                status, response_headers, body = self._request(current, headers)
+            except AddressRefusedError as exc:
+                if seen[1:]:
+                    raise AddressRefusedError(f"redirected to {redact_url(current)[:80]}: {exc}") from None
+                raise
+            if status in _REDIRECTS:
                 location = response_headers.get("location", "")
                 if not location:
                     raise FetchError(f"HTTP {status} redirect without a Location")
                 target = urljoin(current, location.strip())
                 scheme = urlsplit(target).scheme.lower()
                 if scheme not in ("http", "https"):
-                    raise FetchError(f"redirected to a {scheme or 'schemeless'}: URL ({target[:80]}); only http(s) "
-                                     "is followed")
+                    raise FetchError(f"redirected to a {scheme or 'schemeless'}: URL ({redact_url(target)[:80]}); "
+                                     "only http(s) is followed")
                 if target in seen:
-                    raise FetchError(f"redirect loop ({' -> '.join(u[:60] for u in seen + [target])})")
+                    chain = " -> ".join(redact_url(u)[:60] for u in seen + [target])
+                    raise FetchError(f"redirect loop ({chain})")
                 if len(seen) > self.max_redirects:
-                    raise FetchError(f"more than {self.max_redirects} redirects; last to {target[:80]}")
+                    raise FetchError(f"more than {self.max_redirects} redirects; last to {redact_url(target)[:80]}")
                 current = target
                 continue
             return Response(current, status, body, response_headers)
 
-    def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        self._wait_turn(urlsplit(url).hostname or "")
-        request = urllib.request.Request(_as_uri(url), headers=headers)
-        started = time.monotonic()
-        try:
-            response = self._opener.open(request, timeout=self.timeout_s)
-        except urllib.error.HTTPError as exc:
-            found = {k.lower(): v for k, v in (exc.headers or {}).items()}
-            exc.close()
-            if exc.code in (301, 302, 303, 304, 307, 308):
-                return exc.code, found, b""
-            raise FetchError(f"HTTP {exc.code} {exc.reason}".strip(),
-                             _retry_after(found.get("retry-after", ""))) from None
-        except urllib.error.URLError as exc:
-            raise FetchError(_network_reason(exc.reason, urlsplit(url).hostname, self.timeout_s)) from None
-        except (TimeoutError, socket.timeout):
-            raise FetchError(f"timed out after {self.timeout_s:g} s") from None
-        except (OSError, ValueError, http.client.HTTPException) as exc:  # a reset, a garbled status line
-            raise FetchError(f"connection failed ({exc.__class__.__name__}: {exc})"[:200]) from None
-        with response:
-            found = {k.lower(): v for k, v in response.headers.items()}
-            body = self._read(response, found, started)
-            return response.status, found, body
+    def allowed_by_robots(self, url: str) -> bool:
+        """Whether the robots.txt of ``url``'s site lets Newsdesk fetch it (see ``robots``).
 
-    def _read(self, response, headers: dict[str, str], started: float) -> bytes:
+        Raises:
+            FetchError: the robots.txt is unreachable for now.
+            AddressRefusedError: the site is inside the network.
+        """
+        return self.robots.allowed(url)
+
+    def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(_as_uri(url))
+        host, port = _host_port(parts)
+        try:
+            addresses = vetted(host, port, self.allow_networks)
+        except socket.gaierror as exc:
+            raise FetchError(f"cannot find the host {host} (DNS: {exc.strerror or exc})") from None
+        self._wait_turn(addresses)
+        https = parts.scheme.lower() == "https"
+        deadline = _Deadline(self.timeout_s)
+        try:
+            sock = self._open(addresses, host, https, deadline)
+            connection = (http.client.HTTPSConnection(host, port, context=self._ssl) if https
+                          else http.client.HTTPConnection(host, port))
+            connection.sock = sock  # connected to the checked address: http.client never resolves the name
+            try:
+                return self._exchange(connection, sock, parts, headers, deadline)
+            finally:
+                connection.close()
+        except FetchError:
+            raise
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise FetchError(_reason(exc, host, deadline, self.timeout_s)) from None
+        finally:
+            deadline.stop()
+
+    def _open(self, addresses: list[Address], host: str, https: bool, deadline: "_Deadline") -> socket.socket:
+        """A socket connected to the first checked address that answers (TLS done for https)."""
+        problem: OSError | None = None
+        for address in addresses:
+            sock = socket.socket(address.family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(deadline.left())
+                sock.connect(address.sockaddr)
+                break
+            except OSError as exc:
+                sock.close()
+                problem = exc
+                if isinstance(exc, TimeoutError):
+                    raise
+        else:
+            raise problem or OSError("no address to connect to")
+        deadline.watch(sock)
+        if https:
+            # The handshake can trickle too: the watchdog shuts whichever socket holds the connection.
+            sock = self._ssl.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+            deadline.watch(sock)
+            sock.settimeout(deadline.left())
+            sock.do_handshake()
+        deadline.phase = "while waiting for the reply"
+        return sock
+
+    def _exchange(self, connection: http.client.HTTPConnection, sock: socket.socket, parts, headers: dict[str, str],
+                  deadline: "_Deadline") -> tuple[int, dict[str, str], bytes]:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        sock.settimeout(deadline.left())
+        connection.request("GET", target, headers=headers)
+        sock.settimeout(deadline.left())
+        response = connection.getresponse()
+        deadline.left()  # the watchdog may have cut the headers short
+        found = {k.lower(): v for k, v in response.getheaders()}
+        if response.status in _REDIRECTS or response.status == 304:
+            return response.status, found, b""
+        if not 200 <= response.status < 300:
+            raise FetchError(f"HTTP {response.status} {response.reason}".strip(),
+                             _retry_after(found.get("retry-after", "")), status=response.status)
+        deadline.phase = "while reading the response"
+        return response.status, found, self._read(response, sock, found, deadline)
+
+    def _read(self, response: http.client.HTTPResponse, sock: socket.socket, headers: dict[str, str],
+              deadline: "_Deadline") -> bytes:
         cap = self.max_bytes
-        declared = headers.get("content-length", "")
+        declared = headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(f"response is {format_size(int(declared))}, over the {format_size(cap)} cap "
                              "(raise NEWSDESK_FEED_MAX_MB to fetch it)")
         pieces, size = [], 0
         try:
             while True:
-                # The socket timeout bounds each read; this bounds the whole body, which a
-                # server trickling a byte at a time would otherwise stretch without end.
-                if time.monotonic() - started > self.timeout_s:
-                    raise FetchError(f"timed out after {self.timeout_s:g} s while reading the response")
-                piece = response.read(_READ_PIECE)
+                sock.settimeout(deadline.left())  # each read waits at most for what is left of the deadline
+                piece = response.read1(_READ_PIECE)  # one system call: the deadline is checked between each
                 if not piece:
                     break
                 size += len(piece)
@@ -201,19 +315,80 @@ class Fetcher:
                     raise FetchError(f"response is over the {format_size(cap)} cap "
                                      "(raise NEWSDESK_FEED_MAX_MB to fetch it)")
                 pieces.append(piece)
-        except (TimeoutError, socket.timeout):
-            raise FetchError(f"timed out after {self.timeout_s:g} s while reading the response") from None
-        except (OSError, http.client.HTTPException) as exc:
+            deadline.left()  # an end that was the watchdog shutting the socket is no end of the body
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            if deadline.expired or isinstance(exc, TimeoutError):
+                raise FetchError(deadline.timed_out(self.timeout_s)) from None
             raise FetchError(f"connection broke while reading ({exc.__class__.__name__})") from None
+        if declared.isdigit() and size < int(declared):
+            raise FetchError(f"connection broke while reading ({format_size(size)} of {format_size(int(declared))})")
         return b"".join(pieces)
 
-    def _wait_turn(self, host: str) -> None:
+    def _wait_turn(self, addresses: list[Address]) -> None:
+        # Keyed on every address the host resolves to: localhost and 127.0.0.1 are one host.
+        keys = {plain_ip(a.ip) for a in addresses}
         with self._lock:
             now = time.monotonic()
-            turn = max(now, self._last.get(host, -1e9) + self.host_delay_s)
-            self._last[host] = turn  # reserved: a second thread queues behind this request
+            turn = max([now] + [self._last.get(k, -1e9) + self.host_delay_s for k in keys])
+            for key in keys:
+                self._last[key] = turn  # reserved: a second thread queues behind this request
         if turn > now:
             time.sleep(turn - now)
+
+
+class _Deadline:
+    """One request's time limit, from connecting to the body's last byte.
+
+    A socket timeout alone bounds each read, not the request: a server sending a byte every
+    second would hold it for hours. So ``left()`` is the timeout set before each operation,
+    and a watchdog timer shuts the socket down when the time is up, which ends any read in
+    progress, even one inside the TLS handshake or the headers.
+    """
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.started = time.monotonic()
+        self.expired = False
+        self.phase = "while connecting"
+        self._sock: socket.socket | None = None
+        self._timer: threading.Timer | None = None
+
+    def left(self) -> float:
+        """Seconds left; raises ``TimeoutError`` once there are none."""
+        left = self.started + self.limit_s - time.monotonic()
+        if left <= 0 or self.expired:
+            self.expired = True
+            raise TimeoutError("deadline passed")
+        return left
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def watch(self, sock: socket.socket) -> None:
+        self._sock = sock
+        if self._timer is None:
+            self._timer = threading.Timer(max(self.left(), 0.0), self._cut)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def timed_out(self, limit_s: float) -> str:
+        return (f"timed out after {self.elapsed():.1f} s {self.phase} (the limit is {limit_s:g} s, "
+                "NEWSDESK_FEED_TIMEOUT_S)")
+
+    def _cut(self) -> None:
+        self.expired = True
+        try:  # the plain socket's shutdown, also under TLS: it wakes a read blocked in another thread
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+        except (OSError, TypeError):
+            pass
+
+
+def _host_port(parts) -> tuple[str, int]:
+    return parts.hostname or "", parts.port or (443 if parts.scheme.lower() == "https" else 80)
 
 
 def _as_uri(url: str) -> str:
@@ -228,8 +403,6 @@ def _as_uri(url: str) -> str:
     except UnicodeError:
         raise FetchError(f"the host name {host[:80]!r} is not a valid international domain name") from None
     netloc = host + (f":{parts.port}" if parts.port else "")
-    if parts.username is not None:
-        netloc = f"{quote(parts.username)}{':' + quote(parts.password) if parts.password else ''}@{netloc}"
     safe = "/?&=%:;,+@!$'()*~#[]"
     return urlunsplit((parts.scheme, netloc, quote(parts.path, safe), quote(parts.query, safe),
                        quote(parts.fragment, safe)))
@@ -240,15 +413,15 @@ def _retry_after(value: str) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-def _network_reason(reason, host: str | None, timeout_s: float) -> str:
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return f"timed out after {timeout_s:g} s"
-    if isinstance(reason, socket.gaierror):
-        return f"cannot find the host {host} (DNS: {reason.strerror or reason})"
-    if isinstance(reason, ConnectionRefusedError):
-        return f"connection refused by {host}"
-    if isinstance(reason, ssl.SSLError):
-        return f"TLS/certificate problem with {host} ({reason.__class__.__name__}: {reason})"[:200]
-    if isinstance(reason, OSError) and reason.strerror:
-        return f"cannot connect to {host} ({reason.strerror})"
-    return f"cannot connect to {host} ({reason})"[:200]
+def _reason(exc: BaseException, host: str, deadline: _Deadline, limit_s: float) -> str:
+    if deadline.expired or isinstance(exc, TimeoutError):
+        return deadline.timed_out(limit_s)
+    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+        return f"TLS/certificate problem with {host} ({exc.__class__.__name__}: {exc})"[:200]
+    if deadline.phase == "while connecting":
+        if isinstance(exc, ConnectionRefusedError):
+            return f"connection refused by {host}"
+        if isinstance(exc, OSError) and exc.strerror:
+            return f"cannot connect to {host} ({exc.strerror})"
+        return f"cannot connect to {host} ({exc})"[:200]
+    return f"connection failed ({exc.__class__.__name__}: {exc})"[:200]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TypeVar
 
+from .addresses import parse_networks
 from .errors import InvalidInputError
 
 T = TypeVar("T")
@@ -108,10 +109,15 @@ class Settings:
     feed_max_mb: float = 5.0  # a larger feed or page is refused (news pages are 0.1-2 MB)
     feed_max_items: int = 30  # new items fetched per feed per poll; the rest wait for the next
     feed_retry_s: float = 300.0  # first retry after a failure; doubles with each, up to 6 hours
+    # Networks a feed, page or redirect may reach although they are inside (loopback, private,
+    # link-local ...): CIDR networks separated by commas, e.g. "10.1.0.0/16" for an intranet
+    # feed. Empty: the public internet only (embeddings/addresses.py says why).
+    feed_allow_networks: str = ""
 
     def __post_init__(self) -> None:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
+        parse_networks(self.feed_allow_networks)  # a typo fails here, naming the setting, not at a poll
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -1,6 +1,12 @@
 """A real HTTP server on a loopback port that plays a news site: RSS and Atom feeds, article
-pages, and every way a site fails (404, 500, a slow reply, HTML instead of a feed, broken
-XML, a page without a story, redirect loops, a redirect to ``file:``, an oversize page).
+pages, and every way a site fails (404, 500, a slow reply, a reply trickled a byte at a time,
+HTML instead of a feed, broken XML, a page without a story, redirect loops, a redirect to
+``file:``, an oversize page).
+
+Loopback is inside the network, which the fetcher refuses by default: a test opens it with
+``LOOPBACK`` (``NEWSDESK_FEED_ALLOW_NETWORKS``), or only one address of it, serving on another
+loopback address (``FeedSite("127.0.0.2")``) to show 127.0.0.1 still refused. ``fake_dns``
+stands in for DNS, so no test sends a query off the machine.
 
 Tests change what it serves while it runs (``site.page(...)``, ``site.feed(...)``) and read
 back what it was asked (``site.requests``), e.g. to assert a poll sent ``If-None-Match``.
@@ -9,9 +15,11 @@ back what it was asked (``site.requests``), e.g. to assert a poll sent ``If-None
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from email.utils import formatdate
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +35,8 @@ class Route:
     last_modified: str = ""
     delay_s: float = 0.0
     send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    trickle_s: float = 0.0  # > 0: the body is sent one byte at a time, this far apart
+    trickle_headers: bool = False  # with trickle_s: the status line and headers too
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,16 @@ class Request:
     status: int
 
 
-class FeedSite:
-    """``with FeedSite() as site: site.url("/rss.xml")``."""
+LOOPBACK = "127.0.0.0/8"  # NEWSDESK_FEED_ALLOW_NETWORKS for tests that fetch from a FeedSite
 
-    def __init__(self) -> None:
+
+class FeedSite:
+    """``with FeedSite() as site: site.url("/rss.xml")``; ``FeedSite("127.0.0.2")`` serves on
+    another loopback address (Linux answers on all of 127.0.0.0/8)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        self.host = host
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         site = self
@@ -61,6 +77,9 @@ class FeedSite:
                 site.requests.append(Request(self.path, headers, status))
                 if route is not None and route.delay_s:
                     time.sleep(route.delay_s)
+                if route is not None and route.trickle_s:
+                    self._trickle(route)
+                    return
                 body = b"" if status == 304 else (route.body if route else b"<h1>Not found</h1>")
                 try:
                     self.send_response(status)
@@ -82,9 +101,25 @@ class FeedSite:
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, size cap)
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            def _trickle(self, route: Route) -> None:
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: {route.content_type}\r\n"
+                        f"Content-Length: {len(route.body)}\r\nConnection: close\r\n\r\n").encode()
+                self.close_connection = True
+                try:
+                    if not route.trickle_headers:
+                        self.wfile.write(head)
+                    for byte in (head if route.trickle_headers else b"") + route.body:
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(route.trickle_s)
+                except (BrokenPipeError, ConnectionResetError, OSError):  # the client gave up
+                    pass
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Polled every 50 ms, not 0.5 s: each test's shutdown waits for one poll.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "FeedSite":
         self.thread.start()
@@ -95,7 +130,11 @@ class FeedSite:
         self.server.server_close()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     # --- what it serves
 
@@ -129,14 +168,33 @@ class FeedSite:
 def no_dns_for_invalid(monkeypatch) -> None:
     """Make ``*.invalid`` names fail to resolve here, as a resolver would say, without asking
     one: a test must not send even a DNS query off the machine."""
-    real = socket.getaddrinfo
+    fake_dns(monkeypatch, {})
 
-    def getaddrinfo(host, *args, **kwargs):
+
+def fake_dns(monkeypatch, answers: dict[str, list[str] | Callable[[], list[str]]]) -> list[str]:
+    """Stand in for DNS (``socket.getaddrinfo``): each name of ``answers`` resolves to its
+    addresses (a list, or a function asked at each lookup: a rebinding server), ``*.invalid``
+    to nothing; other names (localhost, literals) as the machine resolves them.
+
+    Returns:
+        The names of ``answers`` looked up, in order, one entry per lookup.
+    """
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if isinstance(host, str) and host in answers:
+            asked.append(host)
+            found = answers[host]
+            found = found() if callable(found) else found
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0)) if ":" in ip
+                    else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in found]
         if isinstance(host, str) and host.endswith(".invalid"):
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
+        return real(host, port, family, type, proto, flags)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
 
 
 def http_date(epoch: float) -> str:

@@ -21,7 +21,7 @@ from webui import WebSettings  # noqa: E402
 
 from .embeddings.test_feeds import serve_courier  # noqa: E402
 from .fakes import FakeEmbedder  # noqa: E402
-from .feed_site import FeedSite  # noqa: E402
+from .feed_site import LOOPBACK, FeedSite  # noqa: E402
 from .page_protocol import free_port  # noqa: E402
 from .test_app_browser import CHROMIUM, browser, open_accordion, screenshot  # noqa: E402,F401 (browser: a fixture)
 
@@ -43,7 +43,8 @@ def server(tmp_path_factory):
     patch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
     root = tmp_path_factory.mktemp("newsdesk-feeds")
     settings = qa.Settings.from_env({}, data_dir=root / "data", embedder="fake-embedder", chunk_tokens=40,
-                                    chunk_overlap_tokens=10, feed_host_delay_s=0.1)
+                                    chunk_overlap_tokens=10, feed_host_delay_s=0.1,
+                                    feed_allow_networks=LOOPBACK)  # the test site; nothing else inside
     web = WebSettings(port=free_port())
     demo = app.build_app(settings, web)
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
@@ -71,6 +72,12 @@ def test_a_feed_added_in_the_page_is_listed_polled_and_removed(server, browser, 
     box.fill("file:///etc/passwd")  # refused with the reason, nothing listed
     page.click("#nd-feed-add")
     report_starts(page, "Not added: only http:// and https:// feed URLs are fetched")
+    assert "No feeds yet" in page.locator("#nd-feeds").inner_text()
+
+    box.fill("http://169.254.169.254/latest/meta-data/")  # inside the network: refused, naming the setting
+    page.click("#nd-feed-add")
+    report_starts(page, "Not added: refused: 169.254.169.254 is a link-local address; Newsdesk does not fetch "
+                        "from inside the network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it")
     assert "No feeds yet" in page.locator("#nd-feeds").inner_text()
 
     feed = site.url("/rss.xml")

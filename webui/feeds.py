@@ -15,8 +15,8 @@ import threading
 import time
 from typing import Callable
 
-from embeddings import (Feed, Fetcher, NewsdeskError, PollReport, Settings, add_feed, list_feeds, parse_duration,
-                        poll_feeds, remove_feed)
+from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport, Settings, add_feed, list_feeds,
+                        parse_duration, poll_feeds, redact_url, remove_feed)
 
 from .render import esc, safe_url
 
@@ -45,9 +45,11 @@ def feeds_panel(settings: Settings) -> str:
 
 
 def _row(feed: Feed) -> str:
-    link = safe_url(feed.url)
-    url = f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer">{esc(feed.url)}</a>' if link \
-        else esc(feed.url)
+    # redact_url: a feed saved with a password before they were refused is shown without it.
+    shown = redact_url(feed.url)
+    link = safe_url(shown)
+    url = f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer">{esc(shown)}</a>' if link \
+        else esc(shown)
     title = f'<div class="nd-feed-title">{esc(feed.title)}</div>' if feed.title else ""
     error = feed.last_error
     if error and feed.next_retry:
@@ -62,9 +64,10 @@ def _row(feed: Feed) -> str:
 
 
 def feed_urls(settings: Settings) -> list[str]:
-    """The followed feeds' URLs, for the "remove" menu ([] when the list is unreadable)."""
+    """The followed feeds' URLs as shown (no password), for the "remove" menu ([] when the list
+    is unreadable); ``remove`` takes them back."""
     try:
-        return [f.url for f in list_feeds(settings)]
+        return [redact_url(f.url) for f in list_feeds(settings)]
     except NewsdeskError:
         return []
 
@@ -95,7 +98,10 @@ def _minutes(seconds: float) -> str:
 # --- what the tab does -------------------------------------------------------------------
 
 def add(url: str, settings: Settings) -> tuple[str, str]:
-    """Follow ``url``: (the URL as stored, "" when it was not added; the message to show)."""
+    """Follow ``url``: (the URL as stored, "" when it was not added; the message to show).
+
+    Checked before it is saved: an address inside the network, or one with a password, is
+    refused with the reason (``add_feed``)."""
     try:
         feed = add_feed(url, settings)
     except NewsdeskError as exc:
@@ -110,7 +116,8 @@ def remove(url: str | None, settings: Settings) -> str:
         feed = remove_feed(url, settings)
     except NewsdeskError as exc:
         return f"Not removed: {exc}"
-    return (f"Stopped following {feed.url}; the {feed.total_items} article{'s' if feed.total_items != 1 else ''} "
+    return (f"Stopped following {redact_url(feed.url)}; the {feed.total_items} "
+            f"article{'s' if feed.total_items != 1 else ''} "
             "indexed from it stay in the index.")
 
 
@@ -125,6 +132,8 @@ def poll_now(settings: Settings, only: tuple[str, ...] = (), on_progress: Callab
     try:
         report = poll_feeds(settings, fetcher=_watcher.fetcher if _watcher else None, only=only,
                             on_progress=on_progress)
+    except PollBusyError as exc:  # a `watch` in a terminal, say: its results show here when it ends
+        return f"Not polled: {exc}."
     except NewsdeskError as exc:
         return f"Poll failed: {exc}"
     except Exception:

@@ -10,12 +10,13 @@ import time
 import pytest
 
 import embeddings.feeds as feeds_module
-from embeddings import (FeedStateError, InvalidInputError, add_feed, build_index, list_feeds, load_index,
-                        poll_feeds, remove_feed)
+from embeddings import (FeedStateError, InvalidInputError, PollBusyError, add_feed, build_index, list_feeds,
+                        load_index, poll_feeds, remove_feed)
 from embeddings.build import build_lock
+from embeddings.feed_state import edit_state
 from embeddings.feeds import articles_dir, state_path
 
-from ..feed_site import FeedSite, http_date, no_dns_for_invalid
+from ..feed_site import LOOPBACK, FeedSite, fake_dns, http_date, no_dns_for_invalid
 
 BRIDGE = ["Torun opened a glass footbridge over the Vistula river on Saturday, the city's mayor said.",
           "The 310-metre bridge cost 48 million zloty and took three years to build, according to the city.",
@@ -34,8 +35,16 @@ MODIFIED = http_date(1_770_000_000)
 
 @pytest.fixture
 def settings(settings):
-    """No per-host wait, short timeouts, retries from 60 s: fast and still real."""
-    return settings.replace(feed_host_delay_s=0.0, feed_timeout_s=1.0, feed_retry_s=60.0)
+    """No per-host wait, short timeouts, retries from 60 s, loopback opened for the test
+    site: fast and still real."""
+    return settings.replace(feed_host_delay_s=0.0, feed_timeout_s=1.0, feed_retry_s=60.0,
+                            feed_allow_networks=LOOPBACK)
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """example.com and example.org resolve outside, without asking a DNS server."""
+    return fake_dns(monkeypatch, {"example.com": ["93.184.215.14"], "example.org": ["93.184.215.15"]})
 
 
 @pytest.fixture
@@ -161,7 +170,7 @@ def slow(site):
 FEED_FAILURES = {
     "404": (lambda s: s.failing("/gone.xml", 404), "HTTP 404"),
     "500": (lambda s: s.failing("/boom.xml", 500), "HTTP 500"),
-    "timeout": (slow, "timed out after 1 s"),
+    "timeout": (slow, "timed out after 1."),
     "not a feed": (lambda s: s.article("/home.html", "Front page", BRIDGE), "not an RSS or Atom feed"),
     "malformed XML": (lambda s: s.page("/broken.xml", '<?xml version="1.0"?><rss version="2.0"><channel>'
                                                       "<title>Broken</title><item><title>x</ti",
@@ -328,7 +337,7 @@ def test_a_busy_index_keeps_the_articles_for_the_next_poll(site, settings, embed
 
 # --- the feed list -------------------------------------------------------------------------
 
-def test_add_list_remove(settings):
+def test_add_list_remove(settings, public_dns):
     add_feed(" https://example.com/rss.xml ", settings)
     add_feed("http://example.org/atom", settings)
     with pytest.raises(InvalidInputError, match="already followed"):
@@ -360,7 +369,7 @@ def test_only_http_urls_can_be_added(settings, url, message):
                                      '{"format": 1, "feeds": [{"url": 3}]}',
                                      '{"format": 1, "feeds": [{"url": "http://a/", "seen": "x"}]}',
                                      '{"format": 1, "feeds": [{"url": "http://a/", "failures": "many"}]}'])
-def test_a_damaged_state_file_is_one_message_naming_the_fix(settings, content, poll):
+def test_a_damaged_state_file_is_one_message_naming_the_fix(settings, content, poll, public_dns):
     path = state_path(settings)
     path.parent.mkdir(parents=True)
     path.write_text(content)
@@ -426,3 +435,189 @@ def test_a_web_page_that_names_its_feed_says_which_to_follow(site, settings, pol
     add_feed(site.url("/"), settings)
     assert poll().feeds[0].error == (f"not an RSS or Atom feed but a web page, which names its feed: "
                                      f"{site.url('/rss.xml')}; follow that address instead")
+
+
+
+# --- nothing inside the network ------------------------------------------------------------
+
+INSIDE_URLS = ["http://127.0.0.1:8080/rss", "http://[::1]/rss", "http://0.0.0.0:8080/rss", "http://localhost/rss",
+               "http://2130706433/rss", "http://0x7f.1/rss", "http://169.254.169.254/latest/meta-data/",
+               "http://10.0.0.1/rss", "http://192.168.1.1/rss", "http://[fe80::1]/rss",
+               "http://[::ffff:127.0.0.1]/rss", "https://feed.example/rss"]
+
+
+@pytest.mark.parametrize("url", INSIDE_URLS)
+def test_a_feed_inside_the_network_is_refused_before_it_is_saved(settings, url, monkeypatch):
+    fake_dns(monkeypatch, {"feed.example": ["10.0.0.1"]})
+    with pytest.raises(InvalidInputError, match=r"^refused: .* (is|resolves to) .*; Newsdesk does not fetch from "
+                                                 r"inside the network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it$"):
+        add_feed(url, settings.replace(feed_allow_networks=""))
+    assert list_feeds(settings) == [] and not state_path(settings).exists()
+
+
+def test_the_refusal_names_host_address_and_kind(settings, monkeypatch):
+    fake_dns(monkeypatch, {"feed.example": ["10.0.0.1"]})
+    with pytest.raises(InvalidInputError) as caught:
+        add_feed("https://feed.example/rss", settings.replace(feed_allow_networks=""))
+    assert str(caught.value) == ("refused: feed.example resolves to 10.0.0.1, a private address; Newsdesk does not "
+                                 "fetch from inside the network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it")
+    # Listed, the network is followed; a name that does not resolve yet is added (the poll reports it).
+    add_feed("https://feed.example/rss", settings.replace(feed_allow_networks="10.0.0.0/8"))
+    no_dns_for_invalid(monkeypatch)
+    add_feed("https://not-yet.invalid/rss", settings)
+    assert [f.url for f in list_feeds(settings)] == ["https://feed.example/rss", "https://not-yet.invalid/rss"]
+
+
+@pytest.fixture
+def outside(settings):
+    """The news site on 127.0.0.2, the one loopback address the poll may reach (it plays a
+    public site), and on 127.0.0.1, same port, the inside: nothing may ever reach it."""
+    with FeedSite("127.0.0.2") as public:
+        with FeedSite("127.0.0.1", port=public.port) as inside:
+            inside.article("/secret.html", "Internal memo", ORCHARD)
+            inside.rss("/rss.xml", "Internal feed", [{"title": "Memo", "link": inside.url("/secret.html")}])
+            yield public, inside, settings.replace(feed_allow_networks="127.0.0.2/32")
+
+
+def test_item_links_and_redirects_into_the_network_are_skipped_for_good(outside, embedder):
+    public, inside, settings = outside
+    public.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
+    public.redirect("/a/moved.html", inside.url("/secret.html"))
+    internal = [inside.url("/secret.html"), f"http://localhost:{public.port}/secret.html",
+                f"http://2130706433:{public.port}/secret.html", "http://169.254.169.254/latest/meta-data/",
+                public.url("/a/moved.html")]
+    items = [{"title": "Good", "link": public.url("/a/bridge.html"), "guid": "good"}] + [
+        {"title": f"Inside {n}", "link": link, "guid": f"in-{n}"} for n, link in enumerate(internal)]
+    add_feed(public.rss("/rss.xml", "Courier", items), settings)
+    clock = [time.time()]
+    report = poll_feeds(settings, embedder=embedder, now=lambda: clock[0])
+    result = report.feeds[0]
+    assert result.new == ["Good"], report.summary()
+    problems = "\n".join(result.problems)
+    assert problems.count("skipped: refused: ") == 4 and problems.count("skipped: redirected to ") == 1, problems
+    assert "NEWSDESK_FEED_ALLOW_NETWORKS" in problems and "169.254.169.254 is a link-local address" in problems
+    feed = list_feeds(settings)[0]
+    assert feed.retries == {} and {f"in-{n}" for n in range(5)} <= set(feed.seen)  # never asked again
+    clock[0] += 7 * 3600
+    poll_feeds(settings, embedder=embedder, now=lambda: clock[0])
+    assert inside.requests == [] and len(public.hits("/a/moved.html")) == 1
+
+
+def test_a_feed_that_redirects_into_the_network_fails_and_fetches_nothing(outside, embedder):
+    public, inside, settings = outside
+    public.redirect("/rss.xml", inside.url("/rss.xml"))
+    add_feed(public.url("/rss.xml"), settings)
+    report = poll_feeds(settings, embedder=embedder)
+    assert report.feeds[0].status == "failed"
+    assert report.feeds[0].error == (f"redirected to {inside.url('/rss.xml')}: refused: 127.0.0.1 is a loopback "
+                                     "address; Newsdesk does not fetch from inside the network unless "
+                                     "NEWSDESK_FEED_ALLOW_NETWORKS lists it")
+    assert inside.requests == []
+
+
+def test_a_feed_whose_name_turns_inside_after_it_was_added_is_refused_at_the_poll(outside, embedder, monkeypatch):
+    """DNS rebinding between `feed add` and the poll: the poll checks again."""
+    public, inside, settings = outside
+    serve_courier(public)
+    answers = iter([["127.0.0.2"], ["127.0.0.1"]])
+    fake_dns(monkeypatch, {"courier.example": lambda: next(answers)})
+    add_feed(f"http://courier.example:{public.port}/rss.xml", settings)
+    report = poll_feeds(settings, embedder=embedder)
+    assert "courier.example resolves to 127.0.0.1, a loopback address" in report.feeds[0].error
+    assert inside.requests == [] and public.requests == []
+
+
+# --- robots.txt -------------------------------------------------------------------------------
+
+def test_pages_robots_txt_disallows_are_counted_and_never_fetched(site, settings, embedder):
+    site.page("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
+    site.article("/private/ferry.html", "Electric ferry starts island service", FERRY)
+    add_feed(site.rss("/rss.xml", "Courier", [
+        {"title": "Bridge", "link": site.url("/a/bridge.html"), "guid": "1"},
+        {"title": "Ferry", "link": site.url("/private/ferry.html"), "guid": "2"}]), settings)
+    report = poll_feeds(settings, embedder=embedder)
+    assert report.new == 1 and report.disallowed == 1
+    assert report.summary().splitlines()[0].endswith(": 1 new article, 0 failed, 1 disallowed by robots.txt")
+    assert f"Courier ({site.url('/rss.xml')}): 1 new, 1 disallowed by robots.txt" in report.summary()
+    assert f"{site.url('/private/ferry.html')}: not fetched: its site's robots.txt disallows it" in report.summary()
+    assert report.to_dict()["disallowed"] == 1
+    assert len(site.hits("/robots.txt")) == 1  # once for the site, not per item
+    feed = list_feeds(settings)[0]
+    assert "2" in feed.seen and feed.retries == {}
+    poll_feeds(settings, embedder=embedder, now=lambda: time.time() + 7 * 3600)
+    assert site.hits("/private/ferry.html") == []
+
+
+def test_an_unreachable_robots_txt_holds_the_pages_back_for_a_retry(site, settings, embedder):
+    site.failing("/robots.txt", 503)
+    serve_courier(site)
+    add_feed(site.url("/rss.xml"), settings)
+    clock = [time.time()]
+    report = poll_feeds(settings, embedder=embedder, now=lambda: clock[0])
+    assert report.new == 0 and report.disallowed == 0
+    assert "robots.txt of http://127.0.0.1:" in report.summary() and "is unreachable (HTTP 503" in report.summary()
+    assert set(list_feeds(settings)[0].retries) == {"1", "2"} and site.hits("/a/bridge.html") == []
+    assert len(site.hits("/robots.txt")) == 1
+    site.page("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")  # back: the retries fetch the pages
+    clock[0] += 61
+    assert poll_feeds(settings, embedder=embedder, now=lambda: clock[0]).new == 2
+
+
+# --- one poll at a time ------------------------------------------------------------------------
+
+def test_a_second_poll_while_one_runs_is_refused_and_fetches_nothing(site, settings, embedder):
+    import threading
+
+    serve_courier(site)
+    site.routes["/rss.xml"].delay_s = 0.6  # the first poll is still fetching the feed
+    add_feed(site.url("/rss.xml"), settings)
+    first = []
+    running = threading.Thread(target=lambda: first.append(poll_feeds(settings, embedder=embedder)))
+    running.start()
+    deadline = time.monotonic() + 5
+    while not site.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(PollBusyError, match=r"^another poll is running \(since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, "
+                                            r"process \d+\); try again when it ends$"):
+        poll_feeds(settings, embedder=embedder)
+    running.join(timeout=20)
+    assert first[0].new == 2 and len(site.hits("/rss.xml")) == 1  # the second asked nothing
+    assert poll_feeds(settings, embedder=embedder).feeds[0].status == "not modified"  # free again
+
+
+def test_the_poll_lock_is_another_processes_too(site, settings, embedder):
+    import subprocess
+    import sys
+
+    serve_courier(site)
+    add_feed(site.url("/rss.xml"), settings)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from embeddings.feed_state import poll_lock\n"
+        f"with poll_lock({str(state_path(settings))!r}):\n    print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(PollBusyError, match=f"process {holder.pid}\\)"):
+            poll_feeds(settings, embedder=embedder)
+        assert site.requests == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert poll_feeds(settings, embedder=embedder).new == 2  # a killed poller leaves no lock behind
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+def test_a_feed_with_a_password_is_refused_and_an_old_one_never_shown(settings, public_dns):
+    refused = "holds a user name or password; Newsdesk keeps no passwords"
+    with pytest.raises(InvalidInputError, match=refused) as caught:
+        add_feed("https://editor:s3cret@example.com/rss", settings)
+    assert "s3cret" not in str(caught.value) and list_feeds(settings) == []
+    with edit_state(state_path(settings)) as state:  # saved by an older version
+        state.feeds.append(feeds_module.Feed(url="https://editor:s3cret@example.com/rss"))
+    report = poll_feeds(settings, embedder=None)
+    assert "s3cret" not in report.summary() and "https://***@example.com/rss" in report.summary()
+    assert "s3cret" not in json.dumps(report.to_dict())
+    removed = remove_feed("https://***@example.com/rss", settings)  # by the name it is shown with
+    assert removed.url == "https://editor:s3cret@example.com/rss" and list_feeds(settings) == []

@@ -13,8 +13,10 @@ import pytest
 import embeddings.build
 from embeddings.cli import main
 
+from embeddings.feed_state import Feed, edit_state, poll_lock
+
 from ..fakes import FakeEmbedder
-from ..feed_site import FeedSite
+from ..feed_site import LOOPBACK, FeedSite, fake_dns
 from .test_feeds import serve_courier
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,13 +24,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch, tmp_path):
-    """In-process runs build with the FakeEmbedder, in this test's data directory, politely fast."""
+    """In-process runs build with the FakeEmbedder, in this test's data directory, politely fast,
+    with the loopback test site's network opened and example.com resolved without DNS."""
     monkeypatch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
     for name in [n for n in os.environ if n.startswith("NEWSDESK_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("NEWSDESK_EMBEDDER", "fake-embedder")
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSDESK_FEED_HOST_DELAY_S", "0")
+    monkeypatch.setenv("NEWSDESK_FEED_ALLOW_NETWORKS", LOOPBACK)
+    fake_dns(monkeypatch, {"example.com": ["93.184.215.14"], "intranet.example": ["10.20.30.40"]})
 
 
 @pytest.fixture
@@ -116,11 +121,51 @@ def test_watch_with_no_feeds_says_how_to_add_one(capsys):
     assert code == 0 and out == "no feeds to poll: add one with `python -m embeddings feed add URL`\n"
 
 
+@pytest.mark.parametrize("url, message", [
+    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
+    ("http://intranet.example/rss", "refused: intranet.example resolves to 10.20.30.40, a private address"),
+    ("http://[::1]:8080/rss", "refused: ::1 is a loopback address"),
+])
+def test_feed_add_refuses_an_address_inside_the_network(capsys, monkeypatch, url, message):
+    monkeypatch.setenv("NEWSDESK_FEED_ALLOW_NETWORKS", "")
+    code, out, err = run(capsys, "feed", "add", url)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err == f"error: {message}; Newsdesk does not fetch from inside the network unless " \
+                  "NEWSDESK_FEED_ALLOW_NETWORKS lists it\n"
+    assert run(capsys, "feed", "list")[1].startswith("no feeds yet")
+
+
+def test_a_bad_allow_list_is_one_line_naming_it(capsys, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_FEED_ALLOW_NETWORKS", "10.0.0.0/8,intranet")
+    code, out, err = run(capsys, "feed", "list")
+    assert code == 2 and err.startswith("error: NEWSDESK_FEED_ALLOW_NETWORKS: 'intranet' is not a network")
+
+
+def test_no_password_is_ever_printed(capsys, tmp_path):
+    code, out, err = run(capsys, "feed", "add", "https://editor:s3cret@example.com/rss")
+    assert code == 2 and "holds a user name or password" in err and "s3cret" not in out + err
+    with edit_state(tmp_path / "data" / "feeds.json") as state:  # saved by an older version
+        state.feeds.append(Feed(url="https://editor:s3cret@example.com/rss", last_error="HTTP 401 Unauthorized"))
+    for argv in (["feed", "list"], ["feed", "list", "--json"], ["watch", "--once", "--no-progress"],
+                 ["feed", "remove", "https://***@example.com/rss"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 0 and "s3cret" not in out + err and "https://***@example.com/rss" in out, (argv, out, err)
+
+
+def test_watch_once_while_another_poll_runs_says_so(site, capsys, tmp_path):
+    run(capsys, "feed", "add", site.url("/rss.xml"))
+    with poll_lock(tmp_path / "data" / "feeds.json"):
+        code, out, err = run(capsys, "watch", "--once", "--no-progress")
+    assert code == 2 and out == "" and site.requests == []
+    assert err.startswith("error: another poll is running (since ") and err.endswith("; try again when it ends\n")
+
+
 @pytest.mark.slow
 def test_watch_once_end_to_end_in_a_subprocess_with_the_real_embedder(site, tmp_path):
     """As a user runs it: a fresh process, the packaged embedder, then the index answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env |= {"NEWSDESK_DATA_DIR": str(tmp_path / "real"), "NEWSDESK_FEED_HOST_DELAY_S": "0.2"}
+    env |= {"NEWSDESK_DATA_DIR": str(tmp_path / "real"), "NEWSDESK_FEED_HOST_DELAY_S": "0.2",
+            "NEWSDESK_FEED_ALLOW_NETWORKS": LOOPBACK}
 
     def cli(*argv):
         return subprocess.run([sys.executable, "-m", "embeddings", *argv], cwd=REPO, env=env, capture_output=True,

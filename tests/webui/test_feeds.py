@@ -14,8 +14,10 @@ from embeddings.feed_state import edit_state
 from embeddings.feeds import state_path
 from webui import feeds
 
+from embeddings.feed_state import Feed, poll_lock
+
 from ..fakes import FakeEmbedder
-from ..feed_site import FeedSite
+from ..feed_site import LOOPBACK, FeedSite, fake_dns
 from ..embeddings.test_feeds import BRIDGE, FERRY
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -24,7 +26,9 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture
 def settings(settings, monkeypatch):
     monkeypatch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
-    return settings.replace(embedder="fake-embedder", feed_host_delay_s=0.0, feed_timeout_s=1.0)
+    fake_dns(monkeypatch, {"example.com": ["93.184.215.14"], "intranet.example": ["192.168.4.4"]})
+    return settings.replace(embedder="fake-embedder", feed_host_delay_s=0.0, feed_timeout_s=1.0,
+                            feed_allow_networks=LOOPBACK)
 
 
 @pytest.fixture
@@ -117,3 +121,33 @@ def test_the_background_poller_indexes_and_stops(settings, site, tmp_path):
 def test_a_bad_interval_is_refused(settings):
     with pytest.raises(Exception, match="not an interval"):
         feeds.start_watching(settings, "often")
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("http://intranet.example/rss", "intranet.example resolves to 192.168.4.4, a private address"),
+    ("http://10.0.0.1/rss", "10.0.0.1 is a private address"),
+])
+def test_add_refuses_an_address_inside_the_network_before_saving(settings, url, shown):
+    added, message = feeds.add(url, settings)
+    assert added == "" and message == (f"Not added: refused: {shown}; Newsdesk does not fetch from inside the "
+                                       "network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it")
+    assert feeds.feed_urls(settings) == [] and "No feeds yet" in feeds.feeds_panel(settings)
+
+
+def test_no_password_is_shown(settings):
+    added, message = feeds.add("https://editor:s3cret@example.com/rss", settings)
+    assert added == "" and "holds a user name or password" in message and "s3cret" not in message
+    with edit_state(state_path(settings)) as state:  # saved by an older version
+        state.feeds.append(Feed(url="https://editor:s3cret@example.com/rss", last_error="HTTP 401 Unauthorized"))
+    assert "s3cret" not in feeds.feeds_panel(settings) and "https://***@example.com/rss" in feeds.feeds_panel(settings)
+    assert feeds.feed_urls(settings) == ["https://***@example.com/rss"]
+    message = feeds.remove("https://***@example.com/rss", settings)  # as the menu offers it
+    assert message.startswith("Stopped following https://***@example.com/rss") and "s3cret" not in message
+
+
+def test_poll_now_while_another_process_polls_says_so(settings, site):
+    add_feed(site.url("/rss.xml"), settings)
+    with poll_lock(state_path(settings)):  # a `watch` in a terminal
+        message = feeds.poll_now(settings)
+    assert message.startswith("Not polled: another poll is running (since ") and site.requests == []
