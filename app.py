@@ -34,7 +34,7 @@ STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
 from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, reader, render  # noqa: E402
-from webui import coverage, export, feedback, turns, uploads  # noqa: E402
+from webui import coverage, export, feedback, stops, turns, uploads  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -148,7 +148,8 @@ N_EXAMPLES = 4
 
 def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,
               date_to: str, sources, *, settings: qa.Settings,
-              on_answer: Callable[[qa.Answer, forms.SearchChoice], None] | None = None) -> Iterator[tuple]:
+              on_answer: Callable[[qa.Answer, forms.SearchChoice], None] | None = None,
+              cancel: threading.Event | None = None) -> Iterator[tuple]:
     """Stream one question's turn into the chat.
 
     Yields ``(question box, chat messages, history, sources panel)`` each time the page
@@ -156,12 +157,14 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
     as it streams, then the checked answer with its citations. Errors end the turn with a
     readable message in the chat; the conversation carries on. ``on_answer`` gets the
     checked answer and the settings it was asked with, just before the last repaint.
+    Setting ``cancel`` (the page's Stop) ends the turn at the model's next token, without a
+    last repaint: the caller shows it stopped (``stopped_outputs``).
     """
     question = (question or "").strip()
     if not question:
         yield "", messages, history, gr.skip()
         return
-    messages = [*messages, {"role": "user", "content": render.user_message(question)},
+    messages = [*messages, {"role": "user", "content": render.user_message(question, settings.max_question_chars)},
                 {"role": "assistant", "content": render.searching_message()}]
     yield "", list(messages), history, render.sources_reading(())
 
@@ -176,7 +179,7 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
         text, last = "", 0.0
         final = None
         for event in qa.stream_answer(question, history=pairs or None, k=choice.k, filters=choice.filters,
-                                      settings=choice.settings):
+                                      settings=choice.settings, cancel=cancel):
             if isinstance(event, qa.Retrieved):
                 passages = event.passages
                 yield "", show(render.reading_message(passages)), history, render.sources_reading(passages)
@@ -189,6 +192,8 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
                     last = now
                     yield "", show(render.streaming_message(text, passages)), history, gr.skip()
         if final is None:
+            if cancel is not None and cancel.is_set():
+                return
             raise RuntimeError("qa.stream_answer ended without an Answer")
     except qa.NewsdeskError as exc:  # bad input (webui's FormError included) or a qa failure
         yield "", show(render.error_message(str(exc))), history, render.SOURCES_EMPTY
@@ -208,6 +213,15 @@ def stop_turn(messages: list[dict]) -> list[dict]:
     if messages and messages[-1].get("role") == "assistant" and render.is_pending(messages[-1]["content"]):
         messages = [*messages[:-1], {"role": "assistant", "content": render.stopped(messages[-1]["content"])}]
     return messages
+
+
+def stopped_outputs(stop: stops.StopFlag, messages: list[dict]) -> tuple:
+    """A stopped answer's last repaint (``on_ask``'s outputs): its chat frozen where it was,
+    marked stopped, or emptied after New chat; the question box and records left alone."""
+    if stop.clear_chat:
+        return gr.skip(), [], [], [], render.SOURCES_EMPTY, []
+    frozen = stop_turn(messages)
+    return gr.skip(), frozen, frozen, gr.skip(), render.SOURCES_EMPTY, gr.skip()
 
 
 def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0, date_from: str = "",
@@ -423,6 +437,7 @@ class Page:
     feeds: "FeedsTab"
     # coverage at a glance and taking answers away
     turns: gr.State  # this session's finished answers (webui.turns records), for export and marks
+    ticket: gr.Textbox  # hidden; the page's ticket for the question it sent (webui.stops.ASK_JS)
     coverage_plot: gr.BarPlot
     coverage_html: gr.HTML
     copy_btn: gr.Button
@@ -567,7 +582,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 add_files_btn=add_files_btn, paste_title=paste_title, paste_source=paste_source,
                 paste_date=paste_date, paste_body=paste_body, add_text_btn=add_text_btn, report=report,
                 feeds=feeds_components,
-                turns=gr.State([]), coverage_plot=coverage_plot, coverage_html=coverage_html, copy_btn=copy_btn,
+                turns=gr.State([]), ticket=gr.Textbox(visible=False, elem_id="nd-ticket"),
+                coverage_plot=coverage_plot, coverage_html=coverage_html, copy_btn=copy_btn,
                 download_btn=download_btn, export_md=export_md,
                 tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
                 search_html=search_html, article_html=article_html, open_links=open_links)
@@ -610,37 +626,59 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     answers_at_once = answer_concurrency(settings)
     # The chatbot only displays; `messages` (per-session state) is the conversation itself,
     # so nothing depends on how the Chatbot hands its value back.
-    def on_ask(q, msgs, hist, m, kk, d1, d2, srcs, records):
-        finished = []  # (answer, choice) once the turn has a checked answer
-        for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings,
-                                                  on_answer=lambda a, c: finished.append((a, c))):
-            done = [answered_turn(*finished.pop(), len(shown) - 1, settings)] if finished else []
-            yield box, shown, shown, hist2, panel, ([*(records or []), *done] if done else gr.skip())
+    running = stops.StopFlags()  # Stop and New chat set the question's flag (webui/stops.py)
+
+    def on_ask(q, msgs, hist, m, kk, d1, d2, srcs, records, ticket, request: gr.Request):
+        key = stops.ticket_key(request.session_hash, ticket)
+        stop = running.start(key)
+        try:
+            if stop.is_set():
+                return  # stopped while it waited in the queue: it never started, nothing to show
+            finished = []  # (answer, choice) once the turn has a checked answer
+            shown = msgs
+            for box, shown, hist2, panel in chat_turn(q, msgs, hist, m, kk, d1, d2, srcs, settings=settings,
+                                                      on_answer=lambda a, c: finished.append((a, c)), cancel=stop):
+                if stop.is_set():
+                    break
+                done = [answered_turn(*finished.pop(), len(shown) - 1, settings)] if finished else []
+                yield box, shown, shown, hist2, panel, ([*(records or []), *done] if done else gr.skip())
+            if stop.is_set():
+                yield stopped_outputs(stop, shown)  # this answer's own last repaint: nothing lands after it
+        finally:
+            running.finish(key, stop)
 
     answer_inputs = [p.question, p.messages, p.history, p.model, p.k, p.date_from, p.date_to, p.source_filter,
-                     p.turns]
+                     p.turns, p.ticket]
     answer_outputs = [p.question, p.chatbot, p.messages, p.history, p.sources_html, p.turns]
+    # trigger_mode: Gradio's default ("once") drops a click while the page's last question is
+    # still running or ending; "always_last" sends it as soon as that one ends. A double click
+    # then sends an empty box, which chat_turn ignores.
     common = dict(concurrency_limit=answers_at_once, concurrency_id="answer", api_visibility="private",
-                  show_progress="minimal")
-    events = [trigger(on_ask, answer_inputs, answer_outputs, **common)
-              for trigger in (p.question.submit, p.ask_btn.click)]
+                  show_progress="minimal", trigger_mode="always_last", js=stops.ASK_JS)
+    for trigger in (p.question.submit, p.ask_btn.click):
+        trigger(on_ask, answer_inputs, answer_outputs, **common)
     for btn in p.example_btns:  # a button passes its label: the question
-        events.append(btn.click(on_ask, [btn, *answer_inputs[1:]], answer_outputs, **common))
+        btn.click(on_ask, [btn, *answer_inputs[1:]], answer_outputs, **common)
 
-    def on_stop(msgs):
+    # Stop and New chat never cancel the answer through Gradio (webui/stops.py says why): they
+    # set its flag, and it ends itself within a token.
+    def on_stop(msgs, ticket, request: gr.Request):
+        if running.stop(stops.ticket_key(request.session_hash, ticket)):
+            return gr.skip(), gr.skip(), gr.skip()  # the answer freezes itself, with its latest words
         was_pending = bool(msgs) and render.is_pending(msgs[-1].get("content"))
-        msgs = stop_turn(msgs)
+        msgs = stop_turn(msgs)  # nothing running: a turn left pending (a lost connection) is frozen
         return msgs, msgs, render.SOURCES_EMPTY if was_pending else gr.skip()
 
-    p.stop_btn.click(on_stop, p.messages, [p.chatbot, p.messages, p.sources_html], cancels=events, queue=False,
-                     api_visibility="private")
+    p.stop_btn.click(on_stop, [p.messages, p.ticket], [p.chatbot, p.messages, p.sources_html], queue=False,
+                     js=stops.STOP_JS, api_visibility="private")
 
-    def on_new():
+    def on_new(ticket, request: gr.Request):
+        running.stop(stops.ticket_key(request.session_hash, ticket), clear_chat=True)
         return [], [], [], render.SOURCES_EMPTY, "", []
 
     new_outputs = [p.chatbot, p.messages, p.history, p.sources_html, p.question, p.turns]
-    p.new_btn.click(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
-    p.chatbot.clear(on_new, None, new_outputs, cancels=events, queue=False, api_visibility="private")
+    for trigger in (p.new_btn.click, p.chatbot.clear):
+        trigger(on_new, p.ticket, new_outputs, queue=False, js=stops.STOP_JS, api_visibility="private")
 
     for box in (p.date_from, p.date_to):
         box.change(forms.filter_hint, [p.date_from, p.date_to], p.date_hint, queue=False, show_progress="hidden",

@@ -55,10 +55,19 @@ def current_rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def cpu_model() -> str:
+    """The CPU's name (/proc/cpuinfo): speed-ups differ between kinds (AMX or not)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            return next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "unknown CPU")
+    except OSError:
+        return "unknown CPU"
+
+
 def machine_note() -> str:
-    """Cores and load: numbers taken while something else runs are not comparable."""
+    """CPU, cores and load: numbers taken while something else runs are not comparable."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores, load average {load} (1/5/15 min) at start"
+    return f"{cpu_model()}, {os.cpu_count()} cores, load average {load} (1/5/15 min) at start"
 
 
 def percentile_ms(seconds: Sequence[float], q: float) -> float:

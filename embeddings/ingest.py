@@ -230,7 +230,7 @@ def _extract_html(html: str) -> dict | None:
     # Without extensive_search, htmldate dates a page from its copyright line ("© 2026" ->
     # 2026-01-01), which would put undated articles into date-filtered results.
     try:
-        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+        doc = trafilatura.bare_extraction(_without_code(html), with_metadata=True, include_comments=False,
                                           date_extraction_params={"extensive_search": False,
                                                                   "original_date": True})
     except Exception as exc:  # lxml and htmldate raise many kinds on odd markup: the page's fault
@@ -248,6 +248,30 @@ def _extract_html(html: str) -> dict | None:
         "publish_date": normalize_date(doc.date or ""),
         "url": doc.url or "",
     }
+
+
+# Elements whose text is never article text. trafilatura drops them from the body but not
+# from a title: "<h1>Quillmoor <script>alert('h1')</script> lighthouse</h1>" was titled
+# "Quillmoor alert('h1') lighthouse". JSON-LD stays: it is where many pages keep the author
+# and date, and it is read as metadata, never as text.
+_CODE_TAGS = ("script", "style", "noscript", "template")
+
+
+def _without_code(html: str) -> str:
+    import lxml.etree
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):  # empty or not markup: trafilatura says so
+        return html
+    code = [el for el in tree.iter(*_CODE_TAGS)
+            if not (el.tag == "script" and "ld+json" in (el.get("type") or "").lower())]
+    if not code:
+        return html
+    for el in code:
+        el.drop_tree()  # keeps the tail text after the element
+    return lxml.html.tostring(tree, encoding="unicode")
 
 
 _BYLINE = re.compile(r"^(by|from)\s+\S", re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -65,10 +66,14 @@ def answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k
 def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = None, k: int | None = None,
                   filters: SearchFilters | None = None, settings: Settings | None = None,
                   generator: Generator | None = None, index: NewsIndex | None = None,
-                  as_of: date | None = None) -> Iterator[Event]:
+                  as_of: date | None = None, cancel: threading.Event | None = None) -> Iterator[Event]:
     """Like ``answer()``, as a stream: first a ``Retrieved`` event with the passages, then the
     answer's text pieces as they are generated, last the checked ``Answer`` (whose text may
-    differ from the streamed pieces: markers are verified and renumbered)."""
+    differ from the streamed pieces: markers are verified and renumbered).
+
+    Setting ``cancel`` (the page's Stop, from any thread) ends the stream early, with no
+    ``Answer``: the model stops at its next token and the next question gets it.
+    """
     started = time.perf_counter()
     clock = StageClock()
     settings = settings or Settings.from_env()
@@ -80,7 +85,9 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     standalone = question
     if history:
         with clock.stage("rewrite"):
-            standalone = rewrite_question(question, history, model())
+            standalone = rewrite_question(question, history, model(), cancel)
+        if cancel is not None and cancel.is_set():
+            return
 
     retrieval_started = time.perf_counter()
     as_of = as_of or default_as_of(index)
@@ -95,6 +102,8 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         yield _abstain(question, standalone, hits, settings.model if generator is None else generator.model_id,
                        timings())
         return
+    if cancel is not None and cancel.is_set():
+        return  # stopped during retrieval: the model is never asked
     generator = model()
 
     with clock.stage("prompt"):
@@ -110,7 +119,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     # decoding is the rest. Time spent by the caller between pieces is counted in neither.
     waited = 0.0
     wait_started = time.perf_counter()
-    for piece in generator.stream(messages, settings.max_answer_tokens):
+    for piece in generator.stream(messages, settings.max_answer_tokens, cancel=cancel):
         waited += time.perf_counter() - wait_started
         if not pieces:
             first_token_s = time.perf_counter() - started
@@ -121,6 +130,8 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         wait_started = time.perf_counter()
     waited += time.perf_counter() - wait_started
     clock.add("decode" if pieces else "prefill", waited)
+    if cancel is not None and cancel.is_set():
+        return  # stopped: half an answer is never checked or shown as one
     text = "".join(pieces).strip()
     with clock.stage("cite"):
         checked = check_citations(text, passages)

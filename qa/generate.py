@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from embeddings import InvalidInputError, ModelUnavailableError, atomic_write
 
 from .model_files import MODELS, model_file, sidecar_path, verify_later
+from .model_worker import ModelWorker
 
 if TYPE_CHECKING:
     from embeddings import Settings
@@ -54,9 +55,11 @@ class Generator(Protocol):
     model_id: str
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece as it is generated."""
+        """Yield the reply to ``messages`` piece by piece as it is generated; setting
+        ``cancel`` (from any thread) ends it at the next token, as closing the iterator does."""
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -105,8 +108,9 @@ class LlamaCppGenerator:
     answer is now computed from the same state: the system turn, then this chat (checked by
     tests/qa/test_answer_slow.py).
 
-    One ``Llama`` context serves one caller at a time: ``stream`` holds a lock until its
-    iterator is exhausted or closed.
+    One ``Llama`` context serves one caller at a time: ``stream`` queues a job on the model's
+    own thread (``ModelWorker``), so a caller that stops reading, is stopped or never closes
+    its iterator cannot keep the model from the next one.
     """
 
     def __init__(self, model_path: str | Path, n_ctx: int = 4096, n_threads: int = 2,
@@ -128,7 +132,7 @@ class LlamaCppGenerator:
         self.model_path = path
         self.n_ctx = n_ctx
         self.last_stats = StreamStats()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the worker's jobs against warm_up's state reads/writes
         if not path.is_file():
             raise ModelUnavailableError(
                 f"model file {path} does not exist; check the path or run `make setup`")
@@ -158,10 +162,12 @@ class LlamaCppGenerator:
             return evaluate(tokens)
 
         self._llm.eval = counting_eval
+        self._worker = ModelWorker(self.model_id)
         log.info("loaded %s in %.2f s", path, self.load_s)
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         """Stream a greedy reply to a chat.
 
@@ -169,6 +175,7 @@ class LlamaCppGenerator:
             messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
             max_tokens: most tokens to generate.
             stop: strings that end the reply (not included in it).
+            cancel: set it to end the reply at the next token (the page's Stop).
 
         Returns:
             An iterator of text pieces; ``last_stats`` is filled in when it ends.
@@ -177,9 +184,11 @@ class LlamaCppGenerator:
             InvalidInputError: malformed messages, or a prompt longer than the context window.
         """
         _check_messages(messages, max_tokens)
-        return self._stream(messages, max_tokens, list(stop))
+        return self._worker.stream(lambda: self._stream(messages, max_tokens, list(stop)), cancel)
 
     def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
+        # Runs on the worker's thread, which reads it without pause: the lock is never held
+        # while a caller is away between two pieces.
         with self._lock:
             system = messages[0]["content"] if messages[0]["role"] == "system" else None
             # Forget everything after the system turn (see the class docstring).
@@ -355,7 +364,6 @@ class TransformersGenerator:
         self.model_id = model_id or path.name
         self.checkpoint_dir = path
         self.last_stats = StreamStats()
-        self._lock = threading.Lock()
         fix = ("pass a directory written by `save_pretrained` that holds config.json, the model "
                "weights and the tokenizer files of an instruction-tuned model")
         if not path.is_dir():
@@ -393,9 +401,11 @@ class TransformersGenerator:
         self._tokenizer = tokenizer
         self._model = model
         self.load_s = time.perf_counter() - started
+        self._worker = ModelWorker(self.model_id)
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         """Stream a greedy reply to a chat (same contract as ``LlamaCppGenerator.stream``).
 
@@ -403,7 +413,8 @@ class TransformersGenerator:
             InvalidInputError: malformed messages.
         """
         _check_messages(messages, max_tokens)
-        return self._stream(messages, max_tokens, tuple(s for s in stop if s))
+        stops = tuple(s for s in stop if s)
+        return self._worker.stream(lambda: self._stream(messages, max_tokens, stops), cancel)
 
     def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
@@ -420,56 +431,56 @@ class TransformersGenerator:
                 return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool,
                                   device=input_ids.device)
 
-        with self._lock:
-            started = time.perf_counter()
-            prompt = self._tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=True)
-            # The template already wrote any BOS/special tokens the model expects.
-            inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
-            inputs = inputs.to(self._device)
-            streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-            failure: list[BaseException] = []
-            pad_id = self._tokenizer.pad_token_id
-            pad_id = self._tokenizer.eos_token_id if pad_id is None else pad_id
+        # The worker runs one job at a time, so no lock: the model is its own.
+        started = time.perf_counter()
+        prompt = self._tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True)
+        # The template already wrote any BOS/special tokens the model expects.
+        inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        inputs = inputs.to(self._device)
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        failure: list[BaseException] = []
+        pad_id = self._tokenizer.pad_token_id
+        pad_id = self._tokenizer.eos_token_id if pad_id is None else pad_id
 
-            def run() -> None:
-                try:
-                    with torch.inference_mode():
-                        self._model.generate(
-                            **inputs, streamer=streamer, max_new_tokens=max_tokens, do_sample=False,
-                            temperature=None, top_p=None, top_k=None,
-                            stopping_criteria=StoppingCriteriaList([_Cancel()]),
-                            pad_token_id=pad_id,
-                        )
-                except BaseException as exc:  # re-raised in the caller's thread below
-                    failure.append(exc)
-                    streamer.end()
-
-            worker = threading.Thread(target=run, name="transformers-generate", daemon=True)
-            worker.start()
-            stops = _StopScanner(stop)
-            first = 0.0
+        def run() -> None:
             try:
-                for piece in streamer:
-                    text = stops.feed(piece)
-                    if text:
-                        first = first or time.perf_counter() - started
-                        yield text
-                    if stops.stopped:
-                        break
-                else:
-                    if tail := stops.flush():
-                        yield tail
-            finally:
-                cancelled.set()
-                worker.join()
-                n_prompt = int(inputs["input_ids"].shape[1])
-                self.last_stats = StreamStats(prompt_tokens=n_prompt, prompt_evaluated=n_prompt,
-                                              generated_tokens=steps[0],
-                                              first_token_s=first, total_s=time.perf_counter() - started)
-            if failure:
-                raise ModelUnavailableError(
-                    f"{self.model_id} failed while generating: {_short(failure[0])}")
+                with torch.inference_mode():
+                    self._model.generate(
+                        **inputs, streamer=streamer, max_new_tokens=max_tokens, do_sample=False,
+                        temperature=None, top_p=None, top_k=None,
+                        stopping_criteria=StoppingCriteriaList([_Cancel()]),
+                        pad_token_id=pad_id,
+                    )
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failure.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=run, name="transformers-generate", daemon=True)
+        worker.start()
+        stops = _StopScanner(stop)
+        first = 0.0
+        try:
+            for piece in streamer:
+                text = stops.feed(piece)
+                if text:
+                    first = first or time.perf_counter() - started
+                    yield text
+                if stops.stopped:
+                    break
+            else:
+                if tail := stops.flush():
+                    yield tail
+        finally:
+            cancelled.set()
+            worker.join()
+            n_prompt = int(inputs["input_ids"].shape[1])
+            self.last_stats = StreamStats(prompt_tokens=n_prompt, prompt_evaluated=n_prompt,
+                                          generated_tokens=steps[0],
+                                          first_token_s=first, total_s=time.perf_counter() - started)
+        if failure:
+            raise ModelUnavailableError(
+                f"{self.model_id} failed while generating: {_short(failure[0])}")
 
     def warm_up(self, system_prompt: str, state_dir: Path | None = None) -> None:
         """Does nothing: this backend keeps no KV cache between calls."""

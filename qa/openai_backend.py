@@ -109,7 +109,8 @@ class OpenAIServerGenerator:
     # ------------------------------------------------------------------ generating
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()
+        self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         """Stream a greedy reply to a chat from the server.
 
@@ -117,6 +118,8 @@ class OpenAIServerGenerator:
             messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
             max_tokens: most tokens to generate.
             stop: strings that end the reply (not included in it).
+            cancel: set it to end the reply at the next piece; the request is closed, so the
+                server stops generating too.
 
         Returns:
             An iterator of text pieces.
@@ -128,9 +131,9 @@ class OpenAIServerGenerator:
                 message names the URL and the fix.
         """
         _check_messages(messages, max_tokens)
-        return self._stream(messages, max_tokens, [s for s in stop if s])
+        return self._stream(messages, max_tokens, [s for s in stop if s], cancel or threading.Event())
 
-    def _stream(self, messages, max_tokens, stop) -> Iterator[str]:
+    def _stream(self, messages, max_tokens, stop, cancel: threading.Event) -> Iterator[str]:
         started = time.perf_counter()
         model = self._model_name()
         # Errors are raised outside the ``except`` blocks, so none carries the client's
@@ -148,6 +151,8 @@ class OpenAIServerGenerator:
         try:
             try:
                 for chunk in chunks:
+                    if cancel.is_set():
+                        return  # the finally closes the request
                     if getattr(chunk, "choices", None) is None:
                         raise ValueError("a chunk without choices")
                     for choice in chunk.choices:  # none in a usage-only chunk

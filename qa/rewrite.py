@@ -48,15 +48,16 @@ def accept_rewrite(question: str, rewritten: str, history: History) -> str:
     return f"{question} ({history[-1][0].strip()})"
 
 
-def rewrite_question(question: str, history: History | None, generator) -> str:
+def rewrite_question(question: str, history: History | None, generator, cancel=None) -> str:
     """The standalone form of ``question``; unchanged when it needs no rewrite.
 
     Args:
         question: the user's latest question.
         history: earlier (question, answer) pairs, oldest first.
         generator: a ``qa.generate.Generator`` used for the rewrite.
+        cancel: a ``threading.Event``: set, it ends the rewrite (and its wait for the model).
     """
     if not needs_rewrite(question, history):
         return question
-    text = "".join(generator.stream(rewrite_messages(question, history), max_tokens=60, stop=["\n"]))
+    text = "".join(generator.stream(rewrite_messages(question, history), max_tokens=60, stop=["\n"], cancel=cancel))
     return accept_rewrite(question, text, history)

@@ -73,7 +73,7 @@ class CannedGenerator:
         self.replies = list(replies)
         self.calls: list[list[dict[str, str]]] = []
 
-    def stream(self, messages, max_tokens: int, stop: Sequence[str] = ()):
+    def stream(self, messages, max_tokens: int, stop: Sequence[str] = (), cancel=None):
         self.calls.append(messages)
         reply = self.replies[min(len(self.calls), len(self.replies)) - 1]
         for i, word in enumerate(reply.split(" ")):

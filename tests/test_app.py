@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
 import sys
+import time
+import threading
 import uuid
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 
 import app
@@ -175,34 +179,55 @@ class PageSession:
 
     def __init__(self, base_url: str, demo: gr.Blocks, name: str):
         self.base_url, self.session = base_url, f"{name}-{uuid.uuid4().hex[:8]}"
-        (ask_btn,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nd-ask"]
-        (self.ask_fn,) = [d._id for d in demo.fns.values() if (ask_btn._id, "click") in d.targets]
+        self.ask_fn, self.stop_fn = (click_fn(demo, button) for button in ("nd-ask", "nd-stop"))
 
     def event(self, fn_index: int, data: list) -> list:
         """Run one event; returns its outputs when it completes."""
         return queue_event(self.base_url, self.session, fn_index, data)
 
-    def ask(self, question: str, model: str) -> str:
+    def ask(self, question: str, model: str, ticket: str = "") -> str:
         """Ask as the Ask button does (the conversation and history are the session's, kept on the
-        server: the page sends nothing for them, nor for the finished answers' records); returns
-        the chat's text as shown."""
-        outputs = self.event(self.ask_fn, [question, None, None, model, 4, "", "", [], None])
-        return " ".join(part["text"] for message in outputs[1] for part in message["content"])
+        server: the page sends nothing for them, nor for the finished answers' records; the
+        page's script adds a ticket); returns the chat's text as shown."""
+        return chat_text(self.event(self.ask_fn, [question, None, None, model, 4, "", "", [], None,
+                                                  ticket or uuid.uuid4().hex]))
+
+    def stop(self, ticket: str) -> None:
+        """Press Stop, as the page does for the question with this ticket (not queued)."""
+        httpx.post(f"{self.base_url}/gradio_api/run/predict", timeout=10,
+                   json={"data": [None, ticket], "fn_index": self.stop_fn, "session_hash": self.session}
+                   ).raise_for_status()
 
 
-def test_each_page_session_keeps_its_own_conversation(settings, fake):
+def click_fn(demo: gr.Blocks, elem_id: str) -> int:
+    (button,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id]
+    (fn,) = [d._id for d in demo.fns.values() if (button._id, "click") in d.targets]
+    return fn
+
+
+def chat_text(outputs) -> str:
+    return " ".join(part["text"] for message in outputs[1] for part in message["content"])
+
+
+@contextlib.contextmanager
+def served(settings):
+    """The app on a free loopback port; yields its URL and Blocks."""
     web = WebSettings(port=free_port())
     demo = app.build_app(settings, web)
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
-        url = f"http://127.0.0.1:{web.port}"
+        yield f"http://127.0.0.1:{web.port}", demo
+    finally:
+        demo.close()
+
+
+def test_each_page_session_keeps_its_own_conversation(settings, fake):
+    with served(settings) as (url, demo):
         a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
         a.ask("Question from A", settings.model)
         b.ask("Question from B", settings.model)
         chat_a = a.ask("And A's follow-up?", settings.model)
         chat_b = b.ask("And B's follow-up?", settings.model)
-    finally:
-        demo.close()
     assert "Question from A" in chat_a and "And A&#x27;s follow-up?" in chat_a and "from B" not in chat_a
     assert "Question from B" in chat_b and "And B&#x27;s follow-up?" in chat_b and "from A" not in chat_b
     histories = {call["question"]: call["history"] for call in fake.calls}
@@ -405,3 +430,82 @@ def test_model_server_flags_reach_the_settings(monkeypatch):
     monkeypatch.delenv("NEWSDESK_LLM_URL", raising=False)
     settings, _ = app.read_settings(app.parse_args(["--llm-url", "http://127.0.0.1:8080/v1", "--llm-model", "qwen"]))
     assert (settings.llm_url, settings.llm_model) == ("http://127.0.0.1:8080/v1", "qwen")
+
+
+def test_a_question_too_long_to_answer_is_shown_cut_not_echoed_whole(settings):
+    # The real qa.stream_answer refuses it; the chat shows its start and its length only.
+    question = "Who leads Venezuela? " + "x" * 100_000
+    updates = run_turn(settings, question=question)
+    shown = updates[-1][1][0]["content"]
+    assert len(shown) < 1_000 and "100,021 characters in all" in shown, shown[:300]
+    assert "nd-error" in last_message(updates[-1]) and "characters long" in last_message(updates[-1])
+
+
+def test_a_stopped_turn_ends_without_another_repaint(settings):
+    cancel = threading.Event()
+    events = [f.retrieved(f.passage(1)), "Delcy ", "Rodriguez"]
+
+    def stream(question, **kwargs):
+        assert kwargs["cancel"] is cancel  # the page's Stop reaches the model's loop
+        yield events[0]
+        yield events[1]
+        cancel.set()  # Stop pressed mid-stream: qa ends the stream with no Answer
+        yield events[2]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(qa, "stream_answer", stream)
+        mp.setattr(app, "STREAM_EVERY_S", 0.0)
+        updates = list(app.chat_turn("Who?", [], [], "", 4, "", "", [], settings=settings, cancel=cancel))
+    assert not any("nd-error" in last_message(u) for u in updates)  # no "ended without an Answer"
+
+
+class SlowQA:
+    """A qa.stream_answer that streams a long answer slowly and honours ``cancel`` as qa does."""
+
+    def __init__(self):
+        self.started: list[str] = []
+
+    def __call__(self, question, cancel=None, **kwargs):
+        self.started.append(question)
+        yield f.retrieved(f.passage(1))
+        for i in range(500):
+            if cancel is not None and cancel.is_set():
+                return
+            time.sleep(0.01)
+            yield f"word{i} "
+        yield f.answer("Delcy Rodriguez took over [1].")
+
+
+def test_stop_ends_the_running_answer_itself_and_a_queued_one_never_starts(settings, monkeypatch):
+    slow = SlowQA()
+    monkeypatch.setattr(qa, "stream_answer", slow)
+    monkeypatch.setattr(app, "STREAM_EVERY_S", 0.0)
+    with served(settings) as (url, demo):
+        a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
+        out: dict = {}
+
+        def ask(page, question, ticket):
+            try:
+                out[ticket] = page.ask(question, settings.model, ticket)
+            except BaseException as exc:  # shown by the asserts below
+                out[ticket] = exc
+
+        running = threading.Thread(target=ask, args=(a, "First?", "ta"))
+        running.start()
+        deadline = time.monotonic() + 10
+        while not slow.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert slow.started, out
+        queued = threading.Thread(target=ask, args=(b, "Second?", "tb"))
+        queued.start()  # waits: one answer at a time
+        time.sleep(0.3)
+        b.stop("tb")  # stopped while it waits in the queue
+        a.stop("ta")  # stopped mid-stream
+        running.join(10)
+        queued.join(10)
+        assert not running.is_alive() and not queued.is_alive(), "a stopped answer never ended"
+        assert "Stopped." in out["ta"] and "word1" in out["ta"], out["ta"]
+        assert slow.started == ["First?"]  # the queued question never ran
+        a.stop("ta")  # Stop once more, with nothing running: harmless
+        ask(a, "Third?", "tc")  # and the page asks again at once
+        assert "Delcy Rodriguez" in out["tc"] and "Stopped." in out["tc"], out["tc"]  # both turns shown

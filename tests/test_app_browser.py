@@ -6,6 +6,7 @@ of questions. Run with ``pytest -m browser``; needs /usr/bin/chromium (``make br
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import time
@@ -288,6 +289,78 @@ def test_stop_mid_answer_then_this_page_and_another_are_answered(server, browser
     assert stopped.locator(".nd-text").inner_text() == partial  # the stopped answer stays as it was
     page.context.close()
     other.context.close()
+
+
+# A turn that has ended, however: answered, an error, or stopped (before or after words).
+SETTLED = f"{FINISHED}, #nd-chat .nd-status:not(.nd-pending)"
+# Where a Stop can land, as what the page shows (a JS condition): each is waited for (or the
+# turn's end, whichever is first), then a random jitter.
+def _shows(selector: str, text: str = "") -> str:
+    return f"[...document.querySelectorAll({selector!r})].some(e => e.innerText.trim() && e.innerText.includes({text!r}))"
+
+
+STOP_MOMENTS = {
+    "retrieval": "true",  # at once: the question was just sent (or is still queued)
+    "prefill": _shows("#nd-chat .nd-status.nd-pending", "Reading"),  # the model reads its prompt
+    "mid-stream": _shows(STREAMING),
+    "at the end": "false",  # the answer has just finished: Stop must do no harm
+}
+STRESS_STOPS = 20
+STRESS_BOUND_MS = 60_000  # a stopped turn settles, and a later answer comes, well within this
+
+
+def wait_or_explain(page, condition: str, why) -> None:
+    try:
+        page.wait_for_function(condition, timeout=STRESS_BOUND_MS)
+    except playwright_api.TimeoutError:
+        chat = page.locator("#nd-chat").inner_html()
+        box = page.locator("#nd-question textarea").input_value()
+        raise AssertionError(f"the chat is stuck ({why}); question box {box!r}; the chat's end: {chat[-1200:]}") from None
+
+
+def settle(page, why) -> None:
+    """Nothing pending in the chat: the turn ended (answered, stopped, failed), or was stopped
+    before it started (queued, or Stop landed as it began: the chat shows nothing of it)."""
+    wait_or_explain(page, "!document.querySelector('#nd-chat .nd-pending')", why)
+
+
+def stop_at(page, n: int, moment: str, rng, why) -> None:
+    wait_or_explain(page, f"document.querySelectorAll({SETTLED!r}).length >= {n} || {STOP_MOMENTS[moment]}",
+                    f"waiting to stop {moment}; {why}")
+    time.sleep(rng.uniform(0, 0.3))
+    page.click("#nd-stop")
+
+
+def test_twenty_stops_at_random_moments_from_two_pages_then_both_are_answered(server, browser):
+    url, _ = server
+    seed = time.time_ns() % 1_000_000
+    rng = random.Random(seed)
+    pages = [open_page(browser, url), open_page(browser, url)]
+    moments = [*STOP_MOMENTS] * (STRESS_STOPS // len(STOP_MOMENTS))
+    rng.shuffle(moments)
+    done = []
+    for i in range(0, STRESS_STOPS, 2):  # both pages ask, then each is stopped: one waits in the queue
+        asked = [(page, page.locator(SETTLED).count() + 1) for page in pages]
+        for page, _ in asked:
+            page.fill("#nd-question textarea", rng.choice(["Who became Venezuela's interim leader?",
+                                                           "What did the Venezuelan government say about ties "
+                                                           "with the United States?"]))
+            page.click("#nd-ask")
+        for (page, n), moment in zip(asked, moments[i:i + 2]):
+            stop_at(page, n, moment, rng, f"seed {seed}, page {pages.index(page)}, stops so far: {done}")
+            done.append(moment)
+            settle(page, f"seed {seed}, stops so far: {done}")
+            assert page.locator("#nd-chat .nd-pending").count() == 0, (seed, done)
+    assert len(done) == STRESS_STOPS
+    # Free for both pages, in bounded time, with real, cited answers.
+    asked = [(page, ask(page, "Who is the interim president of Venezuela?")) for page in pages]
+    for page, n in asked:
+        page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length >= {n}", timeout=2 * STRESS_BOUND_MS)
+        answer = page.locator(FINISHED).nth(n - 1)
+        assert "nd-error" not in (answer.get_attribute("class") or ""), (seed, answer.inner_text())
+        assert re.search(r"Rodr[ií]guez", answer.inner_text()), (seed, answer.inner_text())
+    for page in pages:
+        page.context.close()
 
 
 def test_two_pages_get_their_own_answers(server, browser):

@@ -103,7 +103,7 @@ def test_a_thumbs_up_on_the_page_stores_the_question_answer_and_settings(setting
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
         url, session = f"http://127.0.0.1:{web.port}", uuid.uuid4().hex
-        queue_event(url, session, ask_fn, ["Who leads Venezuela?", None, None, settings.model, 7, "", "", [], None])
+        queue_event(url, session, ask_fn, ["Who leads Venezuela?", None, None, settings.model, 7, "", "", [], None, "t1"])
         queue_event(url, session, like_fn, [None], {"index": 1, "value": ["…"], "liked": False})
         queue_event(url, session, like_fn, [None], {"index": 0, "value": ["…"], "liked": True})  # the question
     finally:

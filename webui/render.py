@@ -195,7 +195,15 @@ def text_with_markers(text: str, chips: dict[int, str]) -> str:
 
 # --- chat messages -----------------------------------------------------------------------
 
-def user_message(question: str) -> str:
+ECHO_CHARS = 500  # of a question too long to answer: enough to recognise it, not a page of it
+
+
+def user_message(question: str, max_chars: int | None = None) -> str:
+    """The question as the chat shows it; one over ``max_chars`` (which will be refused) is
+    shown cut to its start and its length, never echoed whole (100 KB in every repaint)."""
+    if max_chars is not None and len(question) > max_chars:
+        return (f'<div class="nd-q">{esc(question[:ECHO_CHARS])}… '
+                f'<span class="nd-q-cut">({len(question):,} characters in all)</span></div>')
     return f'<div class="nd-q">{esc(question)}</div>'
 
 

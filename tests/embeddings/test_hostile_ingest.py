@@ -457,3 +457,29 @@ def test_a_file_edited_into_a_stub_leaves_the_index(build, tmp_path):
     report = build([corpus])
     assert [s.reason for s in report.skipped] == ["too short to be an article (2 words)"]
     assert len(report.removed) == 1 and report.articles == 0
+
+
+# --- code inside an HTML page is not article text ------------------------------------------
+
+SCRIPTED_PAGE = """<html><head><title>Quillmoor <script>alert('t')</script>lighthouse</title>
+<style>h1 { color: red }</style>
+<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Ada Reyes"},
+ "datePublished": "2026-03-02"}</script></head>
+<body><article><h1>Quillmoor <script>alert('h1')</script>lighthouse reopens</h1>
+<p>The Quillmoor lighthouse reopened on Monday after a two-year restoration <script>alert('p')</script>that
+cost the county 3.1 million pounds, the harbour master said.</p><noscript>Enable JavaScript to read on.</noscript>
+<p>Visitors can climb its 142 steps from April, and the keeper's cottage now holds a small museum about the
+wrecks along this stretch of coast. <template><b>template text</b></template>Tickets go on sale next week.</p>
+</article></body></html>"""
+
+
+def test_script_style_noscript_and_template_text_never_reach_title_or_body():
+    from embeddings.ingest import extract_html
+
+    doc = extract_html(SCRIPTED_PAGE)
+    shown = doc["title"] + "\n" + doc["text"]
+    for code in ("alert(", "color: red", "Enable JavaScript", "template text"):
+        assert code not in shown, (code, shown)
+    assert doc["title"].startswith("Quillmoor") and "lighthouse" in doc["title"]
+    assert "3.1 million pounds" in doc["text"] and "Tickets go on sale" in doc["text"]
+    assert doc["publish_date"] == "2026-03-02"  # the JSON-LD metadata is still read

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -318,6 +319,18 @@ def test_llama_prompt_beyond_the_context_is_invalid_input(small_llama):
         list(small_llama.stream(chat("x", "news " * 5000), 8))
     # The context still works afterwards.
     assert "".join(small_llama.stream(chat("Answer in one word.", "What is the capital of France?"), 8))
+
+
+@pytest.mark.slow
+def test_llama_stop_flag_frees_the_model_for_the_next_chat_without_a_close(small_llama):
+    cancel = threading.Event()
+    kept = small_llama.stream(chat("You are helpful.", "Count from 1 to 200, separated by commas."),
+                              max_tokens=400, cancel=cancel)
+    assert next(kept)  # mid-stream, suspended, referenced, never closed
+    cancel.set()
+    answer = "".join(small_llama.stream(chat("Answer in one word.", "What is the capital of France?"), 8))
+    assert "paris" in answer.lower()
+    assert len("".join(kept)) < 200  # the counting stopped long before its 400 tokens
 
 
 @pytest.mark.slow
