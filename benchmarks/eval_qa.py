@@ -6,7 +6,9 @@
 
 Builds (or reuses) the index, answers every question from its text alone (never the
 choices) as of the question's own date, writes one JSON line per question, and prints the
-metrics table and where the answerable questions were lost. With ``--min-relevance 0`` it
+metrics table and where the answerable questions were lost, then every metric per group
+(reachable / answerable, not reachable / unanswerable: ``benchmarks/reachability.py``) and
+where the reachable ones were lost. With ``--min-relevance 0`` it
 also prints the abstention sweep used to calibrate the threshold. ``--retrieval-only``
 stops before the model: hit@5 and answer-in-the-prompt in a minute instead of half an hour.
 """
@@ -24,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks.reachability import GROUPS, REACHABLE, question_groups
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
 from qa import Answer, Timings, answer
@@ -103,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(model=args.model, min_relevance=threshold)
         print_metrics(with_threshold(rows, threshold), float("nan"), args, settings)
         print_losses(with_threshold(rows, threshold))
+        print_groups(with_threshold(rows, threshold), Path(args.corpus), args.questions)
         print_sweep(rows)
         print_sweep(rows, "ranker_p")
         return 0
@@ -159,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print_budget(rows, index)
     if not args.retrieval_only:
         print_losses(rows)
+    print_groups(rows, Path(args.corpus), args.questions, args.retrieval_only)
     if args.min_relevance == 0:
         print_sweep(rows)
         print_sweep(rows, "ranker_p")
@@ -242,7 +247,33 @@ def print_budget(rows: list[dict], index) -> None:
           f"  target <= {BUDGET_TARGET_MS} median: {'met' if median <= BUDGET_TARGET_MS else 'MISSED'}")
 
 
-def print_losses(rows: list[dict]) -> None:
+def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only: bool = False) -> None:
+    """Every metric per group (issue 18): only reachable questions can be answered from
+    recent coverage; for the others, abstaining or saying the news is old is right."""
+    if not corpus.is_file():  # a folder of articles: the groups are defined on a split's JSONL
+        print(f"\nper group: skipped, {corpus} is not a split's corpus.jsonl(.gz)")
+        return
+    groups = question_groups(load_questions(questions), corpus)
+    hit = holds_answer
+    print(f"\nper group ({len(rows)} questions)")
+    head = ["group", "n", "hit@5", "in prompt", "contains", "abstains", "abstains or flags old", "cite prec"]
+    print("  ".join(f"{h:>9}" if i else f"{h:26}" for i, h in enumerate(head)))
+    for group in GROUPS:
+        mine = [r for r in rows if groups.get(r["id"]) == group]
+        correct = [r for r in mine if not r["abstained"] and contains(r["answer"], r["gold"])]
+        flagged = [r["abstained"] or bool(r.get("dated")) for r in mine]
+        precision = [any(normalize(g) in normalize(c["passage"]) for g in r["gold"])
+                     for r in correct for c in r["citations"]]
+        values = [len(mine), _mean([hit(r, "top5") for r in mine]), _mean([hit(r, "retrieved") for r in mine])]
+        values += [float("nan")] * 4 if retrieval_only else [
+            len(correct) / max(1, len(mine)), _mean([r["abstained"] for r in mine]), _mean(flagged), _mean(precision)]
+        cells = [f"{v:>9}" if isinstance(v, int) else f"{v:>9.3f}" for v in values]
+        print(f"{group:26}  " + "  ".join(cells))
+    if not retrieval_only:
+        print_losses([r for r in rows if groups.get(r["id"]) == REACHABLE], "reachable")
+
+
+def print_losses(rows: list[dict], which: str = "answerable") -> None:
     """Where the answerable questions were lost, first stage that lost each one."""
     answerable = [r for r in rows if r["answerable"]]
     hit = holds_answer
@@ -260,7 +291,7 @@ def print_losses(rows: list[dict]) -> None:
             stages["in the top 5, cut from the prompt"] += 1
         else:  # in the top 5 but past the k passages shown
             stages["in the top 5, past the passages shown"] += 1
-    print(f"\nwhere the {len(answerable)} answerable questions went")
+    print(f"\nwhere the {len(answerable)} {which} questions went")
     for name, n in stages.items():
         print(f"  {name:40} {n:4}  {n / max(1, len(answerable)):6.1%}")
 
