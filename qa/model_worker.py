@@ -121,6 +121,7 @@ class ModelWorker:
                 log.exception("model worker %s: a job failed outside its stream", self.name)
             finally:
                 job.out.put((_END, None))
+                del job  # an idle worker must not keep the last job's model alive
 
     def _run(self, job: _Job) -> None:
         if job.stopped():
