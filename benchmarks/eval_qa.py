@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model")
     parser.add_argument("--k", type=int)
     parser.add_argument("--min-relevance", type=float)
+    parser.add_argument("--recent-candidates", type=int, help="per retriever, in the recent window (0: off)")
+    parser.add_argument("--recent-days", type=int, help="the recent window, in days before the question")
     parser.add_argument("--since", help="only questions dated on or after (YYYY-MM-DD): the tuning split is 2025-04-01 on")
     parser.add_argument("--until", help="only questions dated on or before (YYYY-MM-DD)")
     parser.add_argument("--no-as-of", action="store_true",
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         print_sweep(rows, "ranker_p")
         return 0
 
-    settings = Settings.from_env(index_dir=args.index_dir, model=args.model, min_relevance=args.min_relevance)
+    settings = Settings.from_env(index_dir=args.index_dir, model=args.model, min_relevance=args.min_relevance,
+                                 recent_candidates=args.recent_candidates, recent_days=args.recent_days)
     if current_generation(Path(settings.index_dir)) is None:
         print(f"building the index in {settings.index_dir} ...", file=sys.stderr)
         print(build_index([args.corpus], settings).summary(), file=sys.stderr)
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         for i, q in enumerate(questions, 1):
             as_of = None if args.no_as_of else question_date(q)
             clock = StageClock()
-            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of, clock=clock)
+            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of, clock=clock,
+                            recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
             rel = relevance(hits[:k])
             if args.retrieval_only:
                 with clock.stage("prompt"):

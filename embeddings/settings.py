@@ -83,6 +83,11 @@ class Settings:
     # Per retriever, before the learned ranker orders them: on the 2025 tuning questions the
     # answer is in the pool for 80% of answerable questions at 100 deep (search stays fast).
     candidates: int = 100
+    # A question about now (qa.recency) is also searched this deep among the articles of the
+    # recent_days before its date: months of similar, older coverage crowd a week's story
+    # out of the whole collection's top 100. 0 turns it off.
+    recent_days: int = 30
+    recent_candidates: int = 0
     prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
     max_answer_tokens: int = 120
     # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without

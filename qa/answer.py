@@ -91,7 +91,8 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
 
     retrieval_started = time.perf_counter()
     as_of = as_of or default_as_of(index)
-    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of, clock=clock)
+    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of, clock=clock,
+                    recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
     retrieval_s = time.perf_counter() - retrieval_started
 
     def timings(first_token_s: float = 0.0) -> Timings:

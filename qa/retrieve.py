@@ -20,6 +20,7 @@ from embeddings import ChunkRecord, NewsIndex, SearchFilters
 
 from .features import Candidate, QuestionTerms, feature_matrix
 from .ranker import Ranker, load_ranker
+from .recency import asks_about_now, recent_filters
 from .text import content_terms
 from .timing import StageClock
 
@@ -56,8 +57,11 @@ def default_as_of(index: NewsIndex, today: date | None = None) -> date:
 
 
 def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchFilters | None = None,
-                   as_of: date | None = None, clock: StageClock | None = None) -> Pool:
-    """Everything dense or BM25 search finds ``depth`` deep, with ranker features."""
+                   as_of: date | None = None, clock: StageClock | None = None, recent_days: int = 0,
+                   recent_depth: int = 0) -> Pool:
+    """Everything dense or BM25 search finds ``depth`` deep, with ranker features; with
+    ``recent_days``, also what each finds ``recent_depth`` deep among the articles of the
+    ``recent_days`` before ``as_of``, when the question asks about now (``qa.recency``)."""
     clock = clock or StageClock()
     with clock.stage("embed_query"):
         vector = index.embed_query(question)
@@ -68,6 +72,16 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
     dense_rank = {int(c): r for r, c in enumerate(dense_ids)}
     bm25_rank = {int(c): r for r, c in enumerate(bm25_ids)}
     ids = list(dict.fromkeys([*dense_rank, *bm25_rank]))
+    recent = (recent_filters(filters, as_of, recent_days)
+              if recent_days > 0 and recent_depth > 0 and as_of and asks_about_now(question, as_of) else None)
+    if recent is not None:
+        # Ranks stay those of the whole collection (a chunk found only here has none, as one
+        # that only BM25 found has no dense rank): the ranker was trained on those.
+        with clock.stage("dense"):
+            recent_dense, _ = index.dense_search(vector, recent_depth, recent)
+        with clock.stage("bm25"):
+            recent_bm25, _ = index.bm25_search(question, recent_depth, recent)
+        ids = list(dict.fromkeys([*ids, *(int(c) for c in recent_dense), *(int(c) for c in recent_bm25)]))
     if not ids:
         return Pool((), np.zeros((0, 0), dtype=np.float32), ())
     with clock.stage("dense"):
@@ -90,7 +104,8 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
 
 def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
              filters: SearchFilters | None = None, as_of: date | None = None,
-             ranker: Ranker | None = None, clock: StageClock | None = None) -> list[Hit]:
+             ranker: Ranker | None = None, clock: StageClock | None = None,
+             recent_days: int = 0, recent_candidates: int = 0) -> list[Hit]:
     """The ``k`` best chunks for ``question``.
 
     Args:
@@ -103,13 +118,16 @@ def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
             prior, not a filter). Default: today, or the collection's newest date.
         ranker: the passage ranker (default: the packaged one).
         clock: records the time of each stage (query embedding, dense, BM25, fetch, rank).
+        recent_days: with ``recent_candidates``, a question about now is also searched among
+            the articles of the ``recent_days`` before ``as_of`` (0: the whole collection only).
+        recent_candidates: how deep each retriever looks in that window.
 
     Raises:
         ModelUnavailableError: the packaged ranker file is missing or damaged.
     """
     as_of = as_of or default_as_of(index)
     clock = clock or StageClock()
-    pool = candidate_pool(index, question, candidates, filters, as_of, clock)
+    pool = candidate_pool(index, question, candidates, filters, as_of, clock, recent_days, recent_candidates)
     with clock.stage("rank"):
         return rank(pool, k, ranker or load_ranker())
 

@@ -1,0 +1,69 @@
+from datetime import date
+
+import pytest
+
+from embeddings import SearchFilters, Settings, build_index, load_index
+from qa.recency import asks_about_now, recent_filters
+from qa.retrieve import candidate_pool
+from tests.fakes import FakeEmbedder
+
+AS_OF = date(2025, 3, 20)
+
+
+@pytest.mark.parametrize("question, now", [
+    ("Who won the election this week?", True),
+    ("Which company announced layoffs?", True),
+    ("What did the 2025 budget cut?", True),
+    ("Who won the 2019 election?", False),
+    ("What happened in the 1990s in Rwanda?", False),
+    ("When was the company founded?", False),
+    ("What is the history of the treaty?", False),
+])
+def test_a_question_asks_about_now_unless_it_names_the_past(question, now):
+    assert asks_about_now(question, AS_OF) is now
+
+
+def test_the_recent_window_narrows_the_users_filters():
+    assert recent_filters(None, AS_OF, 30) == SearchFilters("2025-02-18", "2025-03-21")
+    narrowed = recent_filters(SearchFilters("2025-03-01", "", ("Reuters",)), AS_OF, 30)
+    assert narrowed == SearchFilters("2025-03-01", "2025-03-21", ("Reuters",))
+    assert recent_filters(SearchFilters("", "2024-12-31"), AS_OF, 30) is None  # the user's range is older
+
+
+def article(title: str, day: str, body: str) -> str:
+    return f"{title}\n\nBy Reuters\n{day}\n\n{body}\n"
+
+
+@pytest.fixture
+def crowded(tmp_path):
+    """Twelve old stories about a port strike, and one from this week about a new one."""
+    settings = Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "data" / "index",
+                        chunk_tokens=60, chunk_overlap_tokens=10)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(12):
+        (corpus / f"old{i}.txt").write_text(article(
+            f"Port strike day {i}", f"2024-0{1 + i % 9}-1{i % 9}",
+            f"Dock workers strike at the port, union leader Mara Quist said on day {i} of the port strike."))
+    (corpus / "new.txt").write_text(article("Harbour walkout begins", "2025-03-18",
+                                            "Crane operators walked out, led by Ivo Brandt."))
+    build_index([corpus], settings, embedder=FakeEmbedder(), progress=False)
+    index = load_index(settings, embedder=FakeEmbedder())
+    yield index
+    index.close()
+
+
+def titles(pool):
+    return {c.chunk.title for c in pool.candidates}
+
+
+def test_a_question_about_now_also_searches_the_recent_window(crowded):
+    question = "Who leads the port strike this week?"
+    whole = candidate_pool(crowded, question, 3, as_of=AS_OF)
+    assert "Harbour walkout begins" not in titles(whole)  # crowded out of the top 3 by older stories
+    recent = candidate_pool(crowded, question, 3, as_of=AS_OF, recent_days=30, recent_depth=3)
+    assert "Harbour walkout begins" in titles(recent)
+    assert titles(whole) <= titles(recent)  # the whole collection's candidates stay
+    past = "Who led the 2024 port strike?"
+    widened = candidate_pool(crowded, past, 3, as_of=AS_OF, recent_days=30, recent_depth=3)
+    assert titles(widened) == titles(candidate_pool(crowded, past, 3, as_of=AS_OF))  # the past is not widened
