@@ -38,30 +38,33 @@ from ._common import log, machine_note, table
 from .eval_qa import contains, load_questions, question_date
 
 
-def pools_for(index_dir: str, questions: list[dict], depth: int, cache_dir: str | None = None
-              ) -> list[tuple[dict, Pool, np.ndarray]]:
+def pools_for(index_dir: str, questions: list[dict], depth: int, cache_dir: str | None = None,
+              recent: tuple[int, int] = (0, 0)) -> list[tuple[dict, Pool, np.ndarray]]:
     """Each question's candidate pool and labels; kept in ``cache_dir`` (a pickle) if given,
-    keyed by index, questions, depth and feature set, so experiments skip the searches."""
+    keyed by index, questions, depth and feature set, so experiments skip the searches.
+    ``recent`` is (days, depth) of the recent-window search (``qa.recency``), (0, 0) for none."""
     import hashlib
     import pickle
 
     key = hashlib.sha256(json.dumps([str(Path(index_dir).resolve()), [q["id"] for q in questions], depth,
-                                     FEATURES]).encode()).hexdigest()[:16]
+                                     FEATURES, *([list(recent)] if any(recent) else [])]).encode()).hexdigest()[:16]
     cached = Path(cache_dir) / f"pools-{key}.pkl" if cache_dir else None
     if cached and cached.is_file():
         return pickle.loads(cached.read_bytes())
-    out = _pools(index_dir, questions, depth)
+    out = _pools(index_dir, questions, depth, recent)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(pickle.dumps(out))
     return out
 
 
-def _pools(index_dir: str, questions: list[dict], depth: int) -> list[tuple[dict, Pool, np.ndarray]]:
+def _pools(index_dir: str, questions: list[dict], depth: int, recent: tuple[int, int]
+           ) -> list[tuple[dict, Pool, np.ndarray]]:
     index = INDEXES.get(Settings.from_env(index_dir=index_dir))
     out = []
     for i, q in enumerate(questions, 1):
-        pool = candidate_pool(index, q["question"], depth, as_of=question_date(q))
+        pool = candidate_pool(index, q["question"], depth, as_of=question_date(q), recent_days=recent[0],
+                              recent_depth=recent[1])
         labels = np.asarray([contains(c.chunk.text, q["answers"]) for c in pool.candidates], dtype=bool)
         out.append((q, pool, labels))
         if i % 50 == 0:
@@ -204,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", required=True)
     parser.add_argument("--since", default="2025-04-01", help="tune on questions dated on or after this")
     parser.add_argument("--depth", type=int, default=Settings().candidates)
+    parser.add_argument("--recent-candidates", type=int, default=Settings().recent_candidates,
+                        help="per retriever in the recent window of a question about now (qa.recency)")
+    parser.add_argument("--recent-days", type=int, default=Settings().recent_days)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--report-index")
     parser.add_argument("--report-questions")
@@ -218,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     since = date.fromisoformat(args.since)
     questions = [q for q in load_questions(args.questions) if q["answerable"] and question_date(q) >= since]
     log(f"{machine_note()}; {len(questions)} answerable tuning questions since {since}, depth {args.depth}")
-    pools = pools_for(args.index, questions, args.depth, args.cache)
+    recent = (args.recent_days, args.recent_candidates) if args.recent_candidates else (0, 0)
+    pools = pools_for(args.index, questions, args.depth, args.cache, recent)
     in_pool = np.mean([y.any() for _, _, y in pools])
     all_columns = list(range(len(FEATURES)))
     groups = {
@@ -245,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {f:20} {w:+.3f}")
     if args.report_index and args.report_questions:
         report = [q for q in load_questions(args.report_questions) if q["answerable"]]
-        report_pools = pools_for(args.report_index, report, args.depth, args.cache)
+        report_pools = pools_for(args.report_index, report, args.depth, args.cache, recent)
         print(table(["ranker (report split)", "hit@1", "hit@5", "hit@10"], [
             ("RRF", *[hit_at(report_pools, rrf_ranker(), k) for k in (1, 5, 10)]),
             (f"learned ({args.kind}), all features", *[hit_at(report_pools, final, k) for k in (1, 5, 10)]),
