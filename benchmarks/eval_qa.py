@@ -26,7 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchmarks.reachability import GROUPS, REACHABLE, question_groups
+from benchmarks.reachability import AFTER_DAYS, BEFORE_DAYS, GROUPS, REACHABLE, question_groups
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
 from qa import Answer, Timings, answer
@@ -260,21 +260,39 @@ def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only:
     groups = question_groups(load_questions(questions), corpus)
     hit = holds_answer
     print(f"\nper group ({len(rows)} questions)")
-    head = ["group", "n", "hit@5", "in prompt", "contains", "abstains", "abstains or flags old", "cite prec"]
-    print("  ".join(f"{h:>9}" if i else f"{h:26}" for i, h in enumerate(head)))
+    head = ["group", "n", "hit@5", "recent hit@5", "in prompt", "contains", "abstains", "abstains or flags old",
+            "cite prec"]
+    widths = [26, *(max(9, len(h)) for h in head[1:])]
+    print("  ".join(f"{h:>{w}}" if i else f"{h:{w}}" for i, (h, w) in enumerate(zip(head, widths))))
+    retrieval_only = retrieval_only or not any(r["answer"] for r in rows)  # a --retrieval-only file
     for group in GROUPS:
         mine = [r for r in rows if groups.get(r["id"]) == group]
         correct = [r for r in mine if not r["abstained"] and contains(r["answer"], r["gold"])]
         flagged = [r["abstained"] or bool(r.get("dated")) for r in mine]
         precision = [any(normalize(g) in normalize(c["passage"]) for g in r["gold"])
                      for r in correct for c in r["citations"]]
-        values = [len(mine), _mean([hit(r, "top5") for r in mine]), _mean([hit(r, "retrieved") for r in mine])]
+        values = [len(mine), _mean([hit(r, "top5") for r in mine]), _mean([recent_hit(r) for r in mine]),
+                  _mean([hit(r, "retrieved") for r in mine])]
         values += [float("nan")] * 4 if retrieval_only else [
             len(correct) / max(1, len(mine)), _mean([r["abstained"] for r in mine]), _mean(flagged), _mean(precision)]
-        cells = [f"{v:>9}" if isinstance(v, int) else f"{v:>9.3f}" for v in values]
+        cells = [f"{v:>{w}}" if isinstance(v, int) else f"{v:>{w}.3f}" for v, w in zip(values, widths[1:])]
         print(f"{group:26}  " + "  ".join(cells))
     if not retrieval_only:
         print_losses([r for r in rows if groups.get(r["id"]) == REACHABLE], "reachable")
+
+
+def recent_hit(row: dict) -> bool:
+    """A top-5 passage from an article of the question's reachability window holds a gold
+    answer: the recent coverage was found, not an old article that happens to name it."""
+    asked = question_date(row)
+    for p in row.get("top5", []):
+        try:
+            published = date.fromisoformat(str(p.get("date") or "")[:10])
+        except ValueError:
+            continue
+        if -AFTER_DAYS <= (asked - published).days <= BEFORE_DAYS and contains(p["text"], row["gold"]):
+            return True
+    return False
 
 
 def print_losses(rows: list[dict], which: str = "answerable") -> None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from .features import age_days
+
 from embeddings import SearchFilters
 
-__all__ = ["asks_about_now", "recent_filters"]
+__all__ = ["asks_about_now", "in_window", "recent_filters"]
 
 # Words that put a question in the past rather than now.
 _PAST = re.compile(r"\b(history|historical(ly)?|ago|decades?|centur(y|ies)|originally|in the past|"
@@ -40,3 +42,9 @@ def recent_filters(filters: SearchFilters | None, as_of: date, days: int) -> Sea
     if start > end:
         return None
     return SearchFilters(date_from=start, date_to=end, sources=filters.sources)
+
+
+def in_window(published: str, as_of: date, days: int) -> bool:
+    """Published in the ``days`` before ``as_of`` (or the day after)."""
+    age = age_days(published, as_of)
+    return age is not None and -1 <= age <= days
