@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -87,7 +88,11 @@ class ModelWorker:
         """
         job = _Job(produce, cancel)
         self._jobs.put(job)
-        return self._read(job)
+        reader = self._read(job)
+        # A reader dropped before its first piece never runs its ``finally``: its collection
+        # stops the job all the same.
+        weakref.finalize(reader, job.closed.set)
+        return reader
 
     @staticmethod
     def _read(job: _Job) -> Iterator[str]:

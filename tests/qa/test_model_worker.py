@@ -140,3 +140,12 @@ def test_errors_reach_the_reader_and_the_worker_goes_on():
     with pytest.raises(ValueError, match="boom"):
         next(stream)
     assert "".join(worker.stream(CountingModel(0).produce("b", 2))) == "b0 b1 "
+
+
+def test_a_stream_dropped_before_its_first_piece_is_stopped_when_collected():
+    model = CountingModel()
+    worker = ModelWorker("t")
+    worker.stream(model.produce("a"))  # never read, dropped at once
+    gc.collect()
+    assert finish_within(worker.stream(model.produce("b", 2))) == "b0 b1 "
+    assert model.produced.get("a", 0) < 200
