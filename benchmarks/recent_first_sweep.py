@@ -5,9 +5,8 @@
         --corpus ../shared/eval/realtimeqa-2025/corpus.jsonl.gz [--recent-candidates 50] [--cache /tmp/pools]
 
 For each answerable tuning question (from 2025-04-01), the pool of ``candidate_pool`` (with
-the recent-window candidates), scored by the shipped ranker, is ordered by
-``qa.retrieve.recent_first`` at each share and cut to 5 by ``diversify``, as ``retrieve``
-does. Prints hit@5 and recent hit@5 for the reachable questions and hit@5 (an old answer
+the recent-window candidates) is ranked by ``qa.retrieve.rank`` with each share, as
+``retrieve`` does. Prints hit@5 and recent hit@5 for the reachable questions and hit@5 (an old answer
 reaching the model) for the answerable, not reachable ones. No model runs: a minute once the
 pools are cached (``--cache``, shared with ``train_ranker``).
 """
@@ -22,8 +21,8 @@ import numpy as np
 
 from embeddings import Settings
 from qa.ranker import load_ranker
-from qa.recency import asks_about_now, in_window
-from qa.retrieve import diversify, recent_first, score_pool
+from qa.recency import in_window
+from qa.retrieve import rank
 
 from ._common import machine_note, table
 from .eval_qa import load_questions, question_date
@@ -55,11 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         reach, reach_recent, stale = [], [], []
         for q, pool, labels in pools:
             asked = question_date(q)
-            hits = score_pool(pool, ranker)
-            if share is not None and asks_about_now(q["question"], asked):
-                hits = recent_first(hits, asked, args.recent_days, share)
             answer_in = {c.chunk.id for c, y in zip(pool.candidates, labels) if y}
-            top = diversify(hits, 5)
+            top = rank(pool, 5, ranker, share)
             found = any(h.chunk.id in answer_in for h in top)
             if groups[q["id"]] == REACHABLE:
                 reach.append(found)

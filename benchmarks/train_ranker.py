@@ -47,7 +47,7 @@ def pools_for(index_dir: str, questions: list[dict], depth: int, cache_dir: str 
     import pickle
 
     key = hashlib.sha256(json.dumps([str(Path(index_dir).resolve()), [q["id"] for q in questions], depth,
-                                     FEATURES, *([list(recent)] if any(recent) else [])]).encode()).hexdigest()[:16]
+                                     FEATURES, *([list(recent), "pools carry recent_days"] if any(recent) else [])]).encode()).hexdigest()[:16]
     cached = Path(cache_dir) / f"pools-{key}.pkl" if cache_dir else None
     if cached and cached.is_file():
         return pickle.loads(cached.read_bytes())

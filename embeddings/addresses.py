@@ -66,6 +66,11 @@ def parse_networks(text: str | Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def as_networks(allowed: str | Iterable[Network]) -> tuple[Network, ...]:
+    """The allow-list as networks, from the setting's text or networks already parsed."""
+    return parse_networks(allowed) if isinstance(allowed, str) else tuple(allowed)
+
+
 def address_kind(ip: IP) -> str:
     """What makes ``ip`` an address inside the network ("a loopback address"), or "" for a
     public one."""

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from .addresses import Address, Network, parse_networks, plain_ip, vetted
+from .addresses import Address, Network, as_networks, plain_ip, vetted
 from .errors import AddressRefusedError, FetchError, InvalidInputError
 from .files import format_size
 from .robots import RobotsRules
@@ -128,9 +128,8 @@ def check_address(url: str, allow_networks: str | Sequence[Network] = "") -> Non
         FetchError: the host is not a valid international domain name.
     """
     host, port = _host_port(urlsplit(_as_uri(url)))
-    networks = parse_networks(allow_networks) if isinstance(allow_networks, str) else tuple(allow_networks)
     try:
-        vetted(host, port, networks)
+        vetted(host, port, as_networks(allow_networks))
     except socket.gaierror:
         return
 
@@ -155,8 +154,7 @@ class Fetcher:
         self.host_delay_s = host_delay_s
         self.user_agent = user_agent
         self.max_redirects = max_redirects
-        self.allow_networks = parse_networks(allow_networks) if isinstance(allow_networks, str) \
-            else tuple(allow_networks)
+        self.allow_networks = as_networks(allow_networks)
         self._ssl = ssl_context or ssl.create_default_context()
         self._last: dict[object, float] = {}
         self._lock = threading.Lock()

@@ -76,6 +76,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     """
     started = time.perf_counter()
     clock = StageClock()
+    cancel = cancel or threading.Event()  # never set when the caller gave none
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
     k = k or settings.passages
@@ -86,7 +87,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     if history:
         with clock.stage("rewrite"):
             standalone = rewrite_question(question, history, model(), cancel)
-        if cancel is not None and cancel.is_set():
+        if cancel.is_set():
             return
 
     retrieval_started = time.perf_counter()
@@ -103,7 +104,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         yield _abstain(question, standalone, hits, settings.model if generator is None else generator.model_id,
                        timings())
         return
-    if cancel is not None and cancel.is_set():
+    if cancel.is_set():
         return  # stopped during retrieval: the model is never asked
     generator = model()
 
@@ -131,7 +132,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         wait_started = time.perf_counter()
     waited += time.perf_counter() - wait_started
     clock.add("decode" if pieces else "prefill", waited)
-    if cancel is not None and cancel.is_set():
+    if cancel.is_set():
         return  # stopped: half an answer is never checked or shown as one
     text = "".join(pieces).strip()
     with clock.stage("cite"):

@@ -452,7 +452,7 @@ class TransformersGenerator:
                         stopping_criteria=StoppingCriteriaList([_Cancel()]),
                         pad_token_id=pad_id,
                     )
-            except BaseException as exc:  # re-raised in the caller's thread below
+            except BaseException as exc:  # re-raised below, on the model worker's thread, for the reader
                 failure.append(exc)
                 streamer.end()
 

@@ -48,6 +48,10 @@ class Pool:
     candidates: tuple[Candidate, ...]
     features: np.ndarray
     coverage: tuple[float, ...]
+    # Set when the recent window was searched too (a question about now): the window's days
+    # and its end, for ``rank``'s recent first. Defaults keep older pickled pools loading.
+    recent_days: int = 0
+    as_of: date | None = None
 
 
 def default_as_of(index: NewsIndex, today: date | None = None) -> date:
@@ -79,7 +83,9 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
     ids = list(dict.fromkeys([*dense_rank, *bm25_rank]))
     recent = (recent_filters(filters, as_of, recent_days)
               if recent_days > 0 and recent_depth > 0 and as_of and asks_about_now(question, as_of) else None)
-    if recent is not None:
+    if recent is None:
+        recent_days = 0
+    else:
         # Ranks stay those of the whole collection (a chunk found only here has none, as one
         # that only BM25 found has no dense rank): the ranker was trained on those.
         with clock.stage("dense"):
@@ -88,7 +94,7 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
             recent_bm25, _ = index.bm25_search(question, recent_depth, recent)
         ids = list(dict.fromkeys([*ids, *(int(c) for c in recent_dense), *(int(c) for c in recent_bm25)]))
     if not ids:
-        return Pool((), np.zeros((0, 0), dtype=np.float32), ())
+        return Pool((), np.zeros((0, 0), dtype=np.float32), (), recent_days, as_of)
     with clock.stage("dense"):
         dense = index.dense_similarities(vector, ids)
         if dense is None:  # an IVF index keeps no vectors to compare: the last found score bounds the rest
@@ -104,7 +110,7 @@ def candidate_pool(index: NewsIndex, question: str, depth: int, filters: SearchF
                            for i, d, b in zip(ids, dense, bm25) if i in chunks)
         terms = tuple(dict.fromkeys(content_terms(question)))
         matrix, coverage = feature_matrix(candidates, QuestionTerms(terms, tuple(index.idf(terms))), as_of, depth)
-    return Pool(candidates, matrix, tuple(coverage))
+    return Pool(candidates, matrix, tuple(coverage), recent_days, as_of)
 
 
 def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
@@ -134,10 +140,7 @@ def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
     clock = clock or StageClock()
     pool = candidate_pool(index, question, candidates, filters, as_of, clock, recent_days, recent_candidates)
     with clock.stage("rank"):
-        hits = score_pool(pool, ranker or load_ranker())
-        if recent_days > 0 and recent_candidates > 0 and asks_about_now(question, as_of):
-            hits = recent_first(hits, as_of, recent_days)
-        return diversify(hits, k)
+        return rank(pool, k, ranker or load_ranker())
 
 
 def recent_first(hits: Sequence[Hit], as_of: date, days: int, share: float = RECENT_FIRST_SHARE) -> list[Hit]:
@@ -149,10 +152,14 @@ def recent_first(hits: Sequence[Hit], as_of: date, days: int, share: float = REC
     return [*recent, *(h for h in hits if id(h) not in chosen)]
 
 
-def rank(pool: Pool, k: int, ranker: Ranker) -> list[Hit]:
+def rank(pool: Pool, k: int, ranker: Ranker, recent_share: float | None = RECENT_FIRST_SHARE) -> list[Hit]:
     """The pool's ``k`` most probable answer-holding chunks, near-duplicates and the third
-    chunk of one article left out."""
-    return diversify(score_pool(pool, ranker), k)
+    chunk of one article left out; for a pool that searched the recent window, its passages
+    scoring ``recent_share`` of the best go first (None: never)."""
+    hits = score_pool(pool, ranker)
+    if pool.recent_days and recent_share is not None:
+        hits = recent_first(hits, pool.as_of, pool.recent_days, recent_share)
+    return diversify(hits, k)
 
 
 def score_pool(pool: Pool, ranker: Ranker) -> list[Hit]:
