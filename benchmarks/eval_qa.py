@@ -16,6 +16,7 @@ stops before the model: hit@5 and answer-in-the-prompt in a minute instead of ha
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import statistics
@@ -29,7 +30,7 @@ from pathlib import Path
 from benchmarks.reachability import AFTER_DAYS, BEFORE_DAYS, GROUPS, REACHABLE, question_groups
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
-from qa import Answer, Timings, answer
+from qa import Answer, Retrieved, Timings, stream_answer
 from qa.cite import strip_markers
 from qa.collection import INDEXES
 from qa.generate import get_generator
@@ -144,9 +145,19 @@ def main(argv: list[str] | None = None) -> int:
                                 timings=Timings(stages=clock.stages()))
                 retrieved = [{"url": s.hit.chunk.url, "text": s.text} for s in shown]
             else:
-                result = answer(q["question"], k=k, settings=settings, generator=generator, index=index,
-                                as_of=as_of)
+                result, raw, passages = None, [], ()
+                for event in stream_answer(q["question"], k=k, settings=settings, generator=generator,
+                                           index=index, as_of=as_of):
+                    if isinstance(event, Answer):
+                        result = event
+                    elif isinstance(event, Retrieved):
+                        passages = event.passages
+                    else:
+                        raw.append(event)
                 retrieved = [{"url": p.url, "text": p.shown} for p in result.passages]
+                # What the model wrote and saw, so a change to the citation check can be
+                # measured on the same answers without running the model again.
+                extra = {"raw": "".join(raw), "passages": [dataclasses.asdict(p) for p in passages]}
             row = {
                 "id": q["id"], "date": q["date"], "question": q["question"], "gold": q["answers"],
                 "answerable": q["answerable"], "answer": result.text, "dated": result.dated, "abstained": result.abstained,
@@ -158,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ttft_s": round(result.timings.first_token_s, 3), "total_s": round(result.timings.total_s, 3),
                 "stages": result.timings.stages,
             }
+            if not args.retrieval_only:
+                row.update(extra)
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()

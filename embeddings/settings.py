@@ -88,6 +88,9 @@ class Settings:
     # out of the whole collection's top 100. 0 turns it off.
     recent_days: int = 30
     recent_candidates: int = 0
+    # A question about now whose answer cites only articles older than recent_days: "flag"
+    # answers with a lead saying no recent article covers it, "abstain" does not answer.
+    stale_answers: str = "flag"
     prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
     max_answer_tokens: int = 120
     # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without
@@ -123,6 +126,9 @@ class Settings:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
         parse_networks(self.feed_allow_networks)  # a typo fails here, naming the setting, not at a poll
+        if self.stale_answers not in STALE_ANSWERS:
+            raise InvalidInputError(f"NEWSDESK_STALE_ANSWERS={self.stale_answers!r} is not one of "
+                                    f"{', '.join(STALE_ANSWERS)}; fix or unset it")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -142,6 +148,7 @@ class Settings:
 
 
 _PATHS = frozenset({"data_dir", "index_dir", "model_cache_dir"})
+STALE_ANSWERS = ("flag", "abstain")
 
 
 def _coerce(name: str, value):

@@ -5,26 +5,24 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterator, Sequence
 
 from embeddings import NewsIndex, SearchFilters, Settings
 
-from .cite import check_citations, is_abstention
+from .cite import CheckedAnswer, check_citations, is_abstention
 from .collection import INDEXES, example_questions
 from .features import age_days
 from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
+from .recency import asks_about_now
 from .retrieve import Hit, default_as_of, relevance, retrieve
 from .timing import StageClock
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
 
 ABSTENTION = "The articles don't say: none of the indexed passages answers this question."
-# Cited articles older than this (relative to the question's date) get their date spelled
-# out after the answer: "this month" answered from a years-old article must say so.
-STALE_AFTER_DAYS = 30
 
 Event = Retrieved | str | Answer
 
@@ -102,7 +100,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     if relevance(hits) < settings.min_relevance:
         yield Retrieved((), standalone)
         yield _abstain(question, standalone, hits, settings.model if generator is None else generator.model_id,
-                       timings())
+                       timings(), window=(as_of, settings.recent_days))
         return
     if cancel.is_set():
         return  # stopped during retrieval: the model is never asked
@@ -134,29 +132,51 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
     clock.add("decode" if pieces else "prefill", waited)
     if cancel.is_set():
         return  # stopped: half an answer is never checked or shown as one
-    text = "".join(pieces).strip()
     with clock.stage("cite"):
-        checked = check_citations(text, passages)
-    # No sentence that any passage supports means the model did not answer from the articles.
-    if is_abstention(text) or not checked.citations:
-        yield _abstain(question, standalone, hits, generator.model_id, timings(first_token_s), passages)
+        checked, lead = settle("".join(pieces), passages, standalone, as_of, settings)
+    if checked is None:
+        text = f"The articles don't say: {_no_recent(as_of, settings.recent_days)}" if lead else ABSTENTION
+        yield _abstain(question, standalone, hits, generator.model_id, timings(first_token_s), passages, text,
+                       window=(as_of, settings.recent_days))
         return
-    dated = dated_note(checked.citations, as_of)
-    yield Answer(question=question, text=checked.text + dated, dated=dated.strip(),
+    yield Answer(question=question, text=f"{lead} {checked.text}".strip(), dated=lead,
+                 as_of=as_of.isoformat(), recent_days=settings.recent_days,
                  citations=checked.citations, passages=passages,
                  abstained=False, model=generator.model_id, timings=timings(first_token_s),
                  standalone_question=standalone, unsupported=checked.unsupported)
 
 
-def dated_note(citations, as_of: date) -> str:
-    """' (Reported 2020-11-10 [1]: not recent news.)' when every cited article is older than
-    ``STALE_AFTER_DAYS`` before ``as_of``; "" when one of them is recent or undated. On the
-    2025 tuning questions such answers were right 11% of the time, fresh ones 69%."""
+def settle(text: str, passages: Sequence[Passage], standalone: str, as_of: date,
+           settings: Settings) -> tuple[CheckedAnswer | None, str]:
+    """The model's answer with checked citations, and the lead saying its news is old ("" if
+    it is not); no answer (None) for an abstention: the model said so, no sentence of the
+    answer has a supporting passage (it did not answer from the articles), or, with
+    ``stale_answers="abstain"``, a question about now is answered only from old articles
+    (then the lead says why). ``benchmarks/replay_answers.py`` reruns this on stored answers."""
+    text = text.strip()
+    checked = check_citations(text, passages, standalone)
+    if is_abstention(text) or not checked.citations:
+        return None, ""
+    lead = stale_lead(checked.citations, as_of, settings.recent_days) if asks_about_now(standalone, as_of) else ""
+    if lead and settings.stale_answers == "abstain":
+        return None, lead
+    return checked, lead
+
+
+def stale_lead(citations, as_of: date, days: int) -> str:
+    """'No article from the last 30 days (since 2026-01-02) covers this. The latest coverage,
+    from 2025-11-10, says:' when every cited article is older than ``days`` before
+    ``as_of``; "" when one of them is recent or undated. On the 2025 tuning questions such
+    answers were right 11% of the time, fresh ones 69%."""
     ages = [age_days(c.date, as_of) for c in citations]
-    if not ages or any(a is None or a <= STALE_AFTER_DAYS for a in ages):
+    if not ages or any(a is None or a <= days for a in ages):
         return ""
-    dates = "; ".join(f"{c.date[:10]} [{c.n}]" for c in citations)
-    return f" (Reported {dates}: not recent news.)"
+    latest = max(c.date[:10] for c in citations)
+    return f"N{_no_recent(as_of, days)[1:]} The latest coverage, from {latest}, says:"
+
+
+def _no_recent(as_of: date, days: int) -> str:
+    return f"no article from the last {days} days (since {(as_of - timedelta(days=days)).isoformat()}) covers this."
 
 
 def warm_up(settings: Settings | None = None) -> None:
@@ -194,13 +214,15 @@ def _passage(n: int, hit: Hit, shown: str) -> Passage:
 
 
 def _abstain(question: str, standalone: str, hits: list[Hit], model_id: str, timings: Timings,
-             passages: tuple[Passage, ...] = ()) -> Answer:
+             passages: tuple[Passage, ...] = (), text: str = ABSTENTION, *,
+             window: tuple[date, int]) -> Answer:
     related, seen = [], set()
     for hit in hits:
         c = hit.chunk
         if c.article_id not in seen:
             seen.add(c.article_id)
             related.append(RelatedArticle(c.article_id, c.title, c.byline, c.publish_date, c.url))
-    return Answer(question=question, text=ABSTENTION, citations=(), passages=passages, abstained=True,
+    return Answer(question=question, text=text, citations=(), passages=passages, abstained=True,
+                  as_of=window[0].isoformat(), recent_days=window[1],
                   model=model_id, timings=timings, standalone_question=standalone,
                   related=tuple(related[:3]))

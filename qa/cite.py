@@ -9,6 +9,7 @@ from typing import Sequence
 
 from embeddings import split_sentences
 
+from .grounding import KeyFacts, holds_facts, key_facts
 from .text import content_terms, term_overlap
 from .types import Citation, Passage
 
@@ -76,17 +77,20 @@ def support(sentence: str, passage_text: str) -> float:
     return term_overlap(set(content_terms(sentence)), set(content_terms(passage_text)))
 
 
-def check_citations(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
+def check_citations(text: str, passages: Sequence[Passage], question: str = "") -> CheckedAnswer:
     """Verify and repair the citations of a generated answer.
 
-    A marker that points at no passage is dropped; a cited passage that does not support
-    its sentence is replaced by the passage that does, if any; a sentence without a marker
-    gets the best-supporting passage, or is flagged as unsupported. Citations are renumbered
-    1..m in order of first use, and only cited passages become citations.
+    A passage supports a sentence when it holds half of the sentence's terms and every name
+    and number the sentence adds to ``question`` (``grounding.key_facts``). A marker that
+    points at no passage is dropped; a cited passage that does not support its sentence is
+    replaced by the passage that does, if any; a sentence without a marker gets the
+    best-supporting passage, or is flagged as unsupported. Citations are renumbered 1..m in
+    order of first use, and only cited passages become citations.
 
     Args:
         text: the model's answer with [n] markers referring to ``passages`` by ``Passage.n``.
         passages: what the model was shown.
+        question: the (standalone) question: its own words need no support.
 
     Returns:
         The answer text with checked markers, its citations and unsupported sentences.
@@ -97,7 +101,8 @@ def check_citations(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
     sentences: list[str] = []
     unsupported: list[str] = []
     for sentence, cited in parse_claims(text):
-        scores = {p.n: support(sentence, p.text) for p in passages}
+        facts = key_facts(sentence, question)
+        scores = {p.n: support(sentence, p.text) if holds_facts(facts, p.text) else 0.0 for p in passages}
         keep = [n for n in dict.fromkeys(cited) if n in by_n and scores[n] >= SUPPORT_MIN]
         if not keep and scores:
             best = max(scores, key=lambda n: (scores[n], -n))
@@ -111,7 +116,7 @@ def check_citations(text: str, passages: Sequence[Passage]) -> CheckedAnswer:
         for n in keep:
             if n not in numbering:
                 numbering[n] = len(numbering) + 1
-                citations.append(_citation(numbering[n], by_n[n], sentence, scores[n]))
+                citations.append(_citation(numbering[n], by_n[n], sentence, scores[n], facts))
             marks.append(f"[{numbering[n]}]")
         sentences.append(_with_markers(sentence, "".join(marks)))
     return CheckedAnswer(" ".join(sentences), tuple(citations), tuple(unsupported))
@@ -123,12 +128,18 @@ def _with_markers(sentence: str, marks: str) -> str:
     return f"{sentence} {marks}"
 
 
-def _citation(m: int, passage: Passage, sentence: str, score: float) -> Citation:
+def _citation(m: int, passage: Passage, sentence: str, score: float, facts: KeyFacts) -> Citation:
     terms = set(content_terms(sentence))
     spans = split_sentences(passage.text) or [(0, len(passage.text))]
-    # Prefer a sentence the model was actually shown; fall back to the whole chunk.
-    spans = [sp for sp in spans if passage.text[sp[0]:sp[1]] in passage.shown] or spans
-    start, end = max(spans, key=lambda s: (term_overlap(terms, set(content_terms(passage.text[s[0]:s[1]]))), -s[0]))
+
+    def rating(span: tuple[int, int]) -> tuple:
+        quote = passage.text[span[0]:span[1]]
+        # The quote a reader checks must hold the answer's names and numbers, then be one
+        # the model was shown, then share the most words with the answer.
+        return (holds_facts(facts, quote), quote in passage.shown,
+                term_overlap(terms, set(content_terms(quote))), -span[0])
+
+    start, end = max(spans, key=rating)
     return Citation(
         n=m, article_id=passage.article_id, title=passage.title, source=passage.source, date=passage.date,
         url=passage.url, passage=passage.text, quote=passage.text[start:end],

@@ -89,7 +89,7 @@ def sentence_features(question: QuestionTerms, hits: Sequence[Hit], spans: Seque
 def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_tokens: Callable[[str], int],
                      *, embed: Callable[[list[str]], np.ndarray] | None = None,
                      idf: Callable[[Sequence[str]], list[float]] | None = None,
-                     scorer: Ranker | None = None) -> list[Shown]:
+                     scorer: Ranker | None = None, top_share: float = 0.0) -> list[Shown]:
     """Pick the sentences of ``hits`` most likely to hold the answer, within ``budget`` tokens.
 
     A learned scorer (``benchmarks/train_ranker.py``) rates each sentence from its overlap
@@ -106,6 +106,8 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
         embed: the embedder (question and sentences); without it the similarity is 0.
         idf: term weights of the index; without it, weights from these sentences alone.
         scorer: the sentence scorer (default: the packaged one).
+        top_share: the share of the budget the best passage's sentences fill first, best
+            first, whether or not they share a word with the question.
     """
     spans = sentence_spans(hits)
     if not spans:
@@ -124,8 +126,18 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
     used = 0
     shares_a_term = matrix[:, SENTENCE_FEATURES.index("overlap")] > 0
     on_topic = {i for (i, _, _), shares in zip(spans, shares_a_term) if shares}
-    for j in sorted(range(len(spans)), key=lambda j: (-scores[j], j)):
+    order = sorted(range(len(spans)), key=lambda j: (-scores[j], j))
+    for j in order:
         i, start, end = spans[j]
+        cost = count_tokens(texts[j])
+        if i == 0 and used + cost <= top_share * budget:
+            chosen.setdefault(i, []).append((start, end))
+            used += cost
+    taken = {span for spans_of in chosen.values() for span in spans_of}
+    for j in order:
+        i, start, end = spans[j]
+        if i == 0 and (start, end) in taken:
+            continue
         # Text that shares no word with the question only costs prefill time and pulls the
         # small models off the answer (the 0.5B model answered "[1]" to a prompt padded with
         # an unrelated article's sentences): a passage none of whose sentences does is left

@@ -76,7 +76,11 @@ class Answer:
     standalone_question: str = ""  # the question after follow-up rewriting
     related: tuple[RelatedArticle, ...] = ()  # closest articles, offered when abstaining
     unsupported: tuple[str, ...] = ()  # answer sentences no passage supports
-    dated: str = ""  # the note ending ``text`` when all it cites is old news ("" otherwise)
+    dated: str = ""  # the note opening ``text`` when all it cites is old news ("" otherwise)
+    # The news window the answer was judged in: the date asked about, and "recent" = the
+    # ``recent_days`` before it (the chat shows both).
+    as_of: str = ""
+    recent_days: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -310,6 +310,11 @@ def _footnote(c) -> str:
 def _timing(answer) -> str:
     t = answer.timings
     bits = [esc(answer.model)] if answer.model else []
+    if answer.as_of:  # the news window the answer was judged in
+        window = f"news as of {esc(format_date(answer.as_of))}"
+        if answer.recent_days:
+            window += f", recent = the last {answer.recent_days} days"
+        bits.append(window)
     if t and t.total_s:
         if t.first_token_s:
             bits.append(f"first words {t.first_token_s:.1f} s")

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from embeddings import IndexNotFoundError, InvalidInputError
+from embeddings import IndexNotFoundError, InvalidInputError, Settings
 from qa import Answer, Retrieved, answer, stream_answer
 from qa.cli import main as qa_main
 from tests.fakes import CannedGenerator
@@ -95,8 +95,33 @@ def test_an_answer_from_old_news_says_when_it_was_reported(news_index, qa_settin
     assert recent.dated == "" and recent.text == "Delcy Rodriguez took over as interim leader [1]."
     date_of_source = recent.citations[0].date
     assert date_of_source.startswith("2026-01")
-    assert old.dated == f"(Reported {date_of_source} [1]: not recent news.)"
-    assert old.text == "Delcy Rodriguez took over as interim leader [1]. " + old.dated
+    assert old.dated == (f"No article from the last 30 days (since 2027-05-02) covers this. "
+                         f"The latest coverage, from {date_of_source[:10]}, says:")
+    assert old.text == old.dated + " Delcy Rodriguez took over as interim leader [1]."
+    assert (old.as_of, old.recent_days) == ("2027-06-01", 30)
+
+
+def test_a_question_about_the_past_is_not_flagged_as_old_news(news_index, qa_settings):
+    from datetime import date
+
+    result = answer("Who became Venezuela's interim leader in 2026?", settings=qa_settings, index=news_index,
+                    as_of=date(2027, 6, 1), generator=CannedGenerator(["Delcy Rodriguez took over as interim leader."]))
+    assert result.dated == "" and not result.abstained
+
+
+def test_stale_answers_abstain_says_no_recent_article_covers_it(news_index, qa_settings):
+    from datetime import date
+
+    result = answer("Who became Venezuela's interim leader?", settings=qa_settings.replace(stale_answers="abstain"),
+                    index=news_index, as_of=date(2027, 6, 1),
+                    generator=CannedGenerator(["Delcy Rodriguez took over as interim leader."]))
+    assert result.abstained and result.citations == ()
+    assert result.text == "The articles don't say: no article from the last 30 days (since 2027-05-02) covers this."
+
+
+def test_stale_answers_setting_is_checked():
+    with pytest.raises(InvalidInputError, match="NEWSDESK_STALE_ANSWERS='sometimes' is not one of flag, abstain"):
+        Settings.from_env(environ={"NEWSDESK_STALE_ANSWERS": "sometimes"})
 
 
 def test_cli_as_of_must_be_a_date(tmp_path, capsys):

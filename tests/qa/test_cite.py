@@ -82,3 +82,38 @@ def test_quote_prefers_a_sentence_the_model_was_shown():
                       text=text, start=0, end=len(text), shown="Delcy Rodriguez spoke on Monday.", score=1.0)
     checked = check_citations("Delcy Rodriguez took over.", [passage])
     assert checked.citations[0].quote == "Delcy Rodriguez spoke on Monday."
+
+
+SUMMIT = [
+    _passage(1, "Leaders met for the summit this week. The talks ran late into the night."),
+    _passage(2, "France hosted the summit in Nice. Leaders met for three days."),
+]
+
+
+def test_a_name_the_cited_passage_lacks_moves_the_citation_to_the_passage_that_has_it():
+    # Passage 1 shares most words with the answer because the answer restates the question.
+    checked = check_citations("The country that hosted the summit this week was France [1].", SUMMIT,
+                              "Which country hosted the summit this week?")
+    assert [c.article_id for c in checked.citations] == ["a2"]
+    assert checked.citations[0].quote == "France hosted the summit in Nice."
+
+
+def test_a_name_no_passage_holds_is_flagged_not_cited():
+    checked = check_citations("The country that hosted the summit this week was Italy [1].", SUMMIT,
+                              "Which country hosted the summit this week?")
+    assert checked.citations == ()
+    assert checked.unsupported == ("The country that hosted the summit this week was Italy.",)
+
+
+def test_a_number_no_passage_holds_is_flagged():
+    checked = check_citations("Leaders met for five days [2].", SUMMIT, "How long did leaders meet?")
+    assert checked.citations == ()
+    checked = check_citations("Leaders met for 3 days [2].", SUMMIT, "How long did leaders meet?")
+    assert [c.article_id for c in checked.citations] == ["a2"]
+
+
+def test_the_quote_is_the_sentence_holding_the_answers_name():
+    passage = _passage(1, "Leaders met for the summit in Nice this week. France hosted the summit.")
+    checked = check_citations("The summit this week was hosted by France [1].", [passage],
+                              "Who hosted the summit this week?")
+    assert checked.citations[0].quote == "France hosted the summit."

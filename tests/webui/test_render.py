@@ -331,3 +331,11 @@ def test_abstention_names_the_filters_that_limited_the_search():
     assert "Searched only: Articles from &lt;b&gt;Reuters&lt;/b&gt;." in out
     assert "Searched only" not in render.answer_message(f.abstention())
     assert "Searched only" not in render.answer_message(f.answer(), scope="Articles from Reuters")
+
+
+def test_an_answer_shows_the_news_window_it_was_judged_in():
+    import dataclasses
+
+    out = render.answer_message(dataclasses.replace(f.answer(), as_of="2027-06-01", recent_days=30))
+    assert "news as of Jun 1, 2027, recent = the last 30 days" in Tags(out).all_text()
+    assert "news as of" not in render.answer_message(f.answer())  # an answer from before the window was kept
