@@ -1,4 +1,4 @@
-"""How often the answer survives into the prompt, per prompt-building option (issue 18).
+"""How often the answer survives into the prompt, per passage token budget (issue 18).
 
     python -m benchmarks.prompt_sweep --index /work/idx/y2025 \
         --questions ../shared/eval/realtimeqa-2025/questions.jsonl \
@@ -6,8 +6,8 @@
 
 For each answerable question of the split (tuning: from 2025-04-01), its candidate pool
 (cached with ``--cache``, shared with ``train_ranker``) is ranked as ``retrieve`` does and the
-top passages are packed into the prompt by ``qa.prompt.select_sentences`` with each option.
-Prints, per option, the share of questions whose prompt holds a gold answer (reachable, and
+top passages are packed into the prompt by ``qa.prompt.select_sentences`` with each budget.
+Prints, per budget, the share of questions whose prompt holds a gold answer (reachable, and
 answerable but not reachable) and the prompt's passage tokens. No model runs.
 """
 
@@ -31,8 +31,7 @@ from .eval_qa import contains, load_questions
 from .reachability import REACHABLE, question_groups
 from .train_ranker import pools_for
 
-# (label, token budget, share of it the best passage fills first)
-OPTIONS = ((260, 0.0), (260, 0.4), (260, 0.6), (260, 0.8), (260, 1.0), (320, 0.0), (320, 0.6), (200, 0.6))
+BUDGETS = (200, 260, 320)  # passage tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,19 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     ranker = load_ranker()
     ranked = [(q, rank(pool, settings.passages, ranker, None)) for q, pool, _ in pools]
     rows = []
-    for budget, share in OPTIONS:
+    for budget in BUDGETS:
         found: dict[bool, list[bool]] = {True: [], False: []}
         tokens = []
         for q, hits in ranked:
-            shown = select_sentences(q["question"], hits, budget, count, embed=embed, idf=index.idf, top_share=share)
+            shown = select_sentences(q["question"], hits, budget, count, embed=embed, idf=index.idf)
             found[groups[q["id"]] == REACHABLE].append(any(contains(s.text, q["answers"]) for s in shown))
             tokens.append(sum(count(s.text) for s in shown))
-        rows.append([budget, share, f"{np.mean(found[True]):.3f}", f"{np.mean(found[False]):.3f}",
+        rows.append([budget, f"{np.mean(found[True]):.3f}", f"{np.mean(found[False]):.3f}",
                      f"{statistics.median(tokens):.0f}"])
     print(machine_note())
     print(f"{len(ranked)} answerable questions ({sum(groups[q['id']] == REACHABLE for q, _ in ranked)} reachable), "
           f"{settings.passages} passages")
-    print(table(["budget", "best passage first share", "in prompt, reachable", "in prompt, not reachable",
+    print(table(["budget", "in prompt, reachable", "in prompt, not reachable",
                  "passage tokens p50"], rows))
     return 0
 

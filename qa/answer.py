@@ -110,7 +110,7 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
         shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
                                  embed=index.embedder.embed, idf=index.idf)
         passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
-        messages = build_messages(standalone, shown)
+        messages = build_messages(standalone, shown, as_of)
     yield Retrieved(passages, standalone)
 
     pieces: list[str] = []

@@ -157,9 +157,16 @@ def rank(pool: Pool, k: int, ranker: Ranker, recent_share: float | None = RECENT
     chunk of one article left out; for a pool that searched the recent window, its passages
     scoring ``recent_share`` of the best go first (None: never)."""
     hits = score_pool(pool, ranker)
-    if pool.recent_days and recent_share is not None:
-        hits = recent_first(hits, pool.as_of, pool.recent_days, recent_share)
-    return diversify(hits, k)
+    if not pool.recent_days or recent_share is None:
+        return diversify(hits, k)
+    top = diversify(hits, k)
+    chosen = diversify(recent_first(hits, pool.as_of, pool.recent_days, recent_share), k)
+    # The most probable passage stays, last if recent ones outrank it: the relevance gate
+    # and the model still see the strongest evidence (without it, recent first made the
+    # gate abstain on questions the old order answered).
+    if top and top[0] not in chosen:
+        chosen = [*chosen[: k - 1], top[0]]
+    return chosen
 
 
 def score_pool(pool: Pool, ranker: Ranker) -> list[Hit]:

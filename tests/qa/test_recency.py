@@ -37,6 +37,16 @@ def article(title: str, day: str, body: str) -> str:
 @pytest.fixture
 def crowded(tmp_path):
     """Twelve old stories about a port strike, and one from this week about a new one."""
+    yield from _crowded(tmp_path)
+
+
+@pytest.fixture
+def crowded_twice(tmp_path):
+    """The same, with a second article from this week."""
+    yield from _crowded(tmp_path, ("Harbour cafes close", "2025-03-19", "Cafes near the harbour closed early."))
+
+
+def _crowded(tmp_path, *more: tuple[str, str, str]):
     settings = Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "data" / "index",
                         chunk_tokens=60, chunk_overlap_tokens=10)
     corpus = tmp_path / "corpus"
@@ -47,6 +57,8 @@ def crowded(tmp_path):
             f"Dock workers strike at the port, union leader Mara Quist said on day {i} of the port strike."))
     (corpus / "new.txt").write_text(article("Harbour walkout begins", "2025-03-18",
                                             "Crane operators walked out, led by Ivo Brandt."))
+    for i, (title, day, body) in enumerate(more):
+        (corpus / f"more{i}.txt").write_text(article(title, day, body))
     build_index([corpus], settings, embedder=FakeEmbedder(), progress=False)
     index = load_index(settings, embedder=FakeEmbedder())
     yield index
@@ -67,3 +79,16 @@ def test_a_question_about_now_also_searches_the_recent_window(crowded):
     past = "Who led the 2024 port strike?"
     widened = candidate_pool(crowded, past, 3, as_of=AS_OF, recent_days=30, recent_depth=3)
     assert titles(widened) == titles(candidate_pool(crowded, past, 3, as_of=AS_OF))  # the past is not widened
+
+
+def test_recent_first_puts_this_weeks_stories_ahead_but_keeps_the_best_passage(crowded_twice):
+    from qa.ranker import load_ranker
+    from qa.retrieve import rank
+
+    question = "Who leads the port strike this week?"
+    pool = candidate_pool(crowded_twice, question, 3, as_of=AS_OF, recent_days=30, recent_depth=3)
+    plain = rank(pool, 2, load_ranker(), None)
+    first = rank(pool, 2, load_ranker(), recent_share=0.0)
+    assert plain[0].chunk.title.startswith("Port strike")
+    assert first[0].chunk.title in {"Harbour walkout begins", "Harbour cafes close"}
+    assert first[1] == plain[0]  # two recent passages could fill k=2: the most probable one stays
