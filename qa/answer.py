@@ -171,8 +171,9 @@ def stale_lead(citations, as_of: date, days: int) -> str:
     ages = [age_days(c.date, as_of) for c in citations]
     if not ages or any(a is None or a <= days for a in ages):
         return ""
+    no_recent = _no_recent(as_of, days)
     latest = max(c.date[:10] for c in citations)
-    return f"N{_no_recent(as_of, days)[1:]} The latest coverage, from {latest}, says:"
+    return f"{no_recent[0].upper()}{no_recent[1:]} The latest coverage, from {latest}, says:"
 
 
 def _no_recent(as_of: date, days: int) -> str:
