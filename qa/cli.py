@@ -17,6 +17,10 @@ from .types import Answer, Retrieved
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("watchlist", "watch"):
+        from .watchlist_cli import watch_main, watchlist_main
+
+        return (watchlist_main if argv[0] == "watchlist" else watch_main)(argv[1:])
     if argv and argv[0] == "briefing":
         from .briefing_cli import briefing_main
 

@@ -205,3 +205,36 @@ def test_stream_answer_runs_in_the_foreground(monkeypatch):
     monkeypatch.setattr(answer_module, "_stream_answer", fake)
     assert list(answer_module.stream_answer("q")) == ["x"]
     assert seen == [True] and not answer_module.FOREGROUND.busy
+
+
+class GatedGenerator(CannedGenerator):
+    """Records each call and lets the test see when one starts."""
+
+    def __init__(self, replies) -> None:
+        super().__init__(replies)
+        self.started = threading.Event()
+
+    def stream(self, messages, max_tokens, stop=(), cancel=None):
+        self.started.set()
+        yield from super().stream(messages, max_tokens, stop, cancel)
+
+
+def test_background_summaries_wait_for_a_running_question_then_make_each_pending_story(desk):
+    from qa.summaries import BackgroundSummaries
+
+    settings, index = desk
+    fg = Foreground()
+    generator = GatedGenerator(["Rail workers strike halted trains across Portugal [1]."])
+    worker = BackgroundSummaries(fg, generator_factory=lambda s: generator)
+    with fg.question():
+        worker.wake(settings)
+        assert not generator.started.wait(0.5)  # a question is running: no model run starts
+    assert generator.started.wait(10)
+    deadline = threading.Event()
+    for _ in range(200):
+        b = briefing(settings=settings, index=index)
+        if all(item.summary is not None for item in b.stories):
+            break
+        deadline.wait(0.05)
+    assert [item.status for item in b.stories] == [READY, UNSUPPORTED]  # the strike, then the bakery
+    assert len(generator.calls) == 2
