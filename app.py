@@ -36,6 +36,7 @@ import qa  # noqa: E402
 from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, reader, render  # noqa: E402
 from webui import coverage, export, feedback, stops, turns, uploads  # noqa: E402
 from app_briefing import BriefingTab, briefing_tab, wire_briefing  # noqa: E402
+from app_watchlist import WatchPanel, watch_panel, wire_watchlist  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -452,6 +453,7 @@ class Page:
     article_html: gr.HTML  # the whole article, scrolled to the cited span
     open_links: gr.HTML  # hidden; its script sends any "#nd-open?..." link clicked (webui.reader)
     briefing: BriefingTab | None = None  # the Briefing tab (app_briefing.py)
+    watches: WatchPanel | None = None  # saved searches, beside the tabs (app_watchlist.py)
 
 
 @dataclass
@@ -540,6 +542,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
+            watch_components = watch_panel()
             with gr.Accordion("Search settings", open=False):
                 model = gr.Dropdown(models.choices, value=models.value, label="Model", info=models.info,
                                     interactive=models.interactive)
@@ -590,7 +593,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 download_btn=download_btn, export_md=export_md,
                 tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
                 search_html=search_html, article_html=article_html, open_links=open_links,
-                briefing=briefing_components)
+                briefing=briefing_components, watches=watch_components)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -722,6 +725,8 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
     wire_feeds(demo, p, settings, view_outputs, on_load)
     wire_briefing(demo, p.briefing, settings, index_html=p.index_html, question=p.question, date_from=p.date_from,
                   date_to=p.date_to, tabs=p.tabs)
+    wire_watchlist(demo, p.watches, settings, query=p.search_query, date_from=p.date_from, date_to=p.date_to,
+                   sources=p.source_filter, index_html=p.index_html)
 
     # -- coverage: the chart follows the index panel, redrawn whenever the panel changes (the
     # page's load, Refresh, added articles), after the panel itself has been shown

@@ -17,17 +17,17 @@ REFRESH_S = 5  # while a summary is pending, the panel looks again this often
 
 @dataclass
 class BriefingTab:
+    tab: gr.Tab
     since: gr.Textbox
     refresh_btn: gr.Button
     html: gr.HTML
     markdown: gr.Code
-    timer: gr.Timer  # active while a summary is pending
     story_links: gr.HTML  # hidden; its script sends any "Ask about this story" link clicked
 
 
 def briefing_tab() -> BriefingTab:
     """Place the Briefing tab; call inside the page's ``gr.Tabs``."""
-    with gr.Tab("Briefing", id="briefing", elem_id="nd-tab-briefing"):
+    with gr.Tab("Briefing", id="briefing", elem_id="nd-tab-briefing") as tab:
         with gr.Row(equal_height=True):
             since = gr.Textbox(show_label=False, placeholder="Since YYYY-MM-DD (default: the last 24 hours)",
                                scale=6, lines=1, max_lines=1, container=False, elem_id="nd-briefing-since")
@@ -38,25 +38,34 @@ def briefing_tab() -> BriefingTab:
                                elem_id="nd-briefing-md", max_lines=30)
         # Its links exist only in this tab, so the listener can live here too.
         story_links = gr.HTML("", elem_id="nd-story-links", js_on_load=briefing.STORY_LINKS_JS)
-        timer = gr.Timer(REFRESH_S, active=False)
-    return BriefingTab(since, refresh_btn, html, markdown, timer, story_links)
+    return BriefingTab(tab, since, refresh_btn, html, markdown, story_links)
 
 
 def wire_briefing(demo: gr.Blocks, b: BriefingTab, settings: qa.Settings, *, index_html: gr.HTML,
                   question: gr.Textbox, date_from: gr.Textbox, date_to: gr.Textbox, tabs: gr.Tabs) -> None:
-    """Show the briefing on load, on Show, after every build or poll (the Index panel redraws)
-    and while summaries are pending; "Ask about this story" fills the chat's question and
-    dates and shows the Chat."""
+    """Show the briefing when its tab is opened, on Show, after every build or poll once opened
+    (the Index panel redraws) and while summaries are pending; "Ask about this story" fills
+    the chat's question and dates and shows the Chat.
+
+    Nothing runs before the tab is first opened: a page that never looks at the briefing
+    never has the model summarise (the CLI, `python -m qa briefing`, can make them ahead)."""
     common = dict(concurrency_limit=4, concurrency_id="briefing", api_visibility="private", show_progress="hidden")
 
     def on_show(since):
         view = briefing.briefing_view(settings, since)
-        return view.html, view.markdown, gr.Timer(active=view.pending > 0)
+        return view.html, view.markdown, gr.Timer(active=view.pending > 0), True
 
-    outputs = [b.html, b.markdown, b.timer]
-    demo.load(on_show, b.since, outputs, **common)
-    for trigger in (b.refresh_btn.click, b.since.submit, b.timer.tick, index_html.change):
+    def on_index_changed(since, opened):
+        return on_show(since) if opened else (gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    # Made here, outside the tabs: a Timer placed among them made Gradio 6's tab bar show
+    # one tab's button twice and lose another's.
+    timer = gr.Timer(REFRESH_S, active=False)
+    opened = gr.State(False)  # whether this session has shown the tab: only then is it redrawn after a build
+    outputs = [b.html, b.markdown, timer, opened]
+    for trigger in (b.tab.select, b.refresh_btn.click, b.since.submit, timer.tick):
         trigger(on_show, b.since, outputs, **common)
+    index_html.change(on_index_changed, [b.since, opened], outputs, **common)
 
     def on_ask_story(evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}

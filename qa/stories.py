@@ -33,8 +33,8 @@ from .collection import INDEXES
 
 #: Chosen on the tuning split (2025 weeks from April on): see benchmarks/RESULTS.md,
 #: "Stories", and ``python -m benchmarks.stories_eval``.
-STORY_THRESHOLD = 0.6
-STORY_WINDOW_DAYS = 3
+STORY_THRESHOLD = 0.5
+STORY_WINDOW_DAYS = 7
 REWRITE_JACCARD = 0.5
 LEAD_CHARS = 400  # the title and this much of the text make the vector that groups an article
 FORMAT_VERSION = 1
@@ -259,8 +259,8 @@ def update_stories(settings: Settings | None = None, index: NewsIndex | None = N
         cached = _read_vectors(folder / "vectors.npz", index.manifest.embedder)
         missing = [i for i, aid in enumerate(ids) if aid not in cached]
         if missing:
-            leads = {lead.id: lead for lead in index.newest_leads(len(ids) + 1, LEAD_CHARS)}
-            texts = [_lead_text(items[i].title, leads[ids[i]].lead if ids[i] in leads else "") for i in missing]
+            leads = _leads(index, [ids[i] for i in missing], len(ids))
+            texts = [_lead_text(items[i].title, leads.get(ids[i], "")) for i in missing]
             for i, vector in zip(missing, index.embedder.embed(texts)):
                 cached[ids[i]] = np.asarray(vector, dtype=np.float32)
         dim = index.manifest.dim
@@ -282,6 +282,17 @@ def index_items(index: NewsIndex) -> list[StoryItem]:
     titles = {lead.id: lead.title for lead in index.newest_leads(10**9, 0)}
     return sorted((StoryItem(row.id, row.publish_date or "", titles.get(row.id, ""), row.byline, row.url)
                    for row in index.article_dates()), key=lambda item: item.id)
+
+
+def _leads(index: NewsIndex, wanted: list[str], total: int) -> dict[str, str]:
+    """The first ``LEAD_CHARS`` of each wanted article's text."""
+    if len(wanted) > 200:  # a first grouping: one query for every lead
+        return {lead.id: lead.lead for lead in index.newest_leads(total + 1, LEAD_CHARS)}
+    leads = {}
+    for aid in wanted:  # after a poll: a few articles, each read by its key
+        article = index.article(aid)
+        leads[aid] = article.text[:LEAD_CHARS] if article else ""
+    return leads
 
 
 def _lead_text(title: str, lead: str) -> str:

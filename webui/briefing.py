@@ -60,7 +60,7 @@ def briefing_view(settings: Settings, since: str = "") -> BriefingView:
         return BriefingView(f'<div class="nd-error nd-briefing-error">{esc(exc)}</div>', "", 0)
     pending = sum(item.summary is None for item in result.stories)
     if pending:
-        SUMMARIES.wake(settings)
+        SUMMARIES.wake(settings, result.since)
     return BriefingView(briefing_html(result), briefing_markdown(result), pending)
 
 

@@ -166,3 +166,15 @@ CSS += """
 .nd-timeline-source { color: var(--body-text-color-subdued); font-size: .9em; }
 .nd-story-ask { display: inline-block; margin: .2rem 0 0 1.4rem; font-size: .9em; }
 """
+
+# saved searches, in the Search tab (webui/watchlist.py)
+CSS += """
+.nd-watch-list { list-style: none; padding: 0; margin: 0; }
+.nd-watch { padding: .35rem .4rem; border-left: 3px solid transparent; }
+.nd-watch-lit { border-left-color: var(--color-accent); background: var(--color-accent-soft); }
+.nd-watch-query { font-weight: 600; }
+.nd-watch-new { font-weight: 600; color: var(--color-accent); }
+.nd-watch-none, .nd-watch-meta { color: var(--body-text-color-subdued); font-size: .9em; }
+.nd-watch-id { font-size: .8em; }
+.nd-watch-articles { margin: .2rem 0 0 1rem; padding: 0; }
+"""
