@@ -92,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", default="1,3,7")
     parser.add_argument("--poll", type=int, default=30, help="articles taken out, then placed again, to time an "
                                                                "update after a poll")
+    parser.add_argument("--data-dir", type=Path, help="keep the stories here (default: a temporary folder), e.g. "
+                                                      "for benchmarks.briefing_speed")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings.from_env(data_dir=Path(tmp), index_dir=args.index)
+        settings = Settings.from_env(data_dir=args.data_dir or Path(tmp), index_dir=args.index)
         index = load_index(settings)
         log(machine_note())
         started = time.perf_counter()

@@ -25,15 +25,14 @@ from .cite import CITATION_MARKER, check_citations
 from .collection import INDEXES
 from .dates import parse_date
 from .generate import Generator, get_generator
-from .prompt import Shown, build_messages
-from .retrieve import Hit
+from .prompt import _CONTROL_TOKENS, SYSTEM_PROMPT
 from .stories import Story, load_stories, stories_dir
 from .types import Citation, Passage
 
 # Asked as a question under the answers' own system prompt, so llama.cpp's cached system
 # prompt serves both (a second system prompt would evict it before every answer).
-SUMMARY_QUESTION = ("What happened in this news story? Summarise it in one to three short sentences, "
-                    "each ending with the number of the passage that supports it.")
+SUMMARY_QUESTION = ("What happened in this news story? Tell it in one to three sentences of your own; end each "
+                    "sentence with the number of the passage that supports it, like [2].")
 MAX_PASSAGES = 6  # the newest articles of a story whose leads the model reads
 PASSAGE_CHARS = 500  # of each lead, cut at a sentence end
 SUMMARY_TOKENS = 110
@@ -167,15 +166,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def summary_messages(passages: Sequence[Passage]) -> list[dict[str, str]]:
-    shown = [Shown(Hit(_chunk(p), 0.0, 0.0, 0.0), p.text) for p in passages]
-    return build_messages(SUMMARY_QUESTION, shown)
-
-
-def _chunk(p: Passage):
-    from embeddings import ChunkRecord
-
-    return ChunkRecord(p.chunk_id, p.article_id, 0, p.start, p.end, p.text, 0, p.title, p.source, p.date, p.url,
-                       p.path)
+    """The answers' system prompt, then the leads (text only: the 0.5B model copied title
+    lines back as its summary, which no lead supports) and the summary question."""
+    blocks = [_CONTROL_TOKENS.sub(" ", f"[{p.n}] {' '.join(p.text.split())}") for p in passages]
+    user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {SUMMARY_QUESTION}\nAnswer:"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
 def summarise(story: Story, *, settings: Settings | None = None, generator: Generator | None = None,
@@ -201,7 +196,7 @@ def summarise(story: Story, *, settings: Settings | None = None, generator: Gene
         pieces.append(piece)
     if cancel.is_set():
         return None
-    checked = check_citations(_first_sentences("".join(pieces).strip(), 3), passages)
+    checked = check_citations(_first_sentences(normalise_summary("".join(pieces), passages), 3), passages)
     # Unverified sentences are dropped rather than shown: a briefing states only what the
     # articles support.
     kept = " ".join(s for s in _sentences(checked.text) if CITATION_MARKER.search(s))
@@ -209,6 +204,28 @@ def summarise(story: Story, *, settings: Settings | None = None, generator: Gene
                       _used(checked.citations, kept))
     SummaryCache(settings).put(summary)
     return summary
+
+
+_LEADING_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?\[(\d+)\]\s*[:.)-]?\s*(.+)$")
+
+
+def normalise_summary(text: str, passages: Sequence[Passage]) -> str:
+    """Small models often list the passages back (``[1] sentence`` per line, or a passage's
+    header line): a leading marker is moved to its sentence's end and echoed headers are
+    dropped, so the citation check sees ordinary cited sentences."""
+    headers = {f"{p.title}; {p.source}; {p.date}".strip("; ").lower() for p in passages}
+    lines = []
+    for line in text.strip().splitlines():
+        line = line.strip()
+        m = _LEADING_MARKER.match(line)
+        if m:
+            body = m.group(2).strip()
+            end = body[-1] if body and body[-1] in ".!?" else "."
+            line = f"{body.rstrip('.!? ')} [{m.group(1)}]{end}"
+        bare = CITATION_MARKER.sub("", line).strip(" .").lower()
+        if bare and not any(bare == h or bare.startswith(h) for h in headers):
+            lines.append(line if line[-1] in ".!?" else line + ".")
+    return " ".join(lines)
 
 
 def _sentences(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from embeddings import InvalidInputError, Settings, build_index, load_index
 from qa.briefing import (PENDING, READY, UNSUPPORTED, SummaryCache, briefing, briefing_markdown, default_since,
+                         normalise_summary,
                          story_passages, summarise, summarise_pending, summary_messages)
 from qa.cli import main
 from qa.foreground import Foreground
@@ -238,3 +239,18 @@ def test_background_summaries_wait_for_a_running_question_then_make_each_pending
         deadline.wait(0.05)
     assert [item.status for item in b.stories] == [READY, UNSUPPORTED]  # the strike, then the bakery
     assert len(generator.calls) == 2
+
+
+def test_a_summary_that_lists_the_passages_back_is_read_as_cited_sentences(desk):
+    settings, index = desk
+    flood = briefing("2026-03-01", settings=settings, index=index).stories[0]
+    passages = story_passages(flood.story, index)
+    listed = ("[1] The river Elbe burst its banks in Dresden on Monday, flooding the old town.\n"
+              f"{passages[1].title}; {passages[1].source}; {passages[1].date}\n"
+              "- [3] Residents of the old town returned to count the damage")
+    assert normalise_summary(listed, passages) == (
+        "The river Elbe burst its banks in Dresden on Monday, flooding the old town [1]. "
+        "Residents of the old town returned to count the damage [3].")
+    summary = summarise(flood.story, settings=settings, generator=CannedGenerator([listed]), index=index)
+    assert summary.supported and summary.text.count("[") == 2
+    assert passages[0].title not in summary_messages(passages)[1]["content"]  # leads only: no header to copy
