@@ -724,7 +724,7 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
 
     wire_feeds(demo, p, settings, view_outputs, on_load)
     wire_briefing(demo, p.briefing, settings, index_html=p.index_html, question=p.question, date_from=p.date_from,
-                  date_to=p.date_to, tabs=p.tabs)
+                  date_to=p.date_to, sources=p.source_filter, tabs=p.tabs)
     wire_watchlist(demo, p.watches, settings, query=p.search_query, date_from=p.date_from, date_to=p.date_to,
                    sources=p.source_filter, index_html=p.index_html)
 

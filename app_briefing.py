@@ -42,10 +42,11 @@ def briefing_tab() -> BriefingTab:
 
 
 def wire_briefing(demo: gr.Blocks, b: BriefingTab, settings: qa.Settings, *, index_html: gr.HTML,
-                  question: gr.Textbox, date_from: gr.Textbox, date_to: gr.Textbox, tabs: gr.Tabs) -> None:
+                  question: gr.Textbox, date_from: gr.Textbox, date_to: gr.Textbox, sources: gr.Dropdown,
+                  tabs: gr.Tabs) -> None:
     """Show the briefing when its tab is opened, on Show, after every build or poll once opened
     (the Index panel redraws) and while summaries are pending; "Ask about this story" fills
-    the chat's question and dates and shows the Chat.
+    the chat's question, the story's dates and (told by several) outlets, and shows the Chat.
 
     Nothing runs before the tab is first opened: a page that never looks at the briefing
     never has the model summarise (the CLI, `python -m qa briefing`, can make them ahead)."""
@@ -73,7 +74,8 @@ def wire_briefing(demo: gr.Blocks, b: BriefingTab, settings: qa.Settings, *, ind
             asked = briefing.ask_about(data.get("link"), settings)
         except FormError as exc:  # a story gone since the page drew it, or a forged event
             gr.Warning(str(exc))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return asked.question, asked.date_from, asked.date_to, gr.Tabs(selected="chat")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (asked.question, asked.date_from, asked.date_to, list(asked.sources) if len(asked.sources) > 1 else [],
+                gr.Tabs(selected="chat"))
 
-    b.story_links.click(on_ask_story, None, [question, date_from, date_to, tabs], **common)
+    b.story_links.click(on_ask_story, None, [question, date_from, date_to, sources, tabs], **common)

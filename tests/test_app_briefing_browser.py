@@ -108,6 +108,8 @@ def test_the_briefing_its_summaries_timeline_citations_and_ask(server, browser):
     open_accordion(page, "Search settings")
     assert page.locator("#nd-date-from textarea, #nd-date-from input").first.input_value() == "2026-03-02"
     assert page.locator("#nd-date-to textarea, #nd-date-to input").first.input_value() == "2026-03-04"
+    chosen = page.locator(".token").all_inner_texts()  # the Sources filter's chips
+    assert {"AP", "BBC", "Reuters"} <= {c.strip().rstrip("×").strip() for c in chosen}, chosen
     page.context.close()
 
 

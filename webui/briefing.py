@@ -25,6 +25,7 @@ log = logging.getLogger("newsdesk.webui")
 STORY_PREFIX = "#nd-story?"
 MAX_STORIES = 30
 MAX_SINCE_CHARS = 40
+MAX_SCOPE_SOURCES = 10  # outlets put in the chat's Sources filter by "Ask about this story"
 
 STORY_LINKS_JS = """
 const prefix = %(prefix)s;
@@ -120,9 +121,13 @@ def story_link(story_id: str) -> str:
 
 @dataclass(frozen=True)
 class StoryQuestion:
+    """What "Ask about this story" puts in the chat: a question naming the story, and the
+    story's dates and outlets as its search scope."""
+
     question: str
     date_from: str
     date_to: str
+    sources: tuple[str, ...]
 
 
 def ask_about(link: object, settings: Settings) -> StoryQuestion:
@@ -145,4 +150,5 @@ def ask_about(link: object, settings: Settings) -> StoryQuestion:
         raise FormError(str(exc)) from exc
     if story is None:
         raise FormError("That story is no longer in the index: refresh the Briefing.")
-    return StoryQuestion(f"What happened in this story: {story.headline}?", story.first, story.latest)
+    return StoryQuestion(f"What happened in this story: {story.headline}?", story.first, story.latest,
+                         story.sources[:MAX_SCOPE_SOURCES])

@@ -69,5 +69,6 @@ def test_ask_about_a_story_asks_about_its_headline_within_its_dates(settings, mo
     asked = briefing.ask_about(briefing.story_link("s1"), settings)
     assert asked.question == f"What happened in this story: Flood {XSS}?"  # text in a textbox, not HTML
     assert (asked.date_from, asked.date_to) == ("2026-03-02", "2026-03-03")
+    assert asked.sources == ("AP", f"Reuters {XSS}")
     with pytest.raises(FormError, match="no longer"):
         briefing.ask_about(briefing.story_link("gone"), settings)
