@@ -4,7 +4,9 @@ Background work that runs the model (the briefing's summaries) asks ``FOREGROUND
 before each run and runs under ``FOREGROUND.background()``, whose event is set the moment a
 question starts (``stream_answer`` runs inside ``FOREGROUND.question()``). The model worker
 stops a job at its next token once its cancel event is set, so the question waits for at most
-one token of background work, never for a whole summary.
+one token of background work, or the rest of one prompt batch when the summary is still
+reading its prompt (llama.cpp cannot stop inside a batch: 1.6 s for the 1.5B model, RESULTS.md
+"Stop"), never for a whole summary.
 """
 
 from __future__ import annotations

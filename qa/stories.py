@@ -178,6 +178,15 @@ def _valid(iso: str) -> bool:
     return True
 
 
+def unplaced(settings: Settings | None = None, index: NewsIndex | None = None) -> int:
+    """How many dated articles of the index no saved story holds yet (what the next
+    ``update_stories`` embeds and places); cheap: no vectors, no texts are read."""
+    settings = settings or Settings.from_env()
+    index = index or INDEXES.get(settings)
+    assignment = _read_assignment(stories_dir(settings) / "stories.json")
+    return sum(1 for row in index.article_dates() if row.id not in assignment and _valid(row.publish_date or ""))
+
+
 def load_stories(settings: Settings | None = None, index: NewsIndex | None = None) -> list[Story]:
     """The stories as last saved by ``update_stories`` (an article placed since is left out;
     ``update_stories`` places it). Reads no vectors when nothing is new."""

@@ -15,7 +15,8 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
-from qa import Briefing, BriefStory, NewsdeskError, Settings, SUMMARIES, briefing, briefing_markdown, load_stories
+from qa import (Briefing, BriefStory, NewsdeskError, Settings, SUMMARIES, briefing, briefing_markdown, load_stories,
+                unplaced)
 
 from .errors import FormError
 from .render import citation_chip, esc, format_date, open_anchor, safe_url, text_with_markers
@@ -25,6 +26,7 @@ log = logging.getLogger("newsdesk.webui")
 STORY_PREFIX = "#nd-story?"
 MAX_STORIES = 30
 MAX_SINCE_CHARS = 40
+BIG_GROUPING = 200  # more unplaced articles than this are grouped in the background, not in the request
 MAX_SCOPE_SOURCES = 10  # outlets put in the chat's Sources filter by "Ask about this story"
 
 STORY_LINKS_JS = """
@@ -56,6 +58,12 @@ def briefing_view(settings: Settings, since: str = "") -> BriefingView:
     background summaries when any story is pending. Never raises: a problem is the panel."""
     since = (since or "").strip()[:MAX_SINCE_CHARS]
     try:
+        waiting = unplaced(settings)
+        if waiting > BIG_GROUPING:  # a first grouping of a large collection: minutes, so not here
+            SUMMARIES.wake(settings, since or None)
+            return BriefingView(f'<div class="nd-panel-empty" id="nd-briefing-grouping">Grouping {waiting:,} articles '
+                                "into stories: the first time takes a few minutes on a large collection; this "
+                                "page shows the briefing as soon as it is done.</div>", "", 1)
         result = briefing(since or None, settings=settings, limit=MAX_STORIES)
     except NewsdeskError as exc:
         return BriefingView(f'<div class="nd-error nd-briefing-error">{esc(exc)}</div>', "", 0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from embeddings import Settings, build_index, load_index
-from qa.stories import StoryItem, assign, build_stories, load_stories, stories_dir, update_stories
+from qa.stories import StoryItem, assign, build_stories, load_stories, stories_dir, unplaced, update_stories
 from tests.fakes import FakeEmbedder
 from tests.story_news import ARTICLES, story_of, write_corpus
 
@@ -94,7 +94,9 @@ def story_index(tmp_path):
 
 def test_the_index_articles_group_into_their_stories(story_index):
     settings, index, embedder, _ = story_index
+    assert unplaced(settings, index) == len(ARTICLES)
     stories = update_stories(settings, index, threshold=0.4)
+    assert unplaced(settings, index) == 0
     grouped = sorted(sorted(story_of(a.title) for a in s.articles) for s in stories)
     assert grouped == [["flood"] * 3, ["mission"] * 2, ["other"], ["other"], ["strike"] * 2]
     assert stories[0].size == 3 and stories[0].sources == ("AP", "BBC", "Reuters")

@@ -72,3 +72,12 @@ def test_ask_about_a_story_asks_about_its_headline_within_its_dates(settings, mo
     assert asked.sources == ("AP", f"Reuters {XSS}")
     with pytest.raises(FormError, match="no longer"):
         briefing.ask_about(briefing.story_link("gone"), settings)
+
+
+def test_a_large_first_grouping_is_left_to_the_background(settings, monkeypatch):
+    module = importlib.import_module("webui.briefing")
+    woken = []
+    monkeypatch.setattr(module, "unplaced", lambda settings: 5334)
+    monkeypatch.setattr(module.SUMMARIES, "wake", lambda settings, since=None: woken.append(since))
+    view = briefing.briefing_view(settings, "2026-03-01")
+    assert "Grouping 5,334 articles" in view.html and view.pending == 1 and woken == ["2026-03-01"]
