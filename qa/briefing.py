@@ -206,7 +206,6 @@ def summarise(story: Story, *, settings: Settings | None = None, generator: Gene
     return summary
 
 
-_LEADING_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?\[(\d+)\]\s*[:.)-]?\s*(.+)$")
 
 
 def normalise_summary(text: str, passages: Sequence[Passage]) -> str:
@@ -217,11 +216,12 @@ def normalise_summary(text: str, passages: Sequence[Passage]) -> str:
     lines = []
     for line in text.strip().splitlines():
         line = line.strip()
-        m = _LEADING_MARKER.match(line)
-        if m:
-            body = m.group(2).strip()
-            end = body[-1] if body and body[-1] in ".!?" else "."
-            line = f"{body.rstrip('.!? ')} [{m.group(1)}]{end}"
+        listed = line.lstrip("-*• ")
+        m = CITATION_MARKER.match(listed)
+        body = listed[m.end():].lstrip(":.)- ").strip() if m else ""
+        if body:
+            end = body[-1] if body[-1] in ".!?" else "."
+            line = f"{body.rstrip('.!? ')} {m.group(0)}{end}"
         bare = CITATION_MARKER.sub("", line).strip(" .").lower()
         if bare and not any(bare == h or bare.startswith(h) for h in headers):
             lines.append(line if line[-1] in ".!?" else line + ".")
