@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -289,8 +290,16 @@ def update_stories(settings: Settings | None = None, index: NewsIndex | None = N
 def index_items(index: NewsIndex) -> list[StoryItem]:
     """Every article of the index as a ``StoryItem``, by id."""
     titles = {lead.id: lead.title for lead in index.newest_leads(10**9, 0)}
-    return sorted((StoryItem(row.id, row.publish_date or "", titles.get(row.id, ""), row.byline, row.url)
-                   for row in index.article_dates()), key=lambda item: item.id)
+    return sorted((StoryItem(row.id, row.publish_date or "", titles.get(row.id, ""), outlet(row.byline, row.url),
+                             row.url) for row in index.article_dates()), key=lambda item: item.id)
+
+
+def outlet(byline: str, url: str) -> str:
+    """Who published an article: its byline, else its web address's site (``usatoday.com``)."""
+    if byline.strip():
+        return byline.strip()
+    host = (urlsplit(url).hostname or "") if url.startswith(("http://", "https://")) else ""
+    return host.removeprefix("www.")
 
 
 def _leads(index: NewsIndex, wanted: list[str], total: int) -> dict[str, str]:

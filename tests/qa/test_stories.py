@@ -136,3 +136,15 @@ def test_saved_stories_from_another_format_are_made_again(story_index):
     (folder / "vectors.npz").write_bytes(b"not numpy")
     stories = update_stories(settings, index, threshold=0.4)
     assert sum(s.size for s in stories) == len(ARTICLES)
+
+
+@pytest.mark.parametrize("byline, url, name", [
+    ("Reuters", "https://www.reuters.com/x", "Reuters"),
+    ("", "https://www.usatoday.com/story/1", "usatoday.com"),
+    ("", "javascript:alert(1)", ""),
+    ("  ", "", ""),
+])
+def test_an_outlet_is_its_byline_else_its_site(byline, url, name):
+    from qa.stories import outlet
+
+    assert outlet(byline, url) == name
