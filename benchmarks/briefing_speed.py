@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         b = briefing(args.since, settings=settings, index=index, limit=30)
         html = briefing_html(b)
         timings.append(time.perf_counter() - started)
-    log(f"index loaded in {load_s:.1f} s; briefing since {b.since}: {len(b.stories)} stories, {len(html):,} bytes of HTML")
+    log(f"index loaded in {load_s:.1f} s; briefing since {b.since}: {len(b.stories)} stories, "
+        f"{len(html):,} bytes of HTML")
     started = time.perf_counter()
     generator = get_generator(settings.model, settings)
     model_s = time.perf_counter() - started

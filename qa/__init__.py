@@ -34,7 +34,8 @@ from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 __all__ = [
     "ABSTENTION", "add_articles", "Briefing", "briefing", "briefing_markdown", "BriefStory", "load_stories",
     "Story", "StoryItem", "summarise", "unplaced", "SUMMARIES", "Summary", "update_stories",
-    "Alert", "Watch", "WatchCheck", "add_watch", "check_watches", "list_watches", "mark_seen", "notify", "remove_watch", "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
+    "Alert", "Watch", "WatchCheck", "add_watch", "check_watches", "list_watches", "mark_seen", "notify", "remove_watch",
+    "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
     "CITATION_MARKER", "Coverage", "coverage", "CoverageBar", "DATE_RULE", "DiskFullError",
     "example_questions", "Generator", "get_generator", "highlight_spans", "index_info", "IndexBusyError",
     "IndexDamagedError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError",

@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         return (search_main if argv[0] == "search" else article_main)(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m qa", description="Ask the indexed news articles a question.",
                                      epilog='Also: `python -m qa search "words" [--json]` lists the matching articles '
-                                            "without a model; `python -m qa article ID` prints one; `python -m qa briefing` "
+                                            "without a model; `python -m qa article ID` prints one; "
+                                            "`python -m qa briefing` "
                                             "lists the latest stories with cited summaries.")
     parser.add_argument("question")
     parser.add_argument("--json", action="store_true", help="print the whole Answer as JSON")

@@ -230,7 +230,8 @@ def _read(path: Path) -> list[Watch]:
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         raise InvalidInputError(f"{path} is not a saved-search file this version reads: move it away")
     try:
-        return [Watch(**{**{k: v for k, v in w.items() if k != "new"}, "sources": tuple(w.get("sources", ())), "known": tuple(w.get("known", ())),
+        return [Watch(**{**{k: v for k, v in w.items() if k != "new"}, "sources": tuple(w.get("sources", ())),
+                         "known": tuple(w.get("known", ())),
                          "unseen": tuple(Alert(**a) for a in w.get("unseen", ()))}) for w in data["watches"]]
     except (KeyError, TypeError) as exc:
         raise InvalidInputError(f"{path} is damaged ({exc}): fix or delete the file") from None

@@ -44,7 +44,8 @@ def watchlist_main(argv: list[str] | None = None) -> int:
         elif args.command == "list":
             watches = list_watches(settings)
             print(json.dumps([w.to_dict() for w in watches], ensure_ascii=False, indent=2) if args.json
-                  else "\n".join(_line(w) for w in watches) or "No saved searches: `python -m qa watchlist add \"words\"`.")
+                  else "\n".join(_line(w) for w in watches)
+                  or "No saved searches: `python -m qa watchlist add \"words\"`.")
         elif args.command == "remove":
             print(f"removed {remove_watch(args.id, settings).id}")
         elif args.command == "seen":

@@ -4,6 +4,8 @@ Chromium. Run with ``pytest -m browser``."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -13,8 +15,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 import app  # noqa: E402
 import qa  # noqa: E402
 from tests.story_news import write_corpus  # noqa: E402
-from tests.test_app_browser import (CHROMIUM, MODEL, browser, free_port, open_accordion, open_page,  # noqa: E402,F401
-                                    screenshot)
+from tests.test_app_browser import (ARTIFACTS, CHROMIUM, MODEL, browser, free_port,  # noqa: E402,F401
+                                    open_accordion, open_page, screenshot)
 from webui import WebSettings  # noqa: E402
 
 SUMMARY_TIMEOUT_MS = 300_000  # four stories, one 0.5B run each, on two shared cores
@@ -37,9 +39,16 @@ def server(tmp_path_factory):
     demo.close()
 
 
-def open_briefing(page):
+def open_briefing(page) -> float:
+    """Open the Briefing tab; the seconds until its first story shows (kept as an artifact)."""
+    started = time.perf_counter()
     page.get_by_role("tab", name="Briefing").click()
     page.locator("#nd-briefing .nd-story").first.wait_for(timeout=60_000)
+    seconds = time.perf_counter() - started
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "briefing-timing.txt").open("a") as fh:
+        fh.write(f"Briefing tab opened to first story shown: {seconds:.2f} s\n")
+    return seconds
 
 
 def show_since(page, day: str, stories: int):

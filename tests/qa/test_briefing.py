@@ -20,7 +20,7 @@ from qa.foreground import Foreground
 from qa.prompt import SYSTEM_PROMPT
 from qa.stories import update_stories
 from tests.fakes import CannedGenerator, FakeEmbedder
-from tests.story_news import ARTICLES, story_of, write_corpus
+from tests.story_news import story_of, write_corpus
 
 briefing_module = importlib.import_module("qa.briefing")
 stories_module = importlib.import_module("qa.stories")
