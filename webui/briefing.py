@@ -26,7 +26,9 @@ log = logging.getLogger("newsdesk.webui")
 STORY_PREFIX = "#nd-story?"
 MAX_STORIES = 30
 MAX_SINCE_CHARS = 40
-BIG_GROUPING = 200  # more unplaced articles than this are grouped in the background, not in the request
+# More unplaced articles than this are placed in the background, not in the request: embedding
+# 30 leads took ~5 s on loaded cores (RESULTS.md, issue 23).
+BIG_GROUPING = 50
 MAX_SCOPE_SOURCES = 10  # outlets put in the chat's Sources filter by "Ask about this story"
 
 STORY_LINKS_JS = """
