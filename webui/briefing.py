@@ -63,9 +63,9 @@ def briefing_view(settings: Settings, since: str = "") -> BriefingView:
         waiting = unplaced(settings)
         if waiting > BIG_GROUPING:  # a first grouping of a large collection: minutes, so not here
             SUMMARIES.wake(settings, since or None)
-            return BriefingView(f'<div class="nd-panel-empty" id="nd-briefing-grouping">Grouping {waiting:,} articles '
-                                "into stories: the first time takes a few minutes on a large collection; this "
-                                "page shows the briefing as soon as it is done.</div>", "", 1)
+            return BriefingView(f'<div class="nd-panel-empty" id="nd-briefing-grouping">Grouping {waiting:,} new '
+                                "articles into stories (a whole large collection, the first time, takes minutes); "
+                                "the briefing shows here as soon as it is done.</div>", "", 1)
         result = briefing(since or None, settings=settings, limit=MAX_STORIES)
     except NewsdeskError as exc:
         return BriefingView(f'<div class="nd-error nd-briefing-error">{esc(exc)}</div>', "", 0)

@@ -80,4 +80,4 @@ def test_a_large_first_grouping_is_left_to_the_background(settings, monkeypatch)
     monkeypatch.setattr(module, "unplaced", lambda settings: 5334)
     monkeypatch.setattr(module.SUMMARIES, "wake", lambda settings, since=None: woken.append(since))
     view = briefing.briefing_view(settings, "2026-03-01")
-    assert "Grouping 5,334 articles" in view.html and view.pending == 1 and woken == ["2026-03-01"]
+    assert "Grouping 5,334 new articles" in view.html and view.pending == 1 and woken == ["2026-03-01"]
