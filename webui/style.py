@@ -156,7 +156,7 @@ CSS += """
 .nd-story-h { font-weight: 600; font-size: 1.08em; }
 .nd-story-rank { display: inline-block; min-width: 1.4rem; color: var(--body-text-color-subdued); }
 .nd-story-meta { color: var(--body-text-color-subdued); font-size: .88em; margin: .15rem 0 .3rem 1.4rem; }
-.nd-summary { margin: .2rem 0 .3rem 1.4rem; }
+.nd-summary { margin: .2rem 0 .3rem 0 !important; padding-left: 1.4rem; text-indent: 0; }
 .nd-summary-pending, .nd-summary-none { color: var(--body-text-color-subdued); font-style: italic; }
 .nd-timeline-box { margin-left: 1.4rem; font-size: .92em; }
 .nd-timeline-box summary { cursor: pointer; color: var(--body-text-color-subdued); }
