@@ -35,6 +35,8 @@ STARTED = time.monotonic()  # "ready after start" counts from here
 import qa  # noqa: E402
 from webui import CSS, FormError, UploadError, WebSettings, api_args, feeds, forms, reader, render  # noqa: E402
 from webui import coverage, export, feedback, stops, turns, uploads  # noqa: E402
+from app_briefing import BriefingTab, briefing_tab, wire_briefing  # noqa: E402
+from app_watchlist import WatchPanel, watch_panel, wire_watchlist  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
 
@@ -450,6 +452,8 @@ class Page:
     search_html: gr.HTML
     article_html: gr.HTML  # the whole article, scrolled to the cited span
     open_links: gr.HTML  # hidden; its script sends any "#nd-open?..." link clicked (webui.reader)
+    briefing: BriefingTab | None = None  # the Briefing tab (app_briefing.py)
+    watches: WatchPanel | None = None  # saved searches, beside the tabs (app_watchlist.py)
 
 
 @dataclass
@@ -522,6 +526,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                     with gr.Accordion("Conversation as Markdown", open=False, elem_id="nd-export"):
                         export_md = gr.Code("", language="markdown", interactive=False, show_label=False,
                                             buttons=["copy"], elem_id="nd-export-md", max_lines=30)
+                briefing_components = briefing_tab()
                 with gr.Tab("Search", id="search", elem_id="nd-tab-search"):
                     with gr.Row(equal_height=True):
                         search_query = gr.Textbox(show_label=False, placeholder="Search the articles: a name, a place, "
@@ -537,6 +542,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Sources", open=True):
                 sources_html = gr.HTML(render.SOURCES_EMPTY, elem_id="nd-sources")
+            watch_components = watch_panel()
             with gr.Accordion("Search settings", open=False):
                 model = gr.Dropdown(models.choices, value=models.value, label="Model", info=models.info,
                                     interactive=models.interactive)
@@ -586,7 +592,8 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
                 coverage_plot=coverage_plot, coverage_html=coverage_html, copy_btn=copy_btn,
                 download_btn=download_btn, export_md=export_md,
                 tabs=tabs, search_query=search_query, search_btn=search_btn, search_newest=search_newest,
-                search_html=search_html, article_html=article_html, open_links=open_links)
+                search_html=search_html, article_html=article_html, open_links=open_links,
+                briefing=briefing_components, watches=watch_components)
 
 
 # --- the page: wiring --------------------------------------------------------------------
@@ -716,6 +723,10 @@ def wire(demo: gr.Blocks, page: Page, settings: qa.Settings, web: WebSettings) -
         on_load, None, view_outputs, api_visibility="private")
 
     wire_feeds(demo, p, settings, view_outputs, on_load)
+    wire_briefing(demo, p.briefing, settings, index_html=p.index_html, question=p.question, date_from=p.date_from,
+                  date_to=p.date_to, sources=p.source_filter, tabs=p.tabs)
+    wire_watchlist(demo, p.watches, settings, query=p.search_query, date_from=p.date_from, date_to=p.date_to,
+                   sources=p.source_filter, index_html=p.index_html)
 
     # -- coverage: the chart follows the index panel, redrawn whenever the panel changes (the
     # page's load, Refresh, added articles), after the panel itself has been shown

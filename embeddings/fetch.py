@@ -216,6 +216,26 @@ class Fetcher:
                 continue
             return Response(current, status, body, response_headers)
 
+    def post_json(self, url: str, payload: bytes) -> int:
+        """POST a JSON body to ``url`` (a webhook) under the same rules as a feed: a checked
+        http(s) URL, only vetted addresses (nothing inside the network unless allowed), the
+        per-address delay and the deadline. Redirects are not followed: a webhook answers.
+
+        Returns:
+            The HTTP status (2xx).
+
+        Raises:
+            AddressRefusedError: the URL reaches inside the network.
+            FetchError: the URL, the connection, the status or the time is wrong.
+        """
+        check_url(url, "webhook URL")
+        headers = {"User-Agent": self.user_agent, "Content-Type": "application/json", "Accept": "*/*",
+                   "Accept-Encoding": "identity", "Connection": "close"}
+        status, _, _ = self._request(url, headers, method="POST", body=payload)
+        if status in _REDIRECTS or status == 304:
+            raise FetchError(f"HTTP {status}: the webhook answered with a redirect, which is not followed")
+        return status
+
     def allowed_by_robots(self, url: str) -> bool:
         """Whether the robots.txt of ``url``'s site lets Newsdesk fetch it (see ``robots``).
 
@@ -225,7 +245,8 @@ class Fetcher:
         """
         return self.robots.allowed(url)
 
-    def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def _request(self, url: str, headers: dict[str, str], method: str = "GET",
+                 body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(_as_uri(url))
         host, port = _host_port(parts)
         try:
@@ -241,7 +262,7 @@ class Fetcher:
                           else http.client.HTTPConnection(host, port))
             connection.sock = sock  # connected to the checked address: http.client never resolves the name
             try:
-                return self._exchange(connection, sock, parts, headers, deadline)
+                return self._exchange(connection, sock, parts, headers, deadline, method, body)
             finally:
                 connection.close()
         except FetchError:
@@ -278,10 +299,11 @@ class Fetcher:
         return sock
 
     def _exchange(self, connection: http.client.HTTPConnection, sock: socket.socket, parts, headers: dict[str, str],
-                  deadline: "_Deadline") -> tuple[int, dict[str, str], bytes]:
+                  deadline: "_Deadline", method: str = "GET", body: bytes | None = None,
+                  ) -> tuple[int, dict[str, str], bytes]:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         sock.settimeout(deadline.left())
-        connection.request("GET", target, headers=headers)
+        connection.request(method, target, body=body, headers=headers)
         sock.settimeout(deadline.left())
         response = connection.getresponse()
         deadline.left()  # the watchdog may have cut the headers short

@@ -121,6 +121,9 @@ class Settings:
     # link-local ...): CIDR networks separated by commas, e.g. "10.1.0.0/16" for an intranet
     # feed. Empty: the public internet only (embeddings/addresses.py says why).
     feed_allow_networks: str = ""
+    # Saved searches (qa/watchlist.py): their new articles are POSTed as JSON to this http(s)
+    # URL after each check, under the feeds' network rules; "" posts nothing.
+    watch_webhook: str = ""
 
     def __post_init__(self) -> None:
         if self.index_dir is None:

@@ -17,18 +17,25 @@ from embeddings import (
 
 from .answer import ABSTENTION, answer, stream_answer, warm_up
 from .article import ArticleText, article, locate_quote
+from .briefing import Briefing, BriefStory, Summary, briefing, briefing_markdown, summarise
 from .cite import CITATION_MARKER, marker_numbers, strip_markers
 from .collection import IndexInfo, add_articles, example_questions, index_info
 from .coverage import Coverage, CoverageBar, TimelineEntry, answer_timeline, coverage, summarize_coverage
 from .dates import DATE_RULE, parse_date, parse_date_range
 from .generate import MODEL_CHOICES, Generator, get_generator
 from .openai_backend import redact_url
+from .stories import Story, StoryItem, load_stories, unplaced, update_stories
+from .summaries import SUMMARIES
+from .watchlist import Alert, Watch, WatchCheck, add_watch, check_watches, list_watches, mark_seen, notify, remove_watch
 from .search import MAX_RESULTS, SearchHit, SearchResults, highlight_spans, search
 from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 
 # Every error the functions above raise, so callers need only `qa`.
 __all__ = [
-    "ABSTENTION", "add_articles", "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
+    "ABSTENTION", "add_articles", "Briefing", "briefing", "briefing_markdown", "BriefStory", "load_stories",
+    "Story", "StoryItem", "summarise", "unplaced", "SUMMARIES", "Summary", "update_stories",
+    "Alert", "Watch", "WatchCheck", "add_watch", "check_watches", "list_watches", "mark_seen", "notify", "remove_watch",
+    "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
     "CITATION_MARKER", "Coverage", "coverage", "CoverageBar", "DATE_RULE", "DiskFullError",
     "example_questions", "Generator", "get_generator", "highlight_spans", "index_info", "IndexBusyError",
     "IndexDamagedError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError",

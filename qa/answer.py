@@ -13,6 +13,7 @@ from embeddings import NewsIndex, SearchFilters, Settings
 from .cite import CheckedAnswer, check_citations, is_abstention
 from .collection import INDEXES, example_questions
 from .features import age_days
+from .foreground import FOREGROUND
 from .generate import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
 from .question import validate_question
@@ -71,7 +72,17 @@ def stream_answer(question: str, *, history: Sequence[tuple[str, str]] | None = 
 
     Setting ``cancel`` (the page's Stop, from any thread) ends the stream early, with no
     ``Answer``: the model stops at its next token and the next question gets it.
+
+    While it runs, background model work (the briefing's summaries) stops and waits
+    (``qa.foreground``): a question never queues behind it.
     """
+    with FOREGROUND.question():
+        yield from _stream_answer(question, history=history, k=k, filters=filters, settings=settings,
+                                  generator=generator, index=index, as_of=as_of, cancel=cancel)
+
+
+def _stream_answer(question: str, *, history, k, filters, settings, generator, index, as_of,
+                   cancel) -> Iterator[Event]:
     started = time.perf_counter()
     clock = StageClock()
     cancel = cancel or threading.Event()  # never set when the caller gave none

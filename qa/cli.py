@@ -17,13 +17,23 @@ from .types import Answer, Retrieved
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("watchlist", "watch"):
+        from .watchlist_cli import watch_main, watchlist_main
+
+        return (watchlist_main if argv[0] == "watchlist" else watch_main)(argv[1:])
+    if argv and argv[0] == "briefing":
+        from .briefing_cli import briefing_main
+
+        return briefing_main(argv[1:])
     if argv and argv[0] in ("search", "article"):
         from .search_cli import article_main, search_main
 
         return (search_main if argv[0] == "search" else article_main)(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m qa", description="Ask the indexed news articles a question.",
                                      epilog='Also: `python -m qa search "words" [--json]` lists the matching articles '
-                                            "without a model; `python -m qa article ID` prints one.")
+                                            "without a model; `python -m qa article ID` prints one; "
+                                            "`python -m qa briefing` "
+                                            "lists the latest stories with cited summaries.")
     parser.add_argument("question")
     parser.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
     parser.add_argument("--k", type=int, help="passages shown to the model")

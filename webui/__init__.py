@@ -20,7 +20,8 @@ without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embed
 import their heavy libraries on first use.
 """
 
-from . import api_args, coverage, export, feedback, feeds, forms, reader, render, stops, turns, uploads
+from . import (api_args, briefing, coverage, export, feedback, feeds, forms, reader, render, stops, turns, uploads,
+               watchlist)
 from .errors import FormError, UploadError
 from .feedback import FeedbackError
 from .forms import clamp_k, filter_hint, parse_auth, parse_filters
@@ -30,7 +31,8 @@ from .style import CSS
 from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
-    "api_args", "clamp_k", "coverage", "CSS", "esc", "export", "feedback", "FeedbackError", "feeds",
+    "api_args", "briefing", "clamp_k", "coverage", "CSS", "esc", "export", "feedback", "FeedbackError", "feeds",
     "filter_hint", "FormError", "forms", "parse_auth", "parse_filters", "reader", "render", "safe_url",
-    "stops", "store_pasted", "store_upload", "turns", "upload_suffix", "UploadError", "uploads", "WebSettings",
+    "stops", "store_pasted", "store_upload", "turns", "upload_suffix", "UploadError", "uploads",
+    "watchlist", "WebSettings",
 ]

@@ -19,6 +19,7 @@ from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport,
                         parse_duration, poll_feeds, redact_url, remove_feed)
 
 from .render import esc, safe_url
+from .watchlist import after_poll
 
 log = logging.getLogger("newsdesk.feeds")
 
@@ -165,6 +166,8 @@ class FeedWatcher(threading.Thread):
                 try:
                     report = poll_feeds(self.settings, fetcher=self.fetcher)
                     self._log(report)
+                    if report.new:  # saved searches light up after a poll
+                        after_poll(self.settings)
                 except NewsdeskError as exc:  # a damaged feed list: said each poll until it is mended
                     log.warning("feeds not polled: %s", exc)
                 except Exception:  # the next poll may work: never let one poll end the thread

@@ -146,3 +146,35 @@ mark.nd-article-hit mark.nd-term { background: #ffb300; }
 
 # A dot's place on the timeline, in percent of its width (see render.timeline_strip).
 CSS += "".join(f".nd-tl-x{i} {{ left: {i}%; }}" for i in range(101)) + "\n"
+
+# the Briefing tab (webui/briefing.py)
+CSS += """
+#nd-story-links { display: none !important; }
+.nd-stories { list-style: none; padding: 0; margin: 0; }
+.nd-story { padding: .7rem 0; border-bottom: 1px solid var(--border-color-primary); }
+.nd-story:last-child { border-bottom: none; }
+.nd-story-h { font-weight: 600; font-size: 1.08em; }
+.nd-story-rank { display: inline-block; min-width: 1.4rem; color: var(--body-text-color-subdued); }
+.nd-story-meta { color: var(--body-text-color-subdued); font-size: .88em; margin: .15rem 0 .3rem 1.4rem; }
+.nd-summary { margin: .2rem 0 .3rem 0 !important; padding-left: 1.4rem; text-indent: 0; }
+.nd-summary-pending, .nd-summary-none { color: var(--body-text-color-subdued); font-style: italic; }
+.nd-timeline-box { margin-left: 1.4rem; font-size: .92em; }
+.nd-timeline-box summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.nd-story-timeline { list-style: none; padding: 0; margin: .2rem 0; }
+.nd-story-timeline li { padding: .12rem 0; }
+.nd-story-timeline time { display: inline-block; min-width: 6.5rem; color: var(--body-text-color-subdued); }
+.nd-timeline-source { color: var(--body-text-color-subdued); font-size: .9em; }
+.nd-story-ask { display: inline-block; margin: .2rem 0 0 1.4rem; font-size: .9em; }
+"""
+
+# saved searches, in the Search tab (webui/watchlist.py)
+CSS += """
+.nd-watch-list { list-style: none; padding: 0; margin: 0; }
+.nd-watch { padding: .35rem .4rem; border-left: 3px solid transparent; }
+.nd-watch-lit { border-left-color: var(--color-accent); background: var(--color-accent-soft); }
+.nd-watch-query { font-weight: 600; }
+.nd-watch-new { font-weight: 600; color: var(--color-accent); }
+.nd-watch-none, .nd-watch-meta { color: var(--body-text-color-subdued); font-size: .9em; }
+.nd-watch-id { font-size: .8em; }
+.nd-watch-articles { margin: .2rem 0 0 1rem; padding: 0; }
+"""
