@@ -325,3 +325,43 @@ def test_retrieval_and_search_run_unchanged_on_milvus(tmp_path, mbuild, mopen):
     assert {h.chunk.title for h in hits} <= {TITLE_OF["markets"]}
     results = search("goalkeeper penalties", index=index)
     assert TITLE_OF["football"] in str(results)
+
+
+def test_a_db_path_runs_milvus_lite_inside_the_process(tmp_path, settings, wide):
+    # The default URI: milvus-lite in this process, in a data directory beside the index.
+    local_db = settings.replace(index_backend="milvus", milvus_uri="")
+    try:
+        build_index([write_corpus(tmp_path / "news", names=("storm", "markets"))], local_db, embedder=wide,
+                    progress=False)
+        index = load_index(local_db, embedder=wide)
+        assert (Path(local_db.index_dir) / "milvus.db").is_dir()
+        assert index.chunks(index.bm25_search("Nikkei yen", 1)[0])[0].title == TITLE_OF["markets"]
+        index.close()
+    finally:
+        forget_client(local_db)
+
+
+@pytest.mark.slow
+def test_the_real_embedder_answers_alike_on_both_backends(tmp_path, settings, milvus_settings, real_embedder):
+    from qa import answer
+    from qa.retrieve import retrieve
+
+    from ..fakes import CannedGenerator
+
+    corpus = write_corpus(tmp_path / "news", names=tuple(ARTICLES))
+    seeds = Path(__file__).parents[2] / "seeds"
+    shipped = {"chunk_tokens": 200, "chunk_overlap_tokens": 40}
+    local = settings.replace(**shipped)
+    on_milvus = milvus_settings.replace(index_dir=tmp_path / "on-milvus", **shipped)
+    tops = {}
+    for chosen in (local, on_milvus):
+        build_index([corpus, seeds], chosen, embedder=real_embedder, progress=False)
+        index = load_index(chosen, embedder=real_embedder)
+        hits = retrieve(index, "Who became Venezuela's interim leader?", 4)
+        assert any("Delcy Rodriguez" in h.chunk.text for h in hits[:2])
+        result = answer("Who became Venezuela's interim leader?", settings=chosen, index=index,
+                        generator=CannedGenerator(["Delcy Rodriguez became interim leader [1]."]))
+        assert not result.abstained and "Delcy Rodriguez" in result.citations[0].quote
+        tops[chosen.index_backend] = [h.chunk.article_id for h in hits]
+        index.close()
+    assert tops["local"][:1] == tops["milvus"][:1]
