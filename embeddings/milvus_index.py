@@ -122,9 +122,11 @@ def connect(settings: Settings):
 
             raise ModelUnavailableError("pymilvus is not installed (NEWSDESK_INDEX_BACKEND=milvus): "
                                         "run `make setup`") from None
-        # Every failure is translated (and shown once) at our boundary; pymilvus's own logger
-        # would print each with a traceback first.
-        logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
+        # Every failure is translated (and shown once, as one line) at our boundary; pymilvus's
+        # own loggers would print each with a traceback first (its errors, and a warning per
+        # failed reconnection to a server that went away).
+        for name in ("pymilvus", "pymilvus.milvus_client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         with milvus_errors(uri):
             if "://" not in uri:
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
@@ -517,7 +519,7 @@ def remove_old_chunks(index_dir: Path, settings: Settings, keep: set[str], previ
 
     uri, client = milvus_uri(settings), connect(settings)
     named = set()
-    for gen in keep:
+    for gen in filter(None, keep):
         try:
             named.add(json.loads((Path(index_dir) / gen / "manifest.json").read_text()).get("collection", ""))
         except (OSError, ValueError, AttributeError):

@@ -75,7 +75,7 @@ def store_ids(index) -> set[int]:
 def test_build_writes_a_collection_that_searches_like_the_local_index(tmp_path, mbuild, mopen, milvus_settings):
     corpus = write_corpus(tmp_path / "news", names=tuple(ARTICLES))
     report = mbuild([corpus])
-    assert len(report.added) == 4 and report.generation == "gen-000001"
+    assert len(report.added) == 4 and report.generation == "gen-000001" and report.warnings == []
     index = mopen()
     m = index.manifest
     assert (m.backend, m.dense_kind, m.collection) == ("milvus", "milvus", f"{milvus_settings.milvus_collection}_000001")
@@ -141,6 +141,7 @@ def test_incremental_builds_upsert_and_delete_by_id(tmp_path, mbuild, mopen, mil
     embedded = wide.embedded
     report = mbuild([corpus])
     assert (len(report.added), len(report.updated), len(report.removed)) == (1, 1, 1)
+    assert report.warnings == []
     assert wide.embedded > embedded  # only the new and changed articles' chunks
     second = mopen()
     assert second.search.count() == second.manifest.chunks == len(store_ids(second))
@@ -222,15 +223,25 @@ def test_a_build_killed_mid_write_leaves_the_live_generation_serving(tmp_path, m
     assert not any(r["gen"] > 2 for r in all_rows(milvus_settings, name))
 
 
-def test_the_server_down_is_one_line_naming_the_uri(tmp_path, settings, capsys, monkeypatch):
+def test_the_server_down_is_one_line_naming_the_uri(tmp_path, settings, capfd, monkeypatch):
     server = MilvusServer(tmp_path / "milvus")
     on = settings.replace(index_backend="milvus", milvus_uri=server.uri, milvus_token=MILVUS_TOKEN,
                           milvus_collection="down")
     corpus = write_corpus(tmp_path / "news", names=("storm",))
     build_index([corpus], on, embedder=FakeEmbedder(), progress=False)
+    running = load_index(on, embedder=FakeEmbedder())
+    assert len(running.bm25_search("storm", 3)[0])
     server.stop()
-    forget_client(on)
     try:
+        # An app whose server goes away: the next search says so at once, no traceback printed.
+        capfd.readouterr()
+        started = time.monotonic()
+        with pytest.raises(IndexServerError) as caught:
+            running.bm25_search("storm", 3)
+        assert server.uri in str(caught.value) and time.monotonic() - started < 10
+        assert "Traceback" not in capfd.readouterr().err
+        running.close()
+        forget_client(on)
         with pytest.raises(IndexServerError) as caught:
             load_index(on, embedder=FakeEmbedder())
         message = str(caught.value)
@@ -244,7 +255,7 @@ def test_the_server_down_is_one_line_naming_the_uri(tmp_path, settings, capsys, 
 
         started = time.monotonic()
         assert main(["build", "--no-progress"]) != 0
-        err = capsys.readouterr().err.strip().splitlines()
+        err = capfd.readouterr().err.strip().splitlines()
         assert len(err) == 1 and server.uri in err[0] and "Traceback" not in err[0], err
         assert time.monotonic() - started < 20
     finally:
