@@ -108,6 +108,46 @@ def copy_index(source: Path, target: Path, settings: Settings, batch: int = 1024
     return {"chunks": len(ids), "seconds": seconds, "chunks_per_s": len(ids) / seconds}
 
 
+# --- compare ------------------------------------------------------------------------------
+
+def compare(local_dir: Path, milvus_dir: Path, questions: Path, limit: int, uri: str) -> dict:
+    """Per question, both backends' candidates and features side by side: how much their
+    dense and BM25 lists overlap, how far apart their raw BM25 scores are, and how far apart the
+    ranker's BM25 features (ranks and shares of the best score) are."""
+    from embeddings import load_index
+    from qa.features import FEATURES
+    from qa.retrieve import candidate_pool
+
+    local = load_index(Settings(index_dir=local_dir))
+    remote = load_index(Settings(index_dir=milvus_dir, milvus_uri=uri), embedder=local.embedder)
+    lines = [json.loads(line) for line in open(questions) if line.strip()]
+    lines = [lines[i * len(lines) // limit] for i in range(min(limit, len(lines)))]
+    dense_overlap, bm25_overlap, top_ratio, feature_gap = [], [], [], {n: [] for n in FEATURES if "bm25" in n}
+    for q in lines:
+        vector = local.embed_query(q["question"])
+        d1, _ = local.dense_search(vector, 100)
+        d2, _ = remote.dense_search(vector, 100)
+        b1, s1 = local.bm25_search(q["question"], 100)
+        b2, s2 = remote.bm25_search(q["question"], 100)
+        dense_overlap.append(len(set(d1.tolist()) & set(d2.tolist())) / max(1, len(d1)))
+        bm25_overlap.append(len(set(b1.tolist()) & set(b2.tolist())) / max(1, len(b1)))
+        if len(s1) and len(s2):
+            top_ratio.append(float(s2[0] / s1[0]))
+        p1, p2 = candidate_pool(local, q["question"], 100), candidate_pool(remote, q["question"], 100)
+        row1 = {c.chunk.id: r for c, r in zip(p1.candidates, p1.features)}
+        row2 = {c.chunk.id: r for c, r in zip(p2.candidates, p2.features)}
+        shared = sorted(set(row1) & set(row2))
+        for name in feature_gap:
+            j = FEATURES.index(name)
+            feature_gap[name] += [abs(float(row1[c][j] - row2[c][j])) for c in shared]
+    return {"questions": len(lines), "dense_top100_overlap": float(np.mean(dense_overlap)),
+            "bm25_top100_overlap": float(np.mean(bm25_overlap)),
+            "bm25_top_score_ratio_milvus_over_local": {"median": float(np.median(top_ratio)),
+                                                      "min": float(np.min(top_ratio)), "max": float(np.max(top_ratio))},
+            "bm25_feature_abs_gap_median": {n: float(np.median(v)) for n, v in feature_gap.items() if v},
+            "bm25_feature_abs_gap_p95": {n: float(np.percentile(v, 95)) for n, v in feature_gap.items() if v}}
+
+
 # --- scale --------------------------------------------------------------------------------
 
 def synthetic(n: int, dim: int, rng, vocab: np.ndarray, words: int) -> tuple[np.ndarray, list[str]]:
@@ -202,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     copy.add_argument("--index", required=True, help="the Milvus-backend index directory to write")
     copy.add_argument("--uri", required=True, help="the Milvus server (or a milvus-lite .db path)")
     copy.add_argument("--collection", default="q1")
+    cmp = commands.add_parser("compare", help="both backends' candidates and BM25 features, question by question")
+    cmp.add_argument("--local", required=True, help="a local index directory")
+    cmp.add_argument("--index", required=True, help="its copy on Milvus (from `copy`)")
+    cmp.add_argument("--uri", required=True)
+    cmp.add_argument("--questions", required=True)
+    cmp.add_argument("--limit", type=int, default=50)
     scale = commands.add_parser("scale", help="search latency, memory and write throughput, local vs milvus-lite")
     scale.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     scale.add_argument("--queries", type=int, default=100)
@@ -219,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
                             milvus_collection=args.collection, milvus_token=os.environ.get("NEWSDESK_MILVUS_TOKEN", ""))
         result = copy_index(Path(args.source), Path(args.index), settings)
         print(json.dumps({"machine": note, **result}))
+        return 0
+    if args.command == "compare":
+        result = compare(Path(args.local), Path(args.index), Path(args.questions), args.limit, args.uri)
+        print(json.dumps({"machine": note, **result}, indent=1))
         return 0
     workdir = Path(args.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
