@@ -89,8 +89,11 @@ def translate(exc: Exception, uri: str, collection: str = "") -> Exception:
         return IndexNotFoundError(f"the Milvus server at {where} has no collection {collection or '(unnamed)'}: "
                                   "build the index with `python -m embeddings build --rebuild` "
                                   "(or set NEWSDESK_MILVUS_URI to the server that holds it)")
+    if grpc.StatusCode.DEADLINE_EXCEEDED in codes or isinstance(exc, grpc.FutureTimeoutError):
+        return IndexServerError(f"the Milvus server at {where} did not answer within {CALL_TIMEOUT_S:.0f} s: "
+                                "check its load and log, then retry")
     if isinstance(exc, MilvusException) and exc.code == 2 or grpc.StatusCode.UNAVAILABLE in codes \
-            or grpc.StatusCode.DEADLINE_EXCEEDED in codes or "unavailable" in text.lower():
+            or "unavailable" in text.lower():
         return IndexServerError(f"the Milvus server at {where} does not answer: start it, or set "
                                 "NEWSDESK_MILVUS_URI to one that runs")
     reason = getattr(exc, "message", "") or text
