@@ -201,6 +201,9 @@ def bench_scale(n: int, args, workdir: Path) -> list[dict]:
     del dense, sparse
     gc.collect()
 
+    if n > args.milvus_max:
+        log(f"[{n:,}] milvus-lite left out (--milvus-max {args.milvus_max:,})")
+        return rows
     # milvus-lite, a server process of its own
     proc, uri = start_server(workdir / f"milvus-{n}")
     try:
@@ -257,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     scale.add_argument("--dim", type=int, default=384)
     scale.add_argument("--vocab", type=int, default=20_000)
     scale.add_argument("--words", type=int, default=150)
+    scale.add_argument("--milvus-max", type=int, default=10**9,
+                       help="sizes above this run the local index only (milvus-lite writes ~300 rows/s here)")
     scale.add_argument("--workdir", default="/tmp/newsdesk-milvus-bench")
     scale.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -376,3 +376,32 @@ def test_the_real_embedder_answers_alike_on_both_backends(tmp_path, settings, mi
         tops[chosen.index_backend] = [h.chunk.article_id for h in hits]
         index.close()
     assert tops["local"][:1] == tops["milvus"][:1]
+
+
+@pytest.mark.slow
+def test_a_ray_build_writes_the_same_collection(tmp_path, milvus_settings):
+    import ray
+
+    from embeddings.ray_embed import RayEmbedder
+
+    source = write_corpus(tmp_path / "news", names=tuple(ARTICLES))
+    local = milvus_settings.replace(index_dir=tmp_path / "local")
+    on_ray = milvus_settings.replace(index_dir=tmp_path / "ray", milvus_collection=milvus_settings.milvus_collection + "r")
+    build_index([source], local, embedder=FakeEmbedder(dim=WIDE), progress=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        import functools
+
+        embedder = RayEmbedder("local", load=functools.partial(FakeEmbedder, dim=WIDE), local=FakeEmbedder(dim=WIDE), actors=2,
+                               cpus_per_actor=1, progress=False, group_size=5)
+        assert build_index([source], on_ray, embedder=embedder, progress=False).chunks_embedded >= 9
+    finally:
+        ray.shutdown()
+    a, b = load_index(local, embedder=FakeEmbedder(dim=WIDE)), load_index(on_ray, embedder=FakeEmbedder(dim=WIDE))
+    try:
+        assert a.search.count() == b.search.count() == a.manifest.chunks
+        for query in ("Delcy Rodriguez interim leader", "goalkeeper penalties"):
+            assert a.bm25_search(query, 5)[0].tolist() == b.bm25_search(query, 5)[0].tolist()
+            assert a.dense_search(query, 5)[0].tolist() == b.dense_search(query, 5)[0].tolist()
+    finally:
+        a.close(), b.close()
