@@ -35,7 +35,7 @@ from benchmarks._common import current_rss_mb, log, machine_note, percentile_ms,
 from embeddings import SearchFilters, Settings
 from embeddings.dense_index import FaissIndex
 from embeddings.index import FORMAT_VERSION, Manifest, current_generation, publish_generation
-from embeddings.milvus_index import ChunkRow, MilvusChunks, _owner, bm25_terms, collection_name, connect
+from embeddings.milvus_index import MilvusRow, MilvusChunks, _owner, bm25_terms, collection_name, connect
 from embeddings.sparse_index import Bm25Index
 from embeddings.store import ChunkStore
 
@@ -90,7 +90,7 @@ def copy_index(source: Path, target: Path, settings: Settings, batch: int = 1024
         part = ids[start:start + batch]
         records = store.chunks(part)
         vectors = dense._index.reconstruct_batch(np.asarray(part, dtype=np.int64))
-        chunks.insert([ChunkRow(r.id, r.article_id, r.publish_date, r.title, r.byline, r.url, r.text, v)
+        chunks.insert([MilvusRow(r.id, r.article_id, r.publish_date, r.title, r.byline, r.url, r.text, v)
                        for r, v in zip(records, vectors)])
         for terms in bm25_terms([f"{r.title}\n{r.text}" for r in records]):
             for term in set(terms.split()):
@@ -215,7 +215,7 @@ def bench_scale(n: int, args, workdir: Path) -> list[dict]:
         with timed() as t_write:
             for start in range(0, n, 2048):
                 end = min(n, start + 2048)
-                chunks.insert([ChunkRow(int(ids[i]), f"a{i // 16}", dates[i], f"title {i // 16}", "Wire",
+                chunks.insert([MilvusRow(int(ids[i]), f"a{i // 16}", dates[i], f"title {i // 16}", "Wire",
                                         f"https://example.com/{i // 16}", texts[i], vectors[i])
                                for i in range(start, end)])
                 if start // 2048 % 10 == 0:

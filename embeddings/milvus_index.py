@@ -25,7 +25,6 @@ terms, and ``idf`` reads document frequencies the build keeps in the article sto
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from contextlib import contextmanager
@@ -172,7 +171,7 @@ def _quote(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class ChunkRow:
+class MilvusRow:
     """One chunk as the collection holds it."""
 
     id: int
@@ -336,7 +335,7 @@ class MilvusChunks:
         return [max(0.0, float(np.log(1 + (n - df + 0.5) / (df + 0.5)))) for df in dfs]
 
     # --- a build's writes (rows of generation ``self.generation``)
-    def insert(self, rows: Sequence[ChunkRow]) -> None:
+    def insert(self, rows: Sequence[MilvusRow]) -> None:
         """Add new chunks to this generation (their BM25 vectors are made by the server)."""
         if not rows:
             return
@@ -399,8 +398,8 @@ def _in_order(wanted: Sequence[int], ids: np.ndarray, scores: np.ndarray) -> np.
     return np.asarray([found.get(int(i), 0.0) for i in wanted], dtype=np.float32)
 
 
-@functools.lru_cache(maxsize=None)
 def collection_name(prefix: str, generation: int) -> str:
+    """The collection a first build or a rebuild writing ``generation`` creates."""
     return f"{prefix}_{generation:06d}"
 
 
@@ -496,7 +495,7 @@ class MilvusParts:
         out = []
         for row, vector in zip(rows, vectors):
             a = articles[row.article_id]
-            out.append(ChunkRow(row.id, a.id, a.publish_date, a.title, a.byline, a.url, row.text, vector))
+            out.append(MilvusRow(row.id, a.id, a.publish_date, a.title, a.byline, a.url, row.text, vector))
         self.chunks.insert(out)
         self._count([f"{articles[r.article_id].title}\n{r.text}" for r in rows], 1)
 

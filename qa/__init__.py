@@ -2,10 +2,12 @@
 
 from embeddings import (
     DiskFullError,
+    IndexAuthError,
     IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexServerError,
     InvalidInputError,
     ModelUnavailableError,
     NewsdeskError,
@@ -30,8 +32,9 @@ from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
 __all__ = [
     "ABSTENTION", "add_articles", "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
     "CITATION_MARKER", "Coverage", "coverage", "CoverageBar", "DATE_RULE", "DiskFullError",
-    "example_questions", "Generator", "get_generator", "highlight_spans", "index_info", "IndexBusyError",
-    "IndexDamagedError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "InvalidInputError",
+    "example_questions", "Generator", "get_generator", "highlight_spans", "index_info", "IndexAuthError", "IndexBusyError",
+    "IndexDamagedError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "IndexServerError",
+    "InvalidInputError",
     "locate_quote", "marker_numbers", "MAX_RESULTS", "MODEL_CHOICES", "ModelUnavailableError", "NewsdeskError",
     "parse_date", "parse_date_range", "Passage", "redact_url", "RelatedArticle", "Retrieved", "search",
     "SearchFilters", "SearchHit", "SearchResults", "Settings", "SourceNotFoundError", "stream_answer",

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import (IndexMismatchError, IndexNotFoundError, SearchFilters, Settings, build_index,
-                        load_index)
-from embeddings.errors import IndexAuthError, IndexServerError
+from embeddings import (IndexAuthError, IndexMismatchError, IndexNotFoundError, IndexServerError, SearchFilters,
+                        Settings, build_index, load_index)
 from embeddings.index import current_generation
 from embeddings.milvus_index import MilvusChunks, connect, forget_client
 
@@ -273,6 +272,14 @@ def test_a_wrong_token_is_refused_in_one_line(tmp_path, mbuild, milvus_settings,
     message = str(caught.value)
     assert "refused the token" in message and "NEWSDESK_MILVUS_TOKEN" in message and milvus_settings.milvus_uri in message
     assert "root:wrong" not in message and "\n" not in message
+
+
+def test_the_backend_settings_are_documented():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name in ("INDEX_BACKEND", "MILVUS_URI", "MILVUS_TOKEN", "MILVUS_COLLECTION"):
+        assert f"`NEWSDESK_{name}`" in readme
+    with pytest.raises(Exception, match="NEWSDESK_INDEX_BACKEND"):
+        Settings.from_env({"NEWSDESK_INDEX_BACKEND": "faiss"})
 
 
 def test_the_token_is_never_written_or_shown(tmp_path, mbuild, milvus_settings):
