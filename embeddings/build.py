@@ -20,7 +20,8 @@ from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
 from .embedder import Embedder, get_embedder
-from .errors import IndexBusyError, InvalidInputError, SourceNotFoundError, index_damaged
+from .errors import (IndexBusyError, IndexMismatchError, InvalidInputError, SourceNotFoundError, index_damaged,
+                     rebuild_command)
 from .files import fsync_dir
 from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, open_generation, orphaned_generation,
                     publish_generation, recorded_sources)
@@ -137,7 +138,13 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
                 if written:
                     publish_generation(index_dir, generation)
                     # The one that was live stays, rebuilt or not: a running app may still be reading it.
-                    _remove_old_generations(index_dir, keep={generation.name, live.name if live else ""})
+                    keep = {generation.name, live.name if live else ""}
+                    if settings.index_backend == "milvus":
+                        from .milvus_index import remove_old_chunks
+
+                        if warning := remove_old_chunks(index_dir, settings, keep, live):
+                            report.warnings.append(warning)
+                    _remove_old_generations(index_dir, keep=keep)
                     report.generation = generation.name
                 else:  # every candidate was a duplicate: the live generation is still right
                     shutil.rmtree(generation, ignore_errors=True)
@@ -173,6 +180,11 @@ def _starting_point(index_dir: Path, live: Path | None, sources: Sequence[str | 
     if live is None:
         return None, []
     old = open_generation(index_dir, live, settings, embedder, verify=True)
+    if old.manifest.backend != settings.index_backend:
+        old.close()
+        raise IndexMismatchError(f"the index at {index_dir} is searched by the {old.manifest.backend} backend, "
+                                 f"NEWSDESK_INDEX_BACKEND says {settings.index_backend}: run "
+                                 f"`{rebuild_command(index_dir)}` to move it (or set the backend back)")
     return old, old.manifest.sources
 
 
@@ -288,9 +300,18 @@ def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, root
         if old is not None and not report.changed and not report.refreshed:
             report.articles, report.chunks = store.counts()
             return False
-        dense = _embed(work, progress, on_progress)
-        _write_indexes(work, dense)
-        manifest = _manifest(work, roots, dense)
+        if settings.index_backend == "milvus":
+            from .milvus_index import MilvusParts
+
+            parts = MilvusParts.start(work)
+        else:
+            parts = _LocalParts(work)
+        parts.remove(work.removed_chunks)
+        _embed_chunks(work, parts, progress, on_progress)
+        kind, extra = parts.finish()
+        work.store.commit()
+        report.articles, report.chunks = work.store.counts()
+        manifest = _manifest(work, roots, kind, extra)
     finally:
         store.close()
     # Sizes and hashes are taken once every other file is final and closed, and the manifest
@@ -316,6 +337,7 @@ class _Generation:
     hashes: dict[str, str]  # content hash -> id of the article kept with that text
     next_id: int  # the next chunk id to hand out
     removed_chunks: list[int] = field(default_factory=list)  # their vectors go from the dense index
+    removed_texts: list[str] = field(default_factory=list)  # their BM25 texts (Milvus backend only)
     to_embed: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
 
     @classmethod
@@ -343,6 +365,8 @@ class _Generation:
             del self.hashes[self.states[aid].content_hash]
 
     def delete(self, aid: str) -> None:
+        if self.settings.index_backend == "milvus":  # its term counts (for idf) lose these chunks' terms
+            self.removed_texts += [f"{c.title}\n{c.text}" for c in self.store.chunks_of_article(aid)]
         self.removed_chunks += self.store.delete_article(aid)
 
 
@@ -399,24 +423,35 @@ def _classify(work: _Generation, to_index: list[tuple[Document, str]]) -> None:
         (report.updated if existed else report.added).append(doc.path)
 
 
-def _embed(work: _Generation, progress: bool, on_progress: Progress | None) -> FaissIndex:
-    """The dense index of the new generation: the old one less the removed chunks' vectors,
-    plus the new chunks' (stored alongside), converted to IVF once it is big enough."""
-    dense = work.old.dense if work.old else FaissIndex.create(work.embedder.dim)
-    dense.remove(work.removed_chunks)
-    _embed_chunks(work, dense, progress, on_progress)
-    return dense.resized(work.settings.exact_search_max_chunks)
+class _LocalParts:
+    """The local backend's part of a generation: the dense index (the old one less the removed
+    chunks' vectors, plus the new chunks', converted to IVF once it is big enough) and a BM25
+    index built over every chunk."""
+
+    def __init__(self, work: _Generation) -> None:
+        self._work = work
+        self._dense: FaissIndex | None = work.old.dense if work.old else None
+
+    def remove(self, chunk_ids: list[int]) -> None:
+        if self._dense is not None:
+            self._dense.remove(chunk_ids)
+
+    def add(self, vectors: np.ndarray, rows: list[ChunkRow], articles: dict[str, Article]) -> None:
+        if self._dense is None:
+            self._dense = FaissIndex.create(self._work.embedder.dim)
+        self._dense.add(vectors, np.array([r.id for r in rows], dtype=np.int64))
+
+    def finish(self) -> tuple[str, dict]:
+        """Write the parts; returns the manifest's ``dense_kind`` and any other fields it gets."""
+        work = self._work
+        dense = (self._dense or FaissIndex.create(work.embedder.dim)).resized(work.settings.exact_search_max_chunks)
+        dense.save(work.directory / "dense.faiss")
+        ids, texts = work.store.all_chunk_texts()
+        Bm25Index.build(texts, ids).save(work.directory / "bm25")
+        return dense.kind, {}
 
 
-def _write_indexes(work: _Generation, dense: FaissIndex) -> None:
-    dense.save(work.directory / "dense.faiss")
-    ids, texts = work.store.all_chunk_texts()
-    Bm25Index.build(texts, ids).save(work.directory / "bm25")
-    work.store.commit()
-    work.report.articles, work.report.chunks = work.store.counts()
-
-
-def _manifest(work: _Generation, roots: list[str], dense: FaissIndex) -> Manifest:
+def _manifest(work: _Generation, roots: list[str], dense_kind: str, extra: dict) -> Manifest:
     """The new generation's manifest, without its files' sizes and hashes yet."""
     before = work.old.manifest if work.old else None
     report, settings, embedder = work.report, work.settings, work.embedder
@@ -427,10 +462,11 @@ def _manifest(work: _Generation, roots: list[str], dense: FaissIndex) -> Manifes
     return Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
-        dense_kind=dense.kind, articles=report.articles, chunks=report.chunks, built_at=work.now,
+        dense_kind=dense_kind, articles=report.articles, chunks=report.chunks, built_at=work.now,
         next_chunk_id=work.next_id, sources=sources,
         embed_precision=_precision(before.embed_precision if before else "",
                                    getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
+        **extra,
     )
 
 
@@ -449,9 +485,10 @@ def _label(article: Article) -> str:
     return f"“{article.title[:80]}” in {article.path}" if article.title else article.path
 
 
-def _embed_chunks(work: _Generation, dense: FaissIndex, progress: bool, on_progress: Progress | None) -> None:
-    """Give the queued chunks ids, embed them into ``dense`` and store them, batch by batch."""
+def _embed_chunks(work: _Generation, parts, progress: bool, on_progress: Progress | None) -> None:
+    """Give the queued chunks ids, embed them into the index ``parts`` and store them, batch by batch."""
     rows, texts = [], []
+    articles = {article.id: article for article, _ in work.to_embed}
     for article, chunks in work.to_embed:
         for chunk in chunks:
             rows.append(ChunkRow(work.next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text,
@@ -471,7 +508,7 @@ def _embed_chunks(work: _Generation, dense: FaissIndex, progress: bool, on_progr
     for start in range(0, total, step):
         batch = rows[start:start + step]
         vectors = work.embedder.embed(texts[start:start + step])
-        dense.add(vectors, np.array([r.id for r in batch], dtype=np.int64))
+        parts.add(vectors, batch, articles)
         work.store.put_chunks(batch)
         bar.update(len(batch))
         if on_progress:

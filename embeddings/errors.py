@@ -42,6 +42,14 @@ class IndexDamagedError(IndexMismatchError):
     written for a mismatch catches damage too."""
 
 
+class IndexServerError(NewsdeskError):
+    """The index server (Milvus, ``NEWSDESK_INDEX_BACKEND=milvus``) does not answer at its URI."""
+
+
+class IndexAuthError(IndexServerError):
+    """The index server refused the token (``NEWSDESK_MILVUS_TOKEN``)."""
+
+
 class DiskFullError(NewsdeskError):
     """The disk ran out of space while the index was read or written."""
 

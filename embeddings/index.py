@@ -25,6 +25,7 @@ from typing import Callable, Sequence, TypeVar, get_args, get_origin, get_type_h
 
 import numpy as np
 
+from .chunk_search import ChunkSearch, LocalSearch
 from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, index_damaged, rebuild_command
@@ -67,6 +68,11 @@ class Manifest:
     # 300 MB, where a load must stay cheap). Empty in indexes written before they were recorded.
     file_sizes: dict[str, int] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # Where the chunks are searched: "local" (dense.faiss and bm25/ in the generation) or
+    # "milvus" (the Milvus collection ``collection``; the server is NEWSDESK_MILVUS_URI's, never
+    # recorded here, nor its token). Indexes from before backends were recorded are local.
+    backend: str = "local"
+    collection: str = ""
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
@@ -244,18 +250,26 @@ class NewsIndex:
     """A loaded, read-only index generation."""
 
     def __init__(self, index_dir: Path, generation: Path, manifest: Manifest, store: ChunkStore,
-                 dense: FaissIndex, sparse: Bm25Index, embedder: Embedder | None,
-                 embed_precision: str = "auto") -> None:
+                 search: ChunkSearch, embedder: Embedder | None, embed_precision: str = "auto") -> None:
         self.index_dir = index_dir
         self.generation = generation
         self.manifest = manifest
         self.store = store
-        self.dense = dense
-        self.sparse = sparse
+        self.search = search  # LocalSearch or milvus_index.MilvusChunks
         self._embedder = embedder
         # Queries may be embedded at another precision than the index was: float32 and
         # bfloat16 vectors of one text agree to cosine >= 0.9998, and retrieval measured the same.
         self._embed_precision = embed_precision
+
+    @property
+    def dense(self) -> FaissIndex:
+        """The FAISS index of a local-backend index."""
+        return self.search.dense
+
+    @property
+    def sparse(self) -> Bm25Index:
+        """The bm25s index of a local-backend index."""
+        return self.search.sparse
 
     @property
     def embedder(self) -> Embedder:
@@ -267,31 +281,26 @@ class NewsIndex:
     def dense_search(self, query: str | np.ndarray, k: int, filters: SearchFilters | None = None):
         """Top ``k`` (chunk ids, cosine scores) for a question or a query vector."""
         vector = self.embedder.embed([query])[0] if isinstance(query, str) else query
-        return self.dense.search(vector, k, self._allowed(filters))
+        return self.search.dense_search(vector, k, filters)
 
     def bm25_search(self, query: str, k: int, filters: SearchFilters | None = None):
-        """Top ``k`` (chunk ids, BM25 scores) for a question."""
-        return self.sparse.search(query, k, self._allowed(filters))
+        """Top ``k`` (chunk ids, BM25 scores) for a question; the scores' scale is the backend's."""
+        return self.search.bm25_search(query, k, filters)
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
     def dense_similarities(self, vector: np.ndarray, chunk_ids: Sequence[int]) -> np.ndarray | None:
         """Cosine of a query vector with the given chunks (None for an IVF index)."""
-        return self.dense.similarities(vector, np.asarray(chunk_ids, dtype=np.int64))
+        return self.search.dense_similarities(vector, chunk_ids)
 
     def bm25_scores(self, query: str, chunk_ids: Sequence[int]) -> np.ndarray:
         """BM25 scores of a question for the given chunks."""
-        return self.sparse.scores_for(query, chunk_ids)
+        return self.search.bm25_scores(query, chunk_ids)
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         """Inverse document frequency of stemmed terms among the indexed chunks."""
-        return self.sparse.idf(terms)
-
-    def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
-        if filters is None or filters.is_empty():
-            return None
-        return self.store.chunk_ids_where(filters.date_from, filters.date_to, filters.sources)
+        return self.search.idf(terms)
 
     # --- fetching
     def chunks(self, ids: Sequence[int]) -> list[ChunkRecord]:
@@ -323,6 +332,7 @@ class NewsIndex:
         return current_generation(self.index_dir) not in (None, self.generation)
 
     def close(self) -> None:
+        self.search.close()
         self.store.close()
 
 
@@ -378,15 +388,27 @@ def open_generation(index_dir: Path, generation: Path, settings: Settings, embed
         if verify and not manifest.file_hashes:
             store.check()
         articles, chunks = store.counts()
-        dense = _read_part(index_dir, generation, "dense.faiss", lambda: FaissIndex.load(generation / "dense.faiss"))
-        sparse = _read_part(index_dir, generation, "bm25", lambda: Bm25Index.load(generation / "bm25"))
-        problem = _disagreement(manifest, articles, chunks, store.max_chunk_id(), dense, sparse)
+        if manifest.backend == "milvus":
+            from .milvus_index import open_chunks
+
+            search = open_chunks(index_dir, generation, manifest, settings, store)
+            problem = _disagreement(manifest, articles, chunks, store.max_chunk_id(), None, None)
+            found = search.count()
+            if not problem and found != manifest.chunks:
+                problem = f"the Milvus collection {manifest.collection} holds {found} chunks, the manifest says " \
+                          f"{manifest.chunks}"
+        else:
+            dense = _read_part(index_dir, generation, "dense.faiss",
+                               lambda: FaissIndex.load(generation / "dense.faiss"))
+            sparse = _read_part(index_dir, generation, "bm25", lambda: Bm25Index.load(generation / "bm25"))
+            problem = _disagreement(manifest, articles, chunks, store.max_chunk_id(), dense, sparse)
+            search = LocalSearch(dense, sparse, store)
         if problem:
             raise index_damaged(index_dir, f"{problem}, in {generation.name}")
     except BaseException:
         store.close()
         raise
-    return NewsIndex(index_dir, generation, manifest, store, dense, sparse, embedder, settings.embed_precision)
+    return NewsIndex(index_dir, generation, manifest, store, search, embedder, settings.embed_precision)
 
 
 def _check_files(index_dir: Path, generation: Path, manifest: Manifest, hashes: bool) -> None:
@@ -423,12 +445,14 @@ def _read_part(index_dir: Path, generation: Path, part: str, read: Callable[[], 
         raise index_damaged(index_dir, f"{part} in {generation.name} is unreadable: {reason}") from None
 
 
-def _disagreement(manifest: Manifest, articles: int, chunks: int, max_chunk_id: int, dense: FaissIndex,
-                  sparse: Bm25Index) -> str | None:
+def _disagreement(manifest: Manifest, articles: int, chunks: int, max_chunk_id: int, dense: FaissIndex | None,
+                  sparse: Bm25Index | None) -> str | None:
     """The first way the parts of a generation disagree with its manifest, if any. Each
     number is already in memory or an O(1) look-up; a mismatch is what a part cut short,
-    or swapped in from another generation, leaves."""
-    held = {"chunks.sqlite": chunks, "dense.faiss": len(dense), "bm25/chunk_ids.npy": len(sparse)}
+    or swapped in from another generation, leaves. (No dense or sparse part: on Milvus.)"""
+    held = {"chunks.sqlite": chunks}
+    if dense is not None and sparse is not None:
+        held.update({"dense.faiss": len(dense), "bm25/chunk_ids.npy": len(sparse)})
     for part, n in held.items():
         if n != manifest.chunks:
             return f"{part} holds {n} chunks, the manifest says {manifest.chunks}"
@@ -436,6 +460,8 @@ def _disagreement(manifest: Manifest, articles: int, chunks: int, max_chunk_id: 
         return f"chunks.sqlite holds {articles} articles, the manifest says {manifest.articles}"
     if max_chunk_id >= manifest.next_chunk_id:
         return f"chunks.sqlite holds chunk id {max_chunk_id}, the manifest's next id is {manifest.next_chunk_id}"
+    if dense is None:
+        return None
     if dense.dim != manifest.dim:
         return f"dense.faiss holds {dense.dim}-d vectors, the manifest says {manifest.dim}"
     if dense.kind != manifest.dense_kind:

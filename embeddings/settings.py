@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TypeVar
@@ -26,6 +27,8 @@ from .addresses import parse_networks
 from .errors import InvalidInputError
 
 T = TypeVar("T")
+INDEX_BACKENDS = ("local", "milvus")
+STALE_ANSWERS = ("flag", "abstain")
 
 
 def settings_from_env(cls: type[T], environ: Mapping[str, str] | None = None, **overrides) -> T:
@@ -73,6 +76,17 @@ class Settings:
     # quality: benchmarks/RESULTS.md), float32 elsewhere; or force "fp32" / "bf16".
     embed_precision: str = "auto"
     exact_search_max_chunks: int = 200_000  # past this, an IVF index replaces exact search
+    # Where dense and BM25 search run: "local" (FAISS + bm25s in this process, the index in
+    # index_dir) or "milvus" (a collection on the Milvus at milvus_uri; embeddings/milvus_index.py).
+    index_backend: str = "local"
+    # A milvus-lite data path ("...db", run inside this process) or a server, e.g.
+    # "http://milvus:19530"; "" is index_dir/milvus.db.
+    milvus_uri: str = ""
+    # Environment only (NEWSDESK_MILVUS_TOKEN: "user:password" or an API key): no flag, never
+    # in repr, logs or the manifest.
+    milvus_token: str = field(default="", repr=False)
+    # The index's collections on that server are named <this>_<generation>; one name per index.
+    milvus_collection: str = "newsdesk"
     # The build's embedding step on Ray (embeddings/ray_embed.py): "" embeds in this process,
     # "local" on a Ray instance started for the build, else a cluster address or "auto".
     ray_address: str = ""
@@ -131,9 +145,11 @@ class Settings:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
         parse_networks(self.feed_allow_networks)  # a typo fails here, naming the setting, not at a poll
-        if self.stale_answers not in STALE_ANSWERS:
-            raise InvalidInputError(f"NEWSDESK_STALE_ANSWERS={self.stale_answers!r} is not one of "
-                                    f"{', '.join(STALE_ANSWERS)}; fix or unset it")
+        _check_choice("stale_answers", self.stale_answers, STALE_ANSWERS)
+        _check_choice("index_backend", self.index_backend, INDEX_BACKENDS)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.milvus_collection):
+            raise InvalidInputError(f"NEWSDESK_MILVUS_COLLECTION={self.milvus_collection!r} is not a Milvus "
+                                    "collection name (letters, digits and _, not starting with a digit)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -153,7 +169,11 @@ class Settings:
 
 
 _PATHS = frozenset({"data_dir", "index_dir", "model_cache_dir"})
-STALE_ANSWERS = ("flag", "abstain")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidInputError(f"NEWSDESK_{name.upper()}={value!r} is not one of {', '.join(choices)}; fix or unset it")
 
 
 def _coerce(name: str, value):

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, end_ INTEGER NOT NULL, text TEXT NOT NULL, tokens INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
 """
 
 
@@ -212,6 +213,26 @@ class ChunkStore:
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return ids
+
+    @_guarded
+    def count_terms(self, counts: dict[str, int]) -> None:
+        """Add ``counts`` (term -> chunks, negative when chunks go) to the document frequencies
+        an index on Milvus keeps for ``idf`` (the local BM25 index knows its own)."""
+        self._db.executemany("INSERT INTO term_df (term, df) VALUES (?, ?) "
+                             "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                             [(t, int(n)) for t, n in counts.items() if n])
+        self._db.execute("DELETE FROM term_df WHERE df <= 0")
+
+    @_guarded
+    def term_dfs(self, terms: Sequence[str]) -> list[int]:
+        """How many chunks hold each term (0 for one none holds), from ``count_terms``."""
+        terms = list(terms)
+        found: dict[str, int] = {}
+        for start in range(0, len(terms), 900):
+            part = terms[start:start + 900]
+            found.update(self._db.execute(f"SELECT term, df FROM term_df WHERE term IN ({','.join('?' * len(part))})",
+                                          part))
+        return [found.get(t, 0) for t in terms]
 
     # --- reading
     @_guarded

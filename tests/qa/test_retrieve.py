@@ -41,6 +41,21 @@ def test_features_describe_scores_coverage_and_dates():
     assert other["position"] == pytest.approx(np.log1p(3)) and row["first_chunk"] == 1.0
 
 
+@pytest.mark.parametrize("scale", [0.01, 0.37, 7.3, 250.0])
+def test_features_do_not_depend_on_the_bm25_scale(scale):
+    # Milvus's BM25 (another k1, another idf, negated scores in milvus-lite) scores on another
+    # scale than bm25s: every BM25 feature is a rank or a share of the question's best score,
+    # so one ranker serves both backends (parity numbers: benchmarks/RESULTS.md, issue 21).
+    question = QuestionTerms(("storm", "coast"), (2.0, 1.0))
+    candidates = [Candidate(_chunk(1, "Storm hits the coast.", "Storm"), 0.7, 9.5, 0, 0),
+                  Candidate(_chunk(2, "Coast guard drill.", article="b"), 0.5, 3.1, 1, 1),
+                  Candidate(_chunk(3, "Storm warning.", article="b", ordinal=1), 0.4, 0.0, 2, -1)]
+    scaled = [Candidate(c.chunk, c.dense, c.bm25 * scale, c.dense_rank, c.bm25_rank) for c in candidates]
+    before, _ = feature_matrix(candidates, question, date(2025, 3, 3), depth=100)
+    after, _ = feature_matrix(scaled, question, date(2025, 3, 3), depth=100)
+    assert np.allclose(before, after, atol=1e-6)
+
+
 def test_packaged_ranker_loads_and_scores_in_0_1():
     ranker = load_ranker()
     probabilities = ranker.probabilities(np.zeros((3, len(FEATURES)), dtype=np.float32))
