@@ -100,10 +100,10 @@ class Settings:
     # A question about now (qa.recency) is also searched this deep among the articles of the
     # recent_days before its date: months of similar, older coverage crowd a week's story
     # out of the whole collection's top 100, and its recent passages go first. 0 turns it
-    # off. On the 2025 tuning questions: right answers to reachable questions 0.35 -> 0.45
-    # with the dated prompt (benchmarks/RESULTS.md, issue 18).
+    # off: right answers to reachable tuning questions rose 0.37 -> 0.45 with it, but fell on
+    # q1 in every run (benchmarks/RESULTS.md, issue 18).
     recent_days: int = 30
-    recent_candidates: int = 50
+    recent_candidates: int = 0
     # A question about now whose answer cites only articles older than recent_days: "flag"
     # answers with a lead saying no recent article covers it, "abstain" does not answer.
     stale_answers: str = "flag"

@@ -121,7 +121,7 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
         shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
                                  embed=index.embedder.embed, idf=index.idf)
         passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
-        messages = build_messages(standalone, shown, as_of)
+        messages = build_messages(standalone, shown)
     yield Retrieved(passages, standalone)
 
     pieces: list[str] = []

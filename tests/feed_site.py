@@ -34,6 +34,9 @@ class Route:
     etag: str = ""
     last_modified: str = ""
     delay_s: float = 0.0
+    # Set: the reply waits until the test sets it (an order of events no machine's load can
+    # change, where a delay only makes it likely).
+    gate: threading.Event | None = None
     send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
     trickle_s: float = 0.0  # > 0: the body is sent one byte at a time, this far apart
     trickle_headers: bool = False  # with trickle_s: the status line and headers too
@@ -77,6 +80,8 @@ class FeedSite:
                 site.requests.append(Request(self.path, headers, status))
                 if route is not None and route.delay_s:
                     time.sleep(route.delay_s)
+                if route is not None and route.gate is not None:
+                    route.gate.wait(timeout=60)
                 if route is not None and route.trickle_s:
                     self._trickle(route)
                     return

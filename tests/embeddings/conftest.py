@@ -58,14 +58,18 @@ class MilvusServer:
             self.port = s.getsockname()[1]
         self.uri = f"http://127.0.0.1:{self.port}"
         root = Path(__file__).resolve().parents[2]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.milvus_server", "--data-dir", str(data_dir), "--port", str(self.port),
-             "--token", token], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Its output goes to a file: a pipe nobody reads stalls the server once it fills.
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.log = Path(data_dir) / "server.log"
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.milvus_server", "--data-dir", str(data_dir), "--port", str(self.port),
+                 "--token", token], cwd=root, stdout=log, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"the milvus-lite test server exited with {self.process.returncode}: "
-                            f"{self.process.stderr.read()[-2000:]} (is milvus-lite installed? run `make setup`)")
+                            f"{self.log.read_text()[-2000:]} (is milvus-lite installed? run `make setup`)")
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return

@@ -570,18 +570,22 @@ def test_a_second_poll_while_one_runs_is_refused_and_fetches_nothing(site, setti
     import threading
 
     serve_courier(site)
-    site.routes["/rss.xml"].delay_s = 0.6  # the first poll is still fetching the feed
+    site.routes["/rss.xml"].gate = threading.Event()  # the first poll is still fetching the feed
+    settings = settings.replace(feed_timeout_s=60.0)  # ... for as long as the test needs, under any load
     add_feed(site.url("/rss.xml"), settings)
     first = []
     running = threading.Thread(target=lambda: first.append(poll_feeds(settings, embedder=embedder)))
     running.start()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while not site.requests and time.monotonic() < deadline:
         time.sleep(0.01)
-    with pytest.raises(PollBusyError, match=r"^another poll is running \(since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, "
-                                            r"process \d+\); try again when it ends$"):
-        poll_feeds(settings, embedder=embedder)
-    running.join(timeout=20)
+    try:
+        with pytest.raises(PollBusyError, match=r"^another poll is running \(since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, "
+                                                r"process \d+\); try again when it ends$"):
+            poll_feeds(settings, embedder=embedder)
+    finally:
+        site.routes["/rss.xml"].gate.set()
+    running.join(timeout=120)
     assert first[0].new == 2 and len(site.hits("/rss.xml")) == 1  # the second asked nothing
     assert poll_feeds(settings, embedder=embedder).feeds[0].status == "not modified"  # free again
 
