@@ -19,6 +19,7 @@ from qa import (Briefing, BriefStory, NewsdeskError, Settings, SUMMARIES, briefi
                 unplaced)
 
 from .errors import FormError
+from .reader import link_listener_js
 from .render import citation_chip, esc, format_date, open_anchor, safe_url, text_with_markers
 
 log = logging.getLogger("newsdesk.webui")
@@ -31,21 +32,7 @@ MAX_SINCE_CHARS = 40
 BIG_GROUPING = 50
 MAX_SCOPE_SOURCES = 10  # outlets put in the chat's Sources filter by "Ask about this story"
 
-STORY_LINKS_JS = """
-const prefix = %(prefix)s;
-const onClick = (event) => {
-  const path = event.composedPath ? event.composedPath() : [event.target];
-  const link = path.find((n) => n instanceof Element && n.tagName === 'A' &&
-                                (n.getAttribute('href') || '').startsWith(prefix));
-  if (!link) return;
-  event.preventDefault();
-  event.stopPropagation();
-  trigger('click', {link: link.getAttribute('href')});
-};
-if (window.__ndStoryLinks) document.removeEventListener('click', window.__ndStoryLinks, true);
-window.__ndStoryLinks = onClick;
-document.addEventListener('click', onClick, true);
-""" % {"prefix": f"'{STORY_PREFIX}'"}
+STORY_LINKS_JS = link_listener_js(STORY_PREFIX, "__ndStoryLinks")
 
 
 @dataclass(frozen=True)

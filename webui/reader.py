@@ -46,7 +46,11 @@ ARTICLE_EMPTY = ('<div class="nd-panel-empty">Click the title of a cited source 
 # Tab's content is rendered only once the tab is first shown, so the Article panel itself
 # cannot listen from the start. The listener is replaced, not added, if the script runs
 # again, so one click opens one article.
-OPEN_LINKS_JS = """
+def link_listener_js(prefix: str, slot: str) -> str:
+    """The script that sends every click on a link starting with ``prefix`` as the element's
+    ``click`` event; ``slot`` names the ``window`` property holding the listener, so running
+    the script again replaces it instead of adding a second one."""
+    return """
 const prefix = %(prefix)s;
 const onClick = (event) => {
   const path = event.composedPath ? event.composedPath() : [event.target];
@@ -57,10 +61,13 @@ const onClick = (event) => {
   event.stopPropagation();
   trigger('click', {link: link.getAttribute('href')});
 };
-if (window.__ndOpenLinks) document.removeEventListener('click', window.__ndOpenLinks, true);
-window.__ndOpenLinks = onClick;
+if (window.%(slot)s) document.removeEventListener('click', window.%(slot)s, true);
+window.%(slot)s = onClick;
 document.addEventListener('click', onClick, true);
-""" % {"prefix": f"'{LINK_PREFIX}'"}
+""" % {"prefix": f"'{prefix}'", "slot": slot}
+
+
+OPEN_LINKS_JS = link_listener_js(LINK_PREFIX, "__ndOpenLinks")
 
 # The Article panel's script: when it first renders (its tab shown for the first time) and
 # each time it shows another article, bring the highlighted span to the middle of the
