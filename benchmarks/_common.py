@@ -57,11 +57,9 @@ def current_rss_mb() -> float:
 
 def cpu_model() -> str:
     """The CPU's name (/proc/cpuinfo): speed-ups differ between kinds (AMX or not)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            return next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "unknown CPU")
-    except OSError:
-        return "unknown CPU"
+    from embeddings.embedder import cpu_name
+
+    return cpu_name()
 
 
 def machine_note() -> str:

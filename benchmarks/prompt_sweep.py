@@ -8,7 +8,9 @@ For each answerable question of the split (tuning: from 2025-04-01), its candida
 (cached with ``--cache``, shared with ``train_ranker``) is ranked as ``retrieve`` does and the
 top passages are packed into the prompt by ``qa.prompt.select_sentences`` with each budget.
 Prints, per budget, the share of questions whose prompt holds a gold answer (reachable, and
-answerable but not reachable) and the prompt's passage tokens. No model runs.
+answerable but not reachable), the prompt's passage tokens and the whole user turn's (passages
+with their headers, and the question: what prefill evaluates, the system turn being cached).
+No model runs.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from embeddings import Settings
 from qa.collection import INDEXES
 from qa.generate import get_generator
-from qa.prompt import select_sentences
+from qa.prompt import build_messages, select_sentences
 from qa.ranker import load_ranker
 from qa.retrieve import rank
 
@@ -31,7 +33,7 @@ from .eval_qa import contains, load_questions
 from .reachability import REACHABLE, question_groups
 from .train_ranker import pools_for
 
-BUDGETS = (200, 260, 320)  # passage tokens
+BUDGETS = (200, 230, 260, 320)  # passage tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,18 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for budget in BUDGETS:
         found: dict[bool, list[bool]] = {True: [], False: []}
-        tokens = []
+        tokens, whole = [], []
         for q, hits in ranked:
-            shown = select_sentences(q["question"], hits, budget, count, embed=embed, idf=index.idf)
+            shown = select_sentences(q["question"], hits, budget, count, embed=embed, idf=index.idf,
+                                     stored=index.sentence_vectors)
             found[groups[q["id"]] == REACHABLE].append(any(contains(s.text, q["answers"]) for s in shown))
             tokens.append(sum(count(s.text) for s in shown))
+            whole.append(count(build_messages(q["question"], shown)[1]["content"]))
         rows.append([budget, f"{np.mean(found[True]):.3f}", f"{np.mean(found[False]):.3f}",
-                     f"{statistics.median(tokens):.0f}"])
+                     f"{statistics.median(tokens):.0f}", f"{statistics.median(whole):.0f}"])
     print(machine_note())
     print(f"{len(ranked)} answerable questions ({sum(groups[q['id']] == REACHABLE for q, _ in ranked)} reachable), "
           f"{settings.passages} passages")
     print(table(["budget", "in prompt, reachable", "in prompt, not reachable",
-                 "passage tokens p50"], rows))
+                 "passage tokens p50", "user turn tokens p50 (what prefill evaluates)"], rows))
     return 0
 
 

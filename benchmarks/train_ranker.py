@@ -29,8 +29,8 @@ from qa.collection import INDEXES
 from qa.features import FEATURES, QuestionTerms
 from qa.generate import get_generator
 from qa.prompt import (SENTENCE_FEATURES, SENTENCE_RANKER_FILE, select_sentences, sentence_features,
-                       sentence_spans)
-from qa.ranker import RANKER_FILE, LinearRanker, TreeRanker
+                       sentence_similarities, sentence_spans)
+from qa.ranker import RANKER_FILE, LinearRanker, TreeRanker, load_ranker
 from qa.retrieve import Pool, candidate_pool, rank
 from qa.text import content_terms
 
@@ -157,10 +157,10 @@ def sentence_rows(index_dir: str, pools, ranker: LinearRanker, k: int) -> list[t
         hits = rank(pool, k, ranker)
         spans = sentence_spans(hits)
         texts = [hits[i].chunk.text[a:b] for i, a, b in spans]
-        vectors = cached_embed(index_dir)([q["question"], *texts]) if texts else None
+        similarities = sentence_similarities(q["question"], hits, spans, cached_embed(index_dir),
+                                             index.sentence_vectors) if texts else None
         terms = tuple(dict.fromkeys(content_terms(q["question"])))
-        matrix = sentence_features(QuestionTerms(terms, tuple(index.idf(terms))), hits, spans,
-                                   vectors[1:] @ vectors[0] if texts else None)
+        matrix = sentence_features(QuestionTerms(terms, tuple(index.idf(terms))), hits, spans, similarities)
         labels = np.asarray([contains(t, q["answers"]) for t in texts], dtype=bool)
         out.append((q, SentenceRows(hits, matrix), labels))
     return out
@@ -172,7 +172,7 @@ def in_prompt(rows, scorer: LinearRanker, k: int, budget: int, count_tokens, ind
     found = []
     for q, r, _ in rows:
         shown = select_sentences(q["question"], r.hits[:k], budget, count_tokens, embed=cached_embed(index_dir),
-                                 idf=index.idf, scorer=scorer)
+                                 idf=index.idf, scorer=scorer, stored=index.sentence_vectors)
         found.append(any(contains(s.text, q["answers"]) for s in shown))
     return float(np.mean(found)) if found else float("nan")
 
@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", help="folder to keep candidate pools in between runs")
     parser.add_argument("--kind", choices=("logistic", "trees"), default="trees", help="the ranker to ship")
     parser.add_argument("--no-sentences", action="store_true", help="skip the sentence-scorer stage")
+    parser.add_argument("--sentences-only", action="store_true",
+                        help="keep the packaged passage ranker and train (and --write) the sentence scorer only")
     parser.add_argument("--sentence-k", type=int, nargs="+", default=[4, 6], help="passages shown (sentence stage)")
     parser.add_argument("--budgets", type=int, nargs="+", default=[200, 260, 350], help="prompt token budgets")
     parser.add_argument("--write", nargs="?", const=str(RANKER_FILE), help="save the ranker fitted on all tuning questions")
@@ -226,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{machine_note()}; {len(questions)} answerable tuning questions since {since}, depth {args.depth}")
     recent = (args.recent_days, args.recent_candidates) if args.recent_candidates else (0, 0)
     pools = pools_for(args.index, questions, args.depth, args.cache, recent)
+    if args.sentences_only:
+        report_pools = (pools_for(args.report_index, [q for q in load_questions(args.report_questions)
+                                                      if q["answerable"]], args.depth, args.cache, recent)
+                        if args.report_index and args.report_questions else [])
+        return train_sentences(args, argv, since, pools, load_ranker(), report_pools)
     in_pool = np.mean([y.any() for _, _, y in pools])
     all_columns = list(range(len(FEATURES)))
     groups = {
@@ -267,7 +274,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.no_sentences:
         return 0
-    # --- the sentence scorer: what of the top passages reaches the prompt
+    return train_sentences(args, argv, since, pools, final, report_pools if args.report_index else [])
+
+
+def train_sentences(args, argv, since, pools, final, report_pools) -> int:
+    """The sentence scorer: what of the top passages (ranked by ``final``) reaches the prompt."""
     settings = Settings.from_env()
     count_tokens = get_generator(settings.model, settings).count_tokens
     k_max = max(args.sentence_k)
@@ -295,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nsentence weights (standardised features):")
     for f, w in sorted(zip(SENTENCE_FEATURES, scorer.coef), key=lambda t: -abs(t[1])):
         print(f"  {f:20} {w:+.3f}")
-    if args.report_index and args.report_questions:
+    if report_pools:
         report_rows = sentence_rows(args.report_index, report_pools, final, k_max)
         print(table(["sentence scorer (report split)", "passages", "budget", "answer in prompt"],
                     [(name, k, budget, in_prompt(report_rows, fit(rows, cols, 1.0, SENTENCE_FEATURES), k, budget,

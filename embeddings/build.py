@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .chunking import Chunk, chunk_text
+from .chunking import Chunk, chunk_text, split_sentences
 from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
@@ -26,6 +26,7 @@ from .files import fsync_dir
 from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, open_generation, orphaned_generation,
                     publish_generation, recorded_sources)
 from .ingest import Document, Skip, read_source
+from .precision_probe import probed_precision
 from .settings import Settings
 from .sparse_index import Bm25Index
 from .store import Article, ArticleState, ChunkRow, ChunkStore
@@ -225,7 +226,8 @@ def _default_embedder(settings: Settings, progress: bool) -> Embedder:
         from .ray_embed import ray_embedder
 
         return ray_embedder(settings, progress=progress, group_size=EMBED_BATCH)  # vectors as local ones
-    return get_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
+    return get_embedder(settings.embedder, settings.embed_batch_size,
+                        probed_precision(settings.embed_precision, settings.model_cache_dir))
 
 
 def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
@@ -487,14 +489,16 @@ def _label(article: Article) -> str:
 
 def _embed_chunks(work: _Generation, parts, progress: bool, on_progress: Progress | None) -> None:
     """Give the queued chunks ids, embed them into the index ``parts`` and store them, batch by batch."""
-    rows, texts = [], []
+    rows, texts, spans = [], [], []
     articles = {article.id: article for article, _ in work.to_embed}
     for article, chunks in work.to_embed:
         for chunk in chunks:
             rows.append(ChunkRow(work.next_id, article.id, chunk.ordinal, chunk.start, chunk.end, chunk.text,
                                  chunk.tokens))
             # The title gives a chunk the context its sentences often leave implicit.
-            texts.append(f"{article.title}. {chunk.text}" if article.title else chunk.text)
+            prefix = f"{article.title}. " if article.title else ""
+            texts.append(prefix + chunk.text)
+            spans.append([(len(prefix) + a, len(prefix) + b) for a, b in split_sentences(chunk.text)])
             work.next_id += 1
     total = len(rows)
     if not total:
@@ -505,9 +509,14 @@ def _embed_chunks(work: _Generation, parts, progress: bool, on_progress: Progres
     started = time.perf_counter()
     # A bulk embedder (RayEmbedder) takes many batches per call: each call is a pipeline start-up.
     step = getattr(work.embedder, "bulk_chunks", EMBED_BATCH)
+    with_sentences = getattr(work.embedder, "embed_with_sentences", None)  # SentenceVectorEmbedder
     for start in range(0, total, step):
         batch = rows[start:start + step]
-        vectors = work.embedder.embed(texts[start:start + step])
+        if with_sentences:
+            vectors, sentences = with_sentences(texts[start:start + step], spans[start:start + step])
+            work.store.put_sentence_vectors(zip((r.id for r in batch), sentences))
+        else:
+            vectors = work.embedder.embed(texts[start:start + step])
         parts.add(vectors, batch, articles)
         work.store.put_chunks(batch)
         bar.update(len(batch))

@@ -35,6 +35,19 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
+class SentenceVectorEmbedder(Embedder, Protocol):
+    """An embedder that also gives each sentence of a text a vector, from the same pass.
+
+    Optional: a build stores these for the prompt's sentence choice (``qa.prompt``), which
+    otherwise embeds the shown passages' sentences at every answer (~70 ms of the ~130 ms
+    before prefill, issue 20). An embedder without it (``RayEmbedder``, test fakes) still builds
+    indexes; their chunks' sentences are then embedded when an answer needs them.
+    """
+
+    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                             ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from its PyPI package, on the CPU.
 
@@ -64,6 +77,28 @@ class SentenceTransformerEmbedder:
         vectors = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
+
+    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                             ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``embed(texts)``, and for each text one vector per ``(start, end)`` character span.
+
+        A span's vector is the mean of the text's contextual token vectors inside it,
+        normalised: no second pass, and a build ~5% slower, not twice as slow. For choosing the
+        prompt's sentences it served as well as embedding each sentence alone (answer in the
+        prompt within 0.02 either way on both splits, scorer retrained: benchmarks/RESULTS.md,
+        issue 20). A span past the embedder's 256 tokens has no tokens: its row is zeros.
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self._model.encode(list(texts), batch_size=self.batch_size, output_value=None,
+                                     convert_to_numpy=False, show_progress_bar=False)
+        offsets = self._tokenizer(list(texts), truncation=True, max_length=int(self._model.max_seq_length),
+                                  return_offsets_mapping=True)["offset_mapping"]
+        vectors = np.stack([out["sentence_embedding"].float().numpy() for out in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        pooled = [_pool_spans(out["token_embeddings"][:len(offs)].float().numpy(), offs, text_spans, self.dim)
+                  for out, offs, text_spans in zip(outputs, offsets, spans)]
+        return np.ascontiguousarray(vectors, dtype=np.float32), pooled
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -111,6 +146,21 @@ class MiniLMTokenizer:
         if not texts:
             return []
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+
+def _pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]],
+                dim: int) -> np.ndarray:
+    """Mean of the token vectors whose characters lie inside each span, normalised (zeros: none)."""
+    starts = np.asarray([a for a, _ in offsets])
+    ends = np.asarray([b for _, b in offsets])
+    real = ends > starts  # [CLS], [SEP] and padding have empty offsets
+    out = np.zeros((len(spans), dim), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        if inside.any():
+            mean = tokens[inside].mean(axis=0)
+            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
 
 
 def torch_default_threads() -> int:
@@ -165,6 +215,15 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
         return False
     flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
     return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
+def cpu_name(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name: speed-ups measured on one kind (AMX or not) may not hold on another."""
+    try:
+        with cpuinfo.open(encoding="utf-8", errors="replace") as fh:
+            return next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "unknown CPU")
+    except OSError:
+        return "unknown CPU"
 
 
 @functools.lru_cache(maxsize=2)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import shlex
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar, get_args, get_origin, get_type_hints
@@ -30,6 +31,7 @@ from .dense_index import FaissIndex
 from .embedder import Embedder, embedder_id_for, get_embedder
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, index_damaged, rebuild_command
 from .files import atomic_write
+from .precision_probe import probed_precision
 from .settings import Settings
 from .sparse_index import Bm25Index
 from .store import Article, ArticleDate, ArticleLead, ChunkRecord, ChunkStore
@@ -246,11 +248,15 @@ def check_compatible(manifest: Manifest, settings: Settings, embedder_id: str, w
                                  f"{settings.chunk_overlap_tokens}: {rebuild_hint(where)}")
 
 
+_QUERIES_KEPT = 32
+
+
 class NewsIndex:
     """A loaded, read-only index generation."""
 
     def __init__(self, index_dir: Path, generation: Path, manifest: Manifest, store: ChunkStore,
-                 search: ChunkSearch, embedder: Embedder | None, embed_precision: str = "auto") -> None:
+                 search: ChunkSearch, embedder: Embedder | None, embed_precision: str = "auto",
+                 model_cache_dir: Path | None = None) -> None:
         self.index_dir = index_dir
         self.generation = generation
         self.manifest = manifest
@@ -260,6 +266,9 @@ class NewsIndex:
         # Queries may be embedded at another precision than the index was: float32 and
         # bfloat16 vectors of one text agree to cosine >= 0.9998, and retrieval measured the same.
         self._embed_precision = embed_precision
+        self._model_cache_dir = model_cache_dir  # where "auto"'s measured choice is kept
+        self._queries: dict[str, np.ndarray] = {}  # embed_query's last vectors, oldest first
+        self._queries_lock = threading.Lock()
 
     @property
     def dense(self) -> FaissIndex:
@@ -274,7 +283,10 @@ class NewsIndex:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = get_embedder(self.manifest.embedder, precision=self._embed_precision)
+            precision = self._embed_precision
+            if self._model_cache_dir is not None:
+                precision = probed_precision(precision, self._model_cache_dir)
+            self._embedder = get_embedder(self.manifest.embedder, precision=precision)
         return self._embedder
 
     # --- search
@@ -288,7 +300,21 @@ class NewsIndex:
         return self.search.bm25_search(query, k, filters)
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.embed([query])[0]
+        """The query's vector. The last few are kept: an answer needs it twice (search, then
+        the prompt's sentence choice), and a cached vector costs nothing, a new one ~10 ms."""
+        with self._queries_lock:
+            vector = self._queries.get(query)
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+            with self._queries_lock:
+                self._queries[query] = vector
+                while len(self._queries) > _QUERIES_KEPT:
+                    self._queries.pop(next(iter(self._queries)))
+        return vector
+
+    def sentence_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Sentence vectors stored at build time, by chunk id (``ChunkStore.sentence_vectors``)."""
+        return self.store.sentence_vectors(chunk_ids)
 
     def dense_similarities(self, vector: np.ndarray, chunk_ids: Sequence[int]) -> np.ndarray | None:
         """Cosine of a query vector with the given chunks (None for an IVF index)."""
@@ -408,7 +434,8 @@ def open_generation(index_dir: Path, generation: Path, settings: Settings, embed
     except BaseException:
         store.close()
         raise
-    return NewsIndex(index_dir, generation, manifest, store, search, embedder, settings.embed_precision)
+    return NewsIndex(index_dir, generation, manifest, store, search, embedder, settings.embed_precision,
+                     settings.model_cache_dir)
 
 
 def _check_files(index_dir: Path, generation: Path, manifest: Manifest, hashes: bool) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from .embedder import Embedder, get_embedder, get_tokenizer, resolve_precision, torch_default_threads
 from .errors import InvalidInputError, ModelUnavailableError
+from .precision_probe import probed_precision
 
 log = logging.getLogger(__name__)
 
@@ -307,5 +308,6 @@ def ray_embedder(settings, progress: bool = True, **options) -> RayEmbedder:
         progress: show Ray Data's progress.
         options: ``RayEmbedder`` keywords (``actors``, ``gpus_per_actor``, ...).
     """
-    return RayEmbedder(settings.ray_address, settings.embedder, settings.embed_batch_size, settings.embed_precision,
+    precision = probed_precision(settings.embed_precision, settings.model_cache_dir)
+    return RayEmbedder(settings.ray_address, settings.embedder, settings.embed_batch_size, precision,
                        progress=progress, **options)

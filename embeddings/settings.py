@@ -107,7 +107,9 @@ class Settings:
     # A question about now whose answer cites only articles older than recent_days: "flag"
     # answers with a lead saying no recent article covers it, "abstain" does not answer.
     stale_answers: str = "flag"
-    prompt_token_budget: int = 260  # passage tokens in the prompt: the main latency lever
+    # Passage tokens in the prompt: the main latency lever (~10 ms each before the first word on
+    # 2 cores). 200 keeps the median prompt under 290 tokens, 3 s (benchmarks/RESULTS.md, issue 20).
+    prompt_token_budget: int = 200
     max_answer_tokens: int = 120
     # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without
     # running the model; calibrated on RealTime QA by benchmarks/eval_qa.py.

@@ -15,7 +15,7 @@ from .collection import INDEXES, example_questions
 from .features import age_days
 from .foreground import FOREGROUND
 from .generate import Generator, get_generator
-from .prompt import SYSTEM_PROMPT, build_messages, select_sentences
+from .prompt import SYSTEM_PROMPT, build_messages, select_from_index
 from .question import validate_question
 from .recency import asks_about_now
 from .retrieve import Hit, default_as_of, relevance, retrieve
@@ -118,8 +118,7 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
     generator = model()
 
     with clock.stage("prompt"):
-        shown = select_sentences(standalone, hits, settings.prompt_token_budget, generator.count_tokens,
-                                 embed=index.embedder.embed, idf=index.idf)
+        shown = select_from_index(index, standalone, hits, settings.prompt_token_budget, generator.count_tokens)
         passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
         messages = build_messages(standalone, shown)
     yield Retrieved(passages, standalone)

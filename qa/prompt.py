@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from embeddings import split_sentences
+from embeddings import NewsIndex, split_sentences
 
 from .features import QuestionTerms
 from .ranker import Ranker, load_ranker
@@ -86,10 +86,44 @@ def sentence_features(question: QuestionTerms, hits: Sequence[Hit], spans: Seque
     return np.asarray(rows, dtype=np.float32)
 
 
+def sentence_similarities(question: str, hits: Sequence[Hit], spans: Sequence[tuple[int, int, int]],
+                          embed: Callable[[list[str]], np.ndarray] | None,
+                          stored: Callable[[Sequence[int]], dict[int, np.ndarray]] | None = None,
+                          query_vector: np.ndarray | None = None) -> np.ndarray | None:
+    """Cosine of each sentence (``spans``) with the question; None without an embedder.
+
+    Sentences of a chunk whose vectors the build stored (``stored``, by chunk id) cost a dot
+    product; the others are embedded now. ``query_vector`` is the question's own, when the
+    caller has it.
+    """
+    if embed is None:
+        return None
+    per_passage: dict[int, int] = {}
+    for i, _, _ in spans:
+        per_passage[i] = per_passage.get(i, 0) + 1
+    known = stored([hits[i].chunk.id for i in per_passage]) if stored else {}
+    question_vector = query_vector if query_vector is not None else embed([question])[0]
+    vectors = np.zeros((len(spans), len(question_vector)), dtype=np.float32)
+    missing, seen = [], {}
+    for j, (i, start, end) in enumerate(spans):
+        ordinal = seen[i] = seen.get(i, -1) + 1
+        rows = known.get(hits[i].chunk.id)
+        # Stored rows follow the build's sentence split: used only when it gives this many.
+        if rows is not None and len(rows) == per_passage[i] and rows[ordinal].any():
+            vectors[j] = rows[ordinal] / np.linalg.norm(rows[ordinal])
+        else:
+            missing.append(j)
+    if missing:
+        vectors[missing] = embed([hits[spans[j][0]].chunk.text[spans[j][1]:spans[j][2]] for j in missing])
+    return vectors @ question_vector
+
+
 def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_tokens: Callable[[str], int],
                      *, embed: Callable[[list[str]], np.ndarray] | None = None,
                      idf: Callable[[Sequence[str]], list[float]] | None = None,
-                     scorer: Ranker | None = None) -> list[Shown]:
+                     scorer: Ranker | None = None,
+                     stored: Callable[[Sequence[int]], dict[int, np.ndarray]] | None = None,
+                     query_vector: np.ndarray | None = None) -> list[Shown]:
     """Pick the sentences of ``hits`` most likely to hold the answer, within ``budget`` tokens.
 
     A learned scorer (``benchmarks/train_ranker.py``) rates each sentence from its overlap
@@ -106,15 +140,14 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
         embed: the embedder (question and sentences); without it the similarity is 0.
         idf: term weights of the index; without it, weights from these sentences alone.
         scorer: the sentence scorer (default: the packaged one).
+        stored: sentence vectors the build stored, by chunk id (``NewsIndex.sentence_vectors``).
+        query_vector: the question's vector, if the caller has it.
     """
     spans = sentence_spans(hits)
     if not spans:
         return []
     texts = [hits[i].chunk.text[a:b] for i, a, b in spans]
-    similarities = None
-    if embed is not None:
-        vectors = embed([question, *texts])
-        similarities = vectors[1:] @ vectors[0]
+    similarities = sentence_similarities(question, hits, spans, embed, stored, query_vector)
     terms = tuple(dict.fromkeys(content_terms(question)))
     weights = idf(terms) if idf is not None else _local_idf(terms, texts)
     matrix = sentence_features(QuestionTerms(terms, tuple(weights)), hits, spans, similarities)
@@ -144,6 +177,14 @@ def select_sentences(question: str, hits: Sequence[Hit], budget: int, count_toke
     return shown
 
 
+def select_from_index(index: NewsIndex, question: str, hits: Sequence[Hit], budget: int,
+                      count_tokens: Callable[[str], int], scorer: Ranker | None = None) -> list[Shown]:
+    """``select_sentences`` with everything it can take from the index: its embedder, term
+    weights, stored sentence vectors and the question's (cached) vector."""
+    return select_sentences(question, hits, budget, count_tokens, embed=index.embedder.embed, idf=index.idf,
+                            scorer=scorer, stored=index.sentence_vectors, query_vector=index.embed_query(question))
+
+
 def _local_idf(terms: Sequence[str], texts: Sequence[str]) -> list[float]:
     """Rarity of each term among ``texts`` (for callers without an index)."""
     sets = [set(content_terms(t)) for t in texts]
@@ -161,12 +202,42 @@ def _join(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def build_messages(question: str, shown: Sequence[Shown]) -> list[dict[str, str]]:
-    """Chat messages: the fixed system prompt, then passages and the question."""
+    """Chat messages: the fixed system prompt, then passages and the question.
+
+    Each passage is headed by its article's title only, and a second passage of one article
+    by a pointer to the first: bylines (8 tokens a prompt) and dates (35: Qwen reads each
+    digit as a token) did not help the model answer, and every prompt token costs ~10 ms
+    before the first word on two cores (benchmarks/RESULTS.md, issue 20). The chat and the
+    citations still show both, from the passages' metadata.
+    """
     blocks = []
+    first_of: dict[str, int] = {}
     for n, item in enumerate(shown, 1):
         chunk = item.hit.chunk
-        header = "; ".join(x for x in (chunk.title, chunk.byline, chunk.publish_date) if x)
-        blocks.append(_CONTROL_TOKENS.sub(" ", f"[{n}] ({header}) {item.text}"))
+        if chunk.article_id in first_of:
+            header = f"(same article as [{first_of[chunk.article_id]}]) "
+        else:
+            first_of[chunk.article_id] = n
+            title = short_title(chunk.title)
+            header = f"({title}) " if title else ""
+        blocks.append(_CONTROL_TOKENS.sub(" ", f"[{n}] {header}{item.text}"))
     question = _CONTROL_TOKENS.sub(" ", question)
     user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer:"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+# "Headline | Site name" and "Headline - Site Name": the site name tells the model nothing.
+_SITE_SUFFIX = re.compile(r"\s+([|\u2013\u2014-])\s+([^|\u2013\u2014-]{1,40})$")
+_NAME_WORD = re.compile(r"^(?:[A-Z0-9][\w.&'’]*|of|the|and|on|for|in)$")
+
+
+def short_title(title: str | None) -> str:
+    """The title without a trailing site name: up to five words after " | ", or after a
+    dash when they read as a name ("- CNN Politics", not "- and prices follow")."""
+    title = (title or "").strip()
+    suffix = _SITE_SUFFIX.search(title)
+    if suffix and suffix.start() > 0:
+        words = suffix.group(2).split()
+        if len(words) <= 5 and (suffix.group(1) == "|" or all(_NAME_WORD.match(w) for w in words)):
+            title = title[:suffix.start()].rstrip()
+    return title.removesuffix("...").removesuffix("…").rstrip()

@@ -46,6 +46,10 @@ class FakeEmbedder:
         self.embedded = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return self._vectors(texts)
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             # A text with no word characters still gets its own (whole-text) vector.
@@ -53,8 +57,16 @@ class FakeEmbedder:
             for word in words or [text]:
                 out[row] += _word_vector(word, self.dim)
             out[row] /= np.linalg.norm(out[row]) or 1.0
-        self.embedded += len(texts)
         return out
+
+    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                             ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``embeddings.SentenceVectorEmbedder``: ``embed(texts)`` (one call, as a build without
+        sentence vectors makes), and each span embedded on its own, uncounted."""
+        vectors = self.embed(texts)
+        sentences = [self._vectors([text[a:b] for a, b in text_spans]).reshape(len(text_spans), self.dim)
+                     for text, text_spans in zip(texts, spans)]
+        return vectors, sentences
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(text.split()) for text in texts]

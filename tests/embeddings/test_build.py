@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import embeddings.build as build_module
-from embeddings import IndexBusyError, InvalidInputError, SourceNotFoundError
+from embeddings import IndexBusyError, InvalidInputError, SourceNotFoundError, split_sentences
 from embeddings.build import build_lock
 from embeddings.index import current_generation
 from embeddings.sparse_index import Bm25Index
@@ -98,6 +98,42 @@ def test_incremental_add_update_remove_unchanged(tmp_path, build, open_index, em
     assert len(index.bm25_search("goalkeeper penalties shootout", 5)[0]) == 0
     ids, _ = index.bm25_search("insurers damage billion euros", 3)
     assert "two billion euros" in index.chunks(ids[:1])[0].text
+
+
+
+def sentence_vector_counts(index) -> dict[int, int]:
+    chunks = [c for a in index.articles() for c in index.store.chunks_of_article(a.id)]
+    return {cid: len(v) for cid, v in index.sentence_vectors([c.id for c in chunks]).items()}
+
+
+def test_each_chunk_keeps_one_vector_per_sentence_across_incremental_builds(tmp_path, build, open_index):
+    corpus = write_corpus(tmp_path / "news")
+    build([corpus])
+    first = sentence_vector_counts(open_index())
+    write_article(corpus, "storm", extra="Insurers estimate the damage at two billion euros.")
+    (corpus / "football.txt").unlink()
+    build([corpus])
+    index = open_index()
+    chunks = {c.id: c for a in index.articles() for c in index.store.chunks_of_article(a.id)}
+    counts = sentence_vector_counts(index)
+    assert counts == {cid: len(split_sentences(c.text)) for cid, c in chunks.items()}
+    kept = set(first) & set(chunks)  # the unchanged article's chunks were not embedded again
+    assert kept and all(first[cid] == counts[cid] for cid in kept)
+    assert index.store._db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone() == (len(chunks),)
+    # The stored vectors are those of the sentences, as the embedder gives them.
+    cid, chunk = next(iter(chunks.items()))
+    stored = index.sentence_vectors([cid])[cid]
+    alone = FakeEmbedder().embed([chunk.text[a:b] for a, b in split_sentences(chunk.text)])
+    assert np.allclose(stored, alone, atol=0.01)
+
+
+def test_an_embedder_without_sentence_vectors_still_builds(tmp_path, build, open_index):
+    class ChunksOnly(FakeEmbedder):
+        embed_with_sentences = None
+
+    build([write_corpus(tmp_path / "news")], embedder=ChunksOnly())
+    index = open_index()
+    assert index.chunks([1]) and sentence_vector_counts(index) == {}
 
 
 def test_noop_build_writes_no_new_generation(tmp_path, build, settings, embedder):

@@ -221,3 +221,20 @@ def test_torch_default_threads_is_torchs_own():
     torch_says, we_say = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                                         check=True).stdout.split()
     assert torch_says == we_say
+
+
+@pytest.mark.slow
+def test_sentence_vectors_come_from_the_chunks_own_pass(real_embedder):
+    from embeddings import split_sentences
+
+    texts = ["Storm floods the coast. Delcy Rodriguez took over as interim leader of Venezuela on Monday.",
+             "Bridge news. The footbridge in Torun cost 5 million zlotys. " + "Filler words here. " * 200]
+    spans = [split_sentences(t) for t in texts]
+    vectors, sentences = real_embedder.embed_with_sentences(texts, spans)
+    assert np.allclose(vectors, real_embedder.embed(texts), atol=1e-5)
+    assert [len(s) for s in sentences] == [len(s) for s in spans]
+    for text, text_spans, rows in zip(texts, spans, sentences):
+        alone = real_embedder.embed([text[a:b] for a, b in text_spans[:2]])
+        assert np.allclose(np.linalg.norm(rows[:2], axis=1), 1.0, atol=1e-4)
+        assert ((rows[:2] * alone).sum(axis=1) > 0.5).all()  # close to each sentence alone, not equal
+    assert not sentences[1][-1].any()  # past the 256-token window: no vector, embedded when needed

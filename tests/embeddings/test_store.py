@@ -71,3 +71,43 @@ def test_newest_leads_follow_the_articles_order_with_the_start_of_each_text(stor
     assert [a.lead for a in leads] == [a.text[:30] for a in newest[:4]]
     assert len(store.newest_leads(limit=100, lead_chars=10)) == len(newest) == 5
     assert store.newest_leads(limit=0, lead_chars=10) == []
+
+
+def test_sentence_vectors_round_trip_as_int8_within_cosine_0_999(store):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[1] = 0  # a sentence past the embedder's window
+    store.put_sentence_vectors([(CHUNK.id, vectors)])
+    store.commit()
+    (back,) = store.sentence_vectors([CHUNK.id, 999]).values()
+    assert back.shape == (3, 384) and not back[1].any()
+    for row in (0, 2):
+        assert back[row] @ vectors[row] / np.linalg.norm(back[row]) > 0.999
+
+
+def test_deleting_an_article_deletes_its_sentence_vectors(store):
+    store.put_sentence_vectors([(CHUNK.id, np.ones((2, 8), dtype=np.float32))])
+    store.delete_article("a1")
+    assert store.sentence_vectors([CHUNK.id]) == {}
+    assert store._db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone() == (0,)
+
+
+def test_a_store_from_before_sentence_vectors_reads_as_having_none(tmp_path):
+    generation = tmp_path / "index" / "gen-000001"
+    generation.mkdir(parents=True)
+    old = sqlite3.connect(generation / "chunks.sqlite")
+    old.executescript("CREATE TABLE chunks (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER, "
+                      "start INTEGER, end_ INTEGER, text TEXT, tokens INTEGER);")
+    old.close()
+    readonly = ChunkStore(generation / "chunks.sqlite", readonly=True)
+    try:
+        assert readonly.sentence_vectors([1, 2]) == {}
+    finally:
+        readonly.close()
+
+
+def test_a_damaged_sentence_vector_row_reads_as_missing(store):
+    store._db.execute("INSERT INTO sentence_vectors VALUES (?, ?, ?)",
+                      (CHUNK.id, np.ones(3, dtype=np.float32).tobytes(), b"\x01" * 10))
+    assert store.sentence_vectors([CHUNK.id]) == {}
