@@ -5,7 +5,7 @@
     python -m benchmarks.concurrent_backends --serve-gguf   # no server at hand: see below
 
 ``--clients`` threads each ask ``--questions`` questions one after another, through
-``qa.stream_answer`` behind a semaphore of ``app.answer_concurrency(settings)`` slots: what
+``qa.stream_answer`` behind a semaphore of ``webui.answer_concurrency(settings)`` slots: what
 the web app's answer queue lets through (1 for the local model, 4 with a server). Rows, per
 backend: answers per minute over the whole run, and time to first token (p50, p90) counted
 from the moment a client asks, so time waiting for a queue slot is included, as a user
@@ -46,7 +46,7 @@ QUESTIONS = (
 def run_clients(settings, clients: int, questions: int) -> dict:
     """``clients`` threads asking ``questions`` each through the app's answer-queue limit."""
     import qa
-    from app import answer_concurrency
+    from webui import answer_concurrency
 
     slots = threading.Semaphore(answer_concurrency(settings))
     ttfts: list[float] = []

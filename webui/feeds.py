@@ -18,6 +18,7 @@ from typing import Callable
 from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport, Settings, add_feed, list_feeds,
                         parse_duration, poll_feeds, redact_url, remove_feed)
 
+from .errors import user_message
 from .render import esc, safe_url
 from .watchlist import after_poll
 
@@ -135,11 +136,9 @@ def poll_now(settings: Settings, only: tuple[str, ...] = (), on_progress: Callab
                             on_progress=on_progress)
     except PollBusyError as exc:  # a `watch` in a terminal, say: its results show here when it ends
         return f"Not polled: {exc}."
-    except NewsdeskError as exc:
-        return f"Poll failed: {exc}"
-    except Exception:
-        log.exception("polling the feeds failed")
-        return "Poll failed; the details are in the server log."
+    except Exception as exc:
+        return user_message(exc, "polling the feeds", known="Poll failed: {}", logger=log,
+                            generic="Poll failed; the details are in the server log.")
     finally:
         _poll_lock.release()
     return report.summary()

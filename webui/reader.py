@@ -24,9 +24,9 @@ from pathlib import PurePath
 from typing import Sequence
 from urllib.parse import parse_qs
 
-from qa import NewsdeskError, Settings, article, highlight_spans, locate_quote, search
+from qa import Settings, article, highlight_spans, locate_quote, search
 
-from .errors import FormError
+from .errors import FormError, user_message
 from .forms import describe_filters, parse_filters
 from .render import LINK_PREFIX, MAX_QUOTE_CHARS, byline, esc, open_anchor, safe_url
 
@@ -175,11 +175,9 @@ def search_page(query: str, date_from: str | None, date_to: str | None, sources,
         values = parse_filters(date_from, date_to, sources)
         results = search(query, k=k, filters=None if values.is_empty() else values, settings=settings,
                          newest_first=newest_first is True)
-    except NewsdeskError as exc:
-        return error_view(str(exc))
-    except Exception:
-        log.exception("searching for %r failed", query)
-        return error_view("The search failed; the details are in the server log. Try again.")
+    except Exception as exc:
+        return error_view(user_message(exc, "searching for %r", query, logger=log,
+                                       generic="The search failed; the details are in the server log. Try again."))
     return results_view(results, describe_filters(values))
 
 
@@ -189,11 +187,9 @@ def open_article(link: object, settings: Settings) -> str:
     try:
         request = parse_open_link(link)
         found = article(request.article_id, settings=settings)
-    except NewsdeskError as exc:
-        return error_view(str(exc))
-    except Exception:
-        log.exception("opening the article of %r failed", link)
-        return error_view("Could not open the article; the details are in the server log.")
+    except Exception as exc:
+        return error_view(user_message(exc, "opening the article of %r", link, logger=log,
+                                       generic="Could not open the article; the details are in the server log."))
     wanted = bool(request.quote) or request.start >= 0
     hit = locate_quote(found.text, request.quote, request.start, request.end) if wanted else None
     terms = highlight_spans(found.text, request.query) if request.query else []

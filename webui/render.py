@@ -245,6 +245,13 @@ def stopped(content: str) -> str:
     return body[: -len("</div>")] + '<div class="nd-timing">Stopped.</div></div>'
 
 
+def stop_turn(messages: list[dict]) -> list[dict]:
+    """After Stop: freeze the unfinished answer (if any) and mark it stopped."""
+    if messages and messages[-1].get("role") == "assistant" and is_pending(messages[-1]["content"]):
+        messages = [*messages[:-1], {"role": "assistant", "content": stopped(messages[-1]["content"])}]
+    return messages
+
+
 def answer_message(answer, scope: str = "") -> str:
     """The final answer: text with live [n] markers, then footnotes (or related reading).
 

@@ -35,3 +35,15 @@ class WebSettings:
     @property
     def upload_max_bytes(self) -> int:
         return int(self.upload_max_mb * 1e6)
+
+
+REMOTE_ANSWER_CONCURRENCY = 4  # answers at once by default when an llm_url server generates them
+
+
+def answer_concurrency(settings) -> int:
+    """How many answers the page and /ask generate at once: ``settings.answer_concurrency``
+    if given, else 1 for the local model (it serves one caller at a time) and
+    ``REMOTE_ANSWER_CONCURRENCY`` for a server (``llm_url``), which batches requests."""
+    if settings.answer_concurrency > 0:
+        return settings.answer_concurrency
+    return REMOTE_ANSWER_CONCURRENCY if settings.llm_url.strip() else 1
