@@ -102,8 +102,9 @@ def test_the_same_search_is_saved_once_and_unknown_ids_are_named(desk):
 def test_a_damaged_watchlist_file_says_what_to_do(desk):
     settings, _ = desk
     (settings.data_dir / "watchlist.json").write_text("{not json")
-    with pytest.raises(InvalidInputError, match="fix or delete"):
+    with pytest.raises(InvalidInputError, match="fix or delete") as info:
         list_watches(settings)
+    assert isinstance(info.value.__cause__, ValueError)  # kept for the server log's traceback
 
 
 class Receiver:
