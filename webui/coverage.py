@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 from qa import Coverage, coverage
 
 from .errors import user_message
-from .render import esc, format_date, index_error
+from .render import esc, format_date, error_block
+from qa import plural
 
 PERIOD_TITLES = {"day": "Day", "week": "Week starting (Monday)", "month": "Month", "year": "Year"}
 
@@ -37,7 +38,7 @@ def coverage_view(settings) -> CoverageView:
     try:
         cov = coverage(settings)
     except Exception as exc:  # no index: the index panel says so already, so nothing is said here
-        return CoverageView(None, {}, user_message(exc, "counting the index's coverage", known="", generic=index_error(
+        return CoverageView(None, {}, user_message(exc, "counting the index's coverage", known="", generic=error_block(
             "Could not count what the index covers; see the server log.")))
     columns = chart_columns(cov)
     labels = {"label": chart_title(cov), "x_title": PERIOD_TITLES[cov.bucket], "x_lim": chart_x_lim(cov),
@@ -73,7 +74,7 @@ def chart_title(cov: Coverage) -> str:
 
 
 def _articles(n: int) -> str:
-    return f"{n:,} article{'s' if n != 1 else ''}"
+    return f"{n:,} {plural(n, 'article')}"
 
 
 def coverage_summary(cov: Coverage) -> str:

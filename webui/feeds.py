@@ -10,7 +10,6 @@ atomic build, so the chat answers from the old index until a poll's articles are
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from typing import Callable
@@ -19,8 +18,9 @@ from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport,
                         parse_duration, poll_feeds, redact_url, remove_feed)
 
 from .errors import user_message
-from .render import esc, safe_url
+from .render import esc, safe_url, when
 from .watchlist import after_poll
+from qa import plural
 
 log = logging.getLogger("newsdesk.feeds")
 
@@ -57,7 +57,7 @@ def _row(feed: Feed) -> str:
     if error and feed.next_retry:
         error += f" (retry after {when(feed.next_retry)})"
     if feed.retries:
-        waiting = f"{len(feed.retries)} article{'s' if len(feed.retries) != 1 else ''} to retry"
+        waiting = f"{len(feed.retries)} {plural(len(feed.retries), 'article')} to retry"
         error = f"{error}; {waiting}" if error else waiting
     return (f'<tr class="nd-feed"><td>{title}<div class="nd-feed-url">{url}</div></td>'
             f"<td>{esc(when(feed.last_poll) if feed.last_poll else 'not yet')}</td>"
@@ -72,12 +72,6 @@ def feed_urls(settings: Settings) -> list[str]:
         return [redact_url(f.url) for f in list_feeds(settings)]
     except NewsdeskError:
         return []
-
-
-def when(iso: str) -> str:
-    """'2026-11-28T03:15:12Z' -> '2026-11-28 03:15 UTC'; anything else as given."""
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", iso or "")
-    return f"{m.group(1)} {m.group(2)} UTC" if m else (iso or "")
 
 
 def watching() -> bool:
@@ -119,7 +113,7 @@ def remove(url: str | None, settings: Settings) -> str:
     except NewsdeskError as exc:
         return f"Not removed: {exc}"
     return (f"Stopped following {redact_url(feed.url)}; the {feed.total_items} "
-            f"article{'s' if feed.total_items != 1 else ''} "
+            f"{plural(feed.total_items, 'article')} "
             "indexed from it stay in the index.")
 
 

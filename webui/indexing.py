@@ -17,6 +17,7 @@ from qa import (SUPPORTED_SUFFIXES, IndexNotFoundError, InvalidInputError, add_a
 from . import render, uploads
 from .errors import UploadError, user_message
 from .settings import WebSettings
+from qa import plural
 
 log = logging.getLogger("newsdesk.app")
 
@@ -37,10 +38,10 @@ def index_view(settings) -> IndexView:
     try:
         info = index_info(settings)
     except IndexNotFoundError as exc:
-        return IndexView(render.index_error(str(exc), hint="Or start one here: upload files or paste an article "
+        return IndexView(render.error_block(str(exc), hint="Or start one here: upload files or paste an article "
                                                            "below."), [], [])
     except Exception as exc:
-        return IndexView(render.index_error(user_message(exc, "reading the index",
+        return IndexView(render.error_block(user_message(exc, "reading the index",
                                                          generic="Could not read the index; see the server log.")),
                          [], [])
     try:
@@ -108,7 +109,7 @@ def _index_stored(stored: list[Path], problems: list[str], settings, on_progress
             generic="Indexing failed; the details are in the server log.")]))
     added = len(report.added) + len(report.updated)
     if added:
-        lines.insert(0, f"Added {added} article{'s' if added != 1 else ''}: you can ask about "
+        lines.insert(0, f"Added {added} {plural(added, 'article')}: you can ask about "
                         f"{'them' if added != 1 else 'it'} now.")
     elif not problems:
         lines.insert(0, "Nothing new was added.")

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Sequence
 
-from qa import index_info
+from qa import first_per_article, index_info
 
 from .errors import user_message
 HISTORY_TURNS = 4  # earlier turns passed to qa for follow-ups: each one costs prompt tokens
@@ -52,12 +52,9 @@ def turn_record(answer, choice, message_index: int, index_info=None, now: dateti
     files = {p.article_id: PurePath(p.path).name for p in answer.passages if p.path}
     filters = choice.filters
     cited = {c.article_id for c in answer.citations}
-    related, seen = [], set(cited)
-    for item in (*answer.passages, *answer.related):
-        if item.article_id not in seen:
-            seen.add(item.article_id)
-            related.append({"title": item.title, "source": item.source, "date": item.date, "url": item.url,
-                            "file": files.get(item.article_id, "")})
+    related = [{"title": item.title, "source": item.source, "date": item.date, "url": item.url,
+                "file": files.get(item.article_id, "")}
+               for item in first_per_article((*answer.passages, *answer.related), skip=cited)]
     return {
         "id": uuid.uuid4().hex,
         "message_index": int(message_index),

@@ -278,3 +278,23 @@ def test_newest_first_orders_the_matching_articles_by_date(news_index, qa_settin
     assert [h.date for h in newest.hits] == sorted((h.date for h in newest.hits), reverse=True)
     assert main(["search", words, "--json", "--newest"]) == 0
     assert [h["date"] for h in json.loads(capsys.readouterr().out)["hits"]] == [h.date for h in newest.hits]
+
+
+def test_find_quote_is_verbatim_first_then_ignores_case_and_spacing():
+    from qa import find_quote, locate_quote
+
+    text = "The Mayor  said\nno. The mayor said no."
+    assert find_quote(text, "The mayor said no.") == (20, 38)
+    assert find_quote(text, "the MAYOR said no.") == (0, 19)
+    assert find_quote(text, "absent words") is None
+    assert locate_quote(text, "the MAYOR said no.") == find_quote(text, "the MAYOR said no.")
+
+
+def test_first_per_article_keeps_order_and_skips():
+    from types import SimpleNamespace as S
+
+    from qa import first_per_article
+
+    items = [S(article_id=a, n=i) for i, a in enumerate("abacb")]
+    assert [x.n for x in first_per_article(items)] == [0, 1, 3]
+    assert [x.n for x in first_per_article(items, skip={"a"})] == [1, 3]
