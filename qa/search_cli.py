@@ -10,10 +10,10 @@ import sys
 
 from embeddings import InvalidInputError, NewsdeskError, Settings
 
-from .article import ArticleText, article
+from ._article import ArticleText, article
 from .cli import make_filters, parse_as_of  # the ask command's filter rules, shared
 from .dates import DATE_RULE
-from .search import DEFAULT_RESULTS, MAX_RESULTS, SearchResults, search
+from ._search import DEFAULT_RESULTS, MAX_RESULTS, SearchResults, search
 from .text import UNTITLED, plural
 
 BOLD, PLAIN = "\033[1m", "\033[0m"

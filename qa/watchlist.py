@@ -23,7 +23,7 @@ from embeddings import (Fetcher, FetchError, InvalidInputError, NewsIndex, Searc
 from .collection import INDEXES
 from .dates import parse_date_range
 from .question import validate_query
-from .search import MAX_RESULTS, search
+from ._search import MAX_RESULTS, search
 
 FORMAT_VERSION = 1
 MAX_WATCHES = 100

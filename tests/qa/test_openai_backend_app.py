@@ -33,7 +33,7 @@ def test_answer_events_and_ask_share_the_configured_concurrency(tmp_path, env, e
 
 def test_a_server_error_shows_in_the_chat_and_the_next_question_is_answered(
         server, news_index, qa_settings, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(sys.modules["qa.answer"], "INDEXES", SimpleNamespace(get=lambda settings: news_index))
+    monkeypatch.setattr(sys.modules["qa._answer"], "INDEXES", SimpleNamespace(get=lambda settings: news_index))
     monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
     settings = qa_settings.replace(llm_url=server, llm_model="tiny", llm_api_key=KEY)
     FakeServer.mode = "404"

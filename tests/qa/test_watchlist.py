@@ -16,7 +16,7 @@ from tests.fakes import FakeEmbedder
 from tests.story_news import write_corpus
 
 watchlist_module = importlib.import_module("qa.watchlist")
-search_module = importlib.import_module("qa.search")
+search_module = importlib.import_module("qa._search")
 
 LATER = [("flood", "Dresden flood: Elbe old town residents return home", "DW", "2026-03-05",
           "Residents of the Dresden old town returned home as the Elbe flood receded, the city said."),
