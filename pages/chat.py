@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import gradio as gr
 
@@ -91,27 +91,37 @@ def conversation() -> Conversation:
 
 # --- answering ---------------------------------------------------------------------------
 
+class TurnUpdate(NamedTuple):
+    """One repaint of a turn: the question box, the chat's messages, the follow-up history and
+    the Sources box (each a value, or ``gr.skip()`` to leave it as it is)."""
+
+    question: Any
+    messages: Any
+    history: Any
+    sources: Any
+
+
 def chat_turn(question: str, messages: list[dict], history: list, model: str, k, date_from: str,
               date_to: str, sources, *, settings: qa.Settings,
               on_answer: Callable[[qa.Answer, forms.SearchChoice], None] | None = None,
-              cancel: threading.Event | None = None) -> Iterator[tuple]:
+              cancel: threading.Event | None = None) -> Iterator[TurnUpdate]:
     """Stream one question's turn into the chat.
 
-    Yields ``(question box, chat messages, history, sources panel)`` each time the page
-    should repaint: the question at once, "reading N passages" after retrieval, the answer
-    as it streams, then the checked answer with its citations. Errors end the turn with a
-    readable message in the chat; the conversation carries on. ``on_answer`` gets the
+    Yields a ``TurnUpdate`` each time the page should repaint: the question at once,
+    "reading N passages" after retrieval, the answer as it streams, then the checked answer
+    with its citations. Errors end the turn with a readable message in the chat; the
+    conversation carries on. ``on_answer`` gets the
     checked answer and the settings it was asked with, just before the last repaint.
     Setting ``cancel`` (the page's Stop) ends the turn at the model's next token, without a
     last repaint: the caller shows it stopped (``stopped_outputs``).
     """
     question = (question or "").strip()
     if not question:
-        yield "", messages, history, gr.skip()
+        yield TurnUpdate("", messages, history, gr.skip())
         return
     messages = [*messages, {"role": "user", "content": render.user_message(question, settings.max_question_chars)},
                 {"role": "assistant", "content": render.searching_message()}]
-    yield "", list(messages), history, render.sources_reading(())
+    yield TurnUpdate("", list(messages), history, render.sources_reading(()))
 
     def show(content: str) -> list[dict]:
         messages[-1] = {"role": "assistant", "content": content}
@@ -127,7 +137,8 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
                                       settings=choice.settings, cancel=cancel):
             if isinstance(event, qa.Retrieved):
                 passages = event.passages
-                yield "", show(render.reading_message(passages)), history, render.sources_reading(passages)
+                yield TurnUpdate("", show(render.reading_message(passages)), history,
+                                 render.sources_reading(passages))
             elif isinstance(event, qa.Answer):
                 final = event
             elif isinstance(event, str):
@@ -135,18 +146,19 @@ def chat_turn(question: str, messages: list[dict], history: list, model: str, k,
                 now = time.monotonic()
                 if now - last >= STREAM_EVERY_S and text.strip():
                     last = now
-                    yield "", show(render.streaming_message(text, passages)), history, gr.skip()
+                    yield TurnUpdate("", show(render.streaming_message(text, passages)), history, gr.skip())
         if final is None:
             if cancel is not None and cancel.is_set():
                 return
             raise RuntimeError("qa.stream_answer ended without an Answer")
     except Exception as exc:  # bad input (webui's FormError included), a qa failure, or a bug (logged)
-        yield "", show(render.error_message(user_message(exc, "answering %r", question))), history, render.SOURCES_EMPTY
+        message = render.error_message(user_message(exc, "answering %r", question))
+        yield TurnUpdate("", show(message), history, render.SOURCES_EMPTY)
         return
     history = [*(history or []), [question, final.text]]
     if on_answer is not None:
         on_answer(final, choice)
-    yield "", show(render.answer_message(final, choice.scope)), history, render.sources_panel(final)
+    yield TurnUpdate("", show(render.answer_message(final, choice.scope)), history, render.sources_panel(final))
 
 
 def stopped_outputs(stop: stops.StopFlag, messages: list[dict]) -> tuple:

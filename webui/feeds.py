@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport, Settings, add_feed, list_feeds,
                         parse_duration, poll_feeds, redact_url, remove_feed)
@@ -93,16 +93,23 @@ def _minutes(seconds: float) -> str:
 
 # --- what the tab does -------------------------------------------------------------------
 
-def add(url: str, settings: Settings) -> tuple[str, str]:
-    """Follow ``url``: (the URL as stored, "" when it was not added; the message to show).
+class Added(NamedTuple):
+    """What adding a feed did: ``url`` as stored ("" when it was not added), ``message`` to show."""
+
+    url: str
+    message: str
+
+
+def add(url: str, settings: Settings) -> Added:
+    """Follow ``url``.
 
     Checked before it is saved: an address inside the network, or one with a password, is
     refused with the reason (``add_feed``)."""
     try:
         feed = add_feed(url, settings)
     except NewsdeskError as exc:
-        return "", f"Not added: {exc}"
-    return feed.url, f"Following {feed.url}; fetching its articles now."
+        return Added("", f"Not added: {exc}")
+    return Added(feed.url, f"Following {feed.url}; fetching its articles now.")
 
 
 def remove(url: str | None, settings: Settings) -> str:

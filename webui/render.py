@@ -19,8 +19,8 @@ from datetime import date
 from typing import Iterable, Sequence
 from urllib.parse import urlencode
 
-from qa import (ABSTENTION, CITATION_MARKER, UNTITLED, TimelineEntry, answer_timeline, find_quote,
-                first_per_article, marker_numbers, plural, word_end, word_start)
+from qa import (ABSTENTION, CITATION_MARKER, UNTITLED, Answer, Citation, IndexInfo, Passage, TimelineEntry,
+                answer_timeline, find_quote, first_per_article, marker_numbers, plural, word_end, word_start)
 
 # qa abstains with "<headline>: <reason>"; the chat shows the headline on its own line, bold.
 ABSTAIN_HEADLINE = ABSTENTION.partition(":")[0]
@@ -104,7 +104,7 @@ def open_anchor(label_html: str, article_id: str, css: str, **where) -> str:
             f'title="Read the whole article here">{label_html}</a>')
 
 
-def _cited(citation) -> dict:
+def _cited(citation: Citation) -> dict:
     """Where a citation's link opens its article: the quote's span, the quote, its number."""
     return dict(article_id=citation.article_id, start=citation.start, end=citation.end, quote=citation.quote,
                 n=citation.n)
@@ -134,7 +134,7 @@ def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: st
             f'<span class="nd-pop-passage">{body_html}</span>{link_html}</span>')
 
 
-def citation_chip(citation) -> str:
+def citation_chip(citation: Citation) -> str:
     """An inline, focusable [n] that reveals the cited passage with its quote highlighted."""
     pop = _pop(citation.n, citation.title, citation.source, citation.date, citation.url,
                excerpt(citation.passage, citation.quote), _cited(citation))
@@ -143,7 +143,7 @@ def citation_chip(citation) -> str:
             f'data-n="{citation.n}">[{citation.n}]{pop}</span>')
 
 
-def passage_chip(passage) -> str:
+def passage_chip(passage: Passage) -> str:
     """A marker seen while streaming, before citations are checked: reveals the passage."""
     pop = _pop(passage.n, passage.title, passage.source, passage.date, passage.url,
                excerpt(passage.shown or passage.text, ""),
@@ -188,7 +188,7 @@ def searching_message() -> str:
     return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>Searching the articles…</div>'
 
 
-def reading_message(passages: Sequence) -> str:
+def reading_message(passages: Sequence[Passage]) -> str:
     """Status shown once retrieval is done and before the first token."""
     if not passages:
         return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>No matching passages; checking…</div>'
@@ -199,7 +199,7 @@ def reading_message(passages: Sequence) -> str:
             f"from {articles} {src}…</div>")
 
 
-def streaming_message(text: str, passages: Sequence) -> str:
+def streaming_message(text: str, passages: Sequence[Passage]) -> str:
     """The answer so far, markers linked to the retrieved passages, with a typing caret."""
     chips = {p.n: passage_chip(p) for p in passages}
     return (f'<div class="nd-answer nd-streaming {PENDING}"><div class="nd-text">{text_with_markers(text.lstrip(), chips)}'
@@ -226,7 +226,7 @@ def stop_turn(messages: list[dict]) -> list[dict]:
     return messages
 
 
-def answer_message(answer, scope: str = "") -> str:
+def answer_message(answer: Answer, scope: str = "") -> str:
     """The final answer: text with live [n] markers, then footnotes (or related reading).
 
     ``scope`` describes the search filters in force (e.g. "Articles from Reuters"); an
@@ -249,7 +249,7 @@ def answer_message(answer, scope: str = "") -> str:
     return "".join(parts)
 
 
-def abstain_message(answer, scope: str = "") -> str:
+def abstain_message(answer: Answer, scope: str = "") -> str:
     detail = _ABSTAIN_PREFIX.sub("", answer.text or "").strip()
     if detail:
         detail = detail[0].upper() + detail[1:]
@@ -273,7 +273,7 @@ def error_message(message: str) -> str:
     return f'<div class="nd-error" role="alert"><strong>Couldn’t answer.</strong> {esc(message)}</div>'
 
 
-def _footnote(c) -> str:
+def _footnote(c: Citation) -> str:
     meta = byline(c.source, c.date)
     link = safe_url(c.url)
     link_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{esc(link)}</a>'
@@ -288,7 +288,7 @@ def _footnote(c) -> str:
             f'<div class="nd-fn-links">{opener}{" · " + link_html if link_html else ""}</div></details>')
 
 
-def _timing(answer) -> str:
+def _timing(answer: Answer) -> str:
     t = answer.timings
     bits = [esc(answer.model)] if answer.model else []
     if answer.as_of:  # the news window the answer was judged in
@@ -423,7 +423,7 @@ SOURCES_EMPTY = ('<div class="nd-panel-empty">The articles an answer cites are l
                  "with the sentence that supports it.</div>")
 
 
-def sources_reading(passages: Sequence) -> str:
+def sources_reading(passages: Sequence[Passage]) -> str:
     """Panel while the model reads: the retrieved articles, greyed out."""
     if not passages:
         return '<div class="nd-panel-empty">Searching the articles…</div>'
@@ -432,7 +432,7 @@ def sources_reading(passages: Sequence) -> str:
             f'{plural(len(passages), "passage")}…</div>{_article_list(unique)}</div>')
 
 
-def sources_panel(answer) -> str:
+def sources_panel(answer: Answer) -> str:
     """Only the articles the answer cites, each once, with its markers and quotes."""
     if answer.abstained:
         if not answer.related:
@@ -461,7 +461,7 @@ def sources_panel(answer) -> str:
             f'<ul class="nd-src-list">{"".join(items)}</ul></div>')
 
 
-def index_panel(info) -> str:
+def index_panel(info: IndexInfo) -> str:
     """Counts and provenance of the index as a small table."""
     rows = [
         ("Articles", f"{info.articles:,}"),
