@@ -24,15 +24,11 @@ from . import (api_args, briefing, coverage, export, feedback, feeds, forms, ind
                uploads, watchlist)
 from .errors import GENERIC_ERROR, FormError, UploadError, user_message
 from .feedback import FeedbackError
-from .forms import clamp_k, filter_hint, parse_auth, parse_filters
-from .render import esc, safe_url
 from .settings import WebSettings, answer_concurrency
 from .style import CSS
-from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
-    "answer_concurrency", "api_args", "briefing", "clamp_k", "coverage", "CSS", "esc", "export", "feedback", "FeedbackError", "feeds",
-    "filter_hint", "FormError", "forms", "GENERIC_ERROR", "indexing", "parse_auth", "parse_filters", "reader", "render", "safe_url",
-    "stops", "store_pasted", "store_upload", "turns", "upload_suffix", "UploadError", "uploads", "user_message",
-    "watchlist", "WebSettings",
+    "answer_concurrency", "api_args", "briefing", "coverage", "CSS", "export", "feedback", "FeedbackError", "feeds",
+    "FormError", "forms", "GENERIC_ERROR", "indexing", "reader", "render", "stops", "turns", "UploadError",
+    "uploads", "user_message", "watchlist", "WebSettings",
 ]
