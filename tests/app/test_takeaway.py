@@ -1,7 +1,7 @@
 """app.py's coverage, export and feedback handlers, with qa's answers faked (no model).
 
 The page-level behaviour (the chart drawn, the timeline shown, the download's contents, a
-thumbs-up in the browser) is in tests/test_app_browser_takeaway.py.
+thumbs-up in the browser) is in tests/app/test_takeaway_browser.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import qa
 from embeddings import build_index
 from tests.fakes import FakeEmbedder
 from tests.page_protocol import free_port, queue_event
-from tests.test_app import FakeQA, fake, settings  # noqa: F401 (fake, settings: fixtures, as test_app has them)
+from tests.fakes import FakeQA
 from tests.webui import factories as f
 from webui import WebSettings, feedback
 

@@ -17,11 +17,6 @@ QUOTE = "His vice president, Delcy Rodriguez, took over as interim leader."
 ARTICLE = qa.ArticleText("a1", "Venezuela looks to rebuild ties", "Reuters", "2026-01-10", "", "/srv/v.txt", TEXT)
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
 def by_id(demo, elem_id):
     (block,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id]
     return block

@@ -14,8 +14,9 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 import app  # noqa: E402
 import qa  # noqa: E402
-from tests.test_app_browser import (CHROMIUM, MODEL, REPO, XSS_IMG, XSS_SCRIPT, ask, browser,  # noqa: E402,F401
-                                    free_port, open_page, screenshot, wait_answer)
+from tests.app.browser import (CHROMIUM, MODEL, REPO, XSS_IMG, XSS_SCRIPT, ask, open_page, screenshot,  # noqa: E402
+                               wait_answer)
+from tests.page_protocol import free_port  # noqa: E402
 from webui import WebSettings  # noqa: E402
 
 SEED_TITLE = "Venezuela looks to rebuild diplomatic ties with US"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 pytest.importorskip("playwright.sync_api")  # before the imports that need it
 
@@ -19,12 +19,12 @@ import embeddings.index  # noqa: E402
 import qa  # noqa: E402
 from webui import WebSettings  # noqa: E402
 
-from .embeddings.test_feeds import serve_courier  # noqa: E402
-from .fakes import FakeEmbedder  # noqa: E402
-from .feed_site import LOOPBACK, FeedSite  # noqa: E402
-from .page_protocol import free_port  # noqa: E402
-from .story_news import write_corpus  # noqa: E402
-from .test_app_browser import CHROMIUM, browser, open_accordion, screenshot  # noqa: E402,F401 (browser: a fixture)
+from tests.embeddings.test_feeds import serve_courier  # noqa: E402
+from tests.fakes import FakeEmbedder  # noqa: E402
+from tests.feed_site import LOOPBACK, FeedSite  # noqa: E402
+from tests.page_protocol import free_port  # noqa: E402
+from tests.story_news import write_corpus  # noqa: E402
+from tests.app.browser import CHROMIUM, open_accordion, screenshot  # noqa: E402
 
 TIMEOUT_MS = 60_000
 QUERY = "electric ferry island service"

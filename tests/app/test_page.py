@@ -23,41 +23,9 @@ from pages import api, chat
 from webui import indexing, render, turns
 import qa
 from tests.page_protocol import free_port, queue_event
+from tests.fakes import FakeQA
 from tests.webui import factories as f
 from webui import WebSettings
-
-
-class FakeQA:
-    """Records calls to qa.stream_answer and replays a scripted stream."""
-
-    def __init__(self, events=None, error: Exception | None = None):
-        self.events = events if events is not None else [
-            f.retrieved(f.passage(1), f.passage(2, article_id="a2")),
-            "Delcy ", "Rodriguez ", "took over [1]", ".",
-            f.answer("Delcy Rodriguez took over [1]."),
-        ]
-        self.error = error
-        self.calls: list[dict] = []
-
-    def __call__(self, question, **kwargs):
-        self.calls.append({"question": question, **kwargs})
-        for event in self.events:
-            yield event
-        if self.error:
-            raise self.error
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    stream = FakeQA()
-    monkeypatch.setattr(qa, "stream_answer", stream)
-    monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
-    return stream
 
 
 def run_turn(settings, question="Who leads Venezuela?", messages=(), history=(), model="", k=4,

@@ -15,8 +15,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 import app  # noqa: E402
 import qa  # noqa: E402
 from tests.story_news import write_corpus  # noqa: E402
-from tests.test_app_browser import (ARTIFACTS, CHROMIUM, MODEL, browser, free_port,  # noqa: E402,F401
-                                    open_accordion, open_page, screenshot)
+from tests.app.browser import ARTIFACTS, CHROMIUM, MODEL, open_accordion, open_page, screenshot  # noqa: E402
+from tests.page_protocol import free_port  # noqa: E402
 from webui import WebSettings  # noqa: E402
 
 SUMMARY_TIMEOUT_MS = 600_000  # four stories, one 0.5B run each, on two cores shared with other jobs

@@ -26,11 +26,6 @@ from webui import WebSettings
 from webui.forms import FormError
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
 # --- the /ask API with wrong types --------------------------------------------------------
 
 class RecordingAnswer:
