@@ -191,7 +191,7 @@ def layout(settings: qa.Settings, web: WebSettings) -> Page:
 def wire(demo: gr.Blocks, p: Page, settings: qa.Settings, web: WebSettings) -> None:
     """Connect each part's events; call inside ``demo``'s context."""
     f = p.filters
-    wire_chat(p.chat, p.conversation, p.sources_html, f, settings)
+    wire_chat(p.chat, p.conversation, p.sources_html, f, settings, web)
     wire_filters(f)
     redraw = wire_index(demo, p.index, p.chat.example_btns, f.sources, settings, web)
     wire_feeds(demo, p.index.feeds, p.index.report, settings, redraw)
@@ -203,7 +203,7 @@ def wire(demo: gr.Blocks, p: Page, settings: qa.Settings, web: WebSettings) -> N
     wire_takeaway(p.chat, p.conversation.turns, settings)
     wire_search(p.search, f, settings)
     wire_article(p.article, p.tabs, settings)
-    wire_api(settings)
+    wire_api(settings, web)
 
 
 def build_app(settings: qa.Settings | None = None, web: WebSettings | None = None) -> gr.Blocks:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 
 import qa
-from webui import answer_concurrency, api_args, forms, turns, user_message
+from webui import WebSettings, answer_concurrency, api_args, forms, turns, user_message
 
 
 def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0, date_from: str = "",
@@ -30,7 +30,7 @@ def api_answer(question: str, settings: qa.Settings, model: str = "", k: int = 0
     return api_args.answer_json(result)
 
 
-def wire_api(settings: qa.Settings) -> None:
+def wire_api(settings: qa.Settings, web: WebSettings) -> None:
     """Register ``/ask``, sharing the page's answer slots (``concurrency_id="answer"``)."""
 
     def ask(question: str, model: str = "", k: int = 0, date_from: str = "", date_to: str = "",
@@ -49,4 +49,4 @@ def wire_api(settings: qa.Settings) -> None:
         return api_answer(question, settings, model, k, date_from, date_to, sources, history)
 
     ask.__doc__ = ask.__doc__.format(max_k=forms.MAX_K, date_rule=qa.DATE_RULE)  # the API page shows it
-    gr.api(ask, api_name="ask", concurrency_limit=answer_concurrency(settings), concurrency_id="answer")
+    gr.api(ask, api_name="ask", concurrency_limit=answer_concurrency(settings, web), concurrency_id="answer")

@@ -1,7 +1,7 @@
 """The Chat tab: ask, Stop, New chat, the example questions and the answer's Sources box.
 
 ``chat_turn`` streams one question's turn into the chat; ``wire_chat`` runs it for Ask (at
-most ``webui.settings.answer_concurrency`` at once) and sets a question's stop flag for Stop
+most ``webui.answer_concurrency`` at once) and sets a question's stop flag for Stop
 and New chat (``webui/stops.py``). The HTML is ``webui.render``'s; export and thumbs are
 ``pages/takeaway.py``'s.
 """
@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import gradio as gr
 
 import qa
-from webui import answer_concurrency, forms, indexing, render, stops, turns, user_message
+from webui import WebSettings, answer_concurrency, forms, indexing, render, stops, turns, user_message
 
 from .filters import Filters
 
@@ -197,7 +197,8 @@ def _on_ask(settings: qa.Settings, running: stops.StopFlags):
     return on_ask
 
 
-def wire_chat(c: ChatTab, conv: Conversation, sources_html: gr.HTML, f: Filters, settings: qa.Settings) -> None:
+def wire_chat(c: ChatTab, conv: Conversation, sources_html: gr.HTML, f: Filters, settings: qa.Settings,
+              web: WebSettings) -> None:
     """Ask (the box, the button, an example), Stop and New chat."""
     # One model run at a time across all sessions (2 CPU cores), unless answer_concurrency says
     # otherwise. The chatbot only displays; `messages` (per-session state) is the conversation
@@ -210,8 +211,8 @@ def wire_chat(c: ChatTab, conv: Conversation, sources_html: gr.HTML, f: Filters,
     # trigger_mode: Gradio's default ("once") drops a click while the page's last question is
     # still running or ending; "always_last" sends it as soon as that one ends. A double click
     # then sends an empty box, which chat_turn ignores.
-    common = dict(concurrency_limit=answer_concurrency(settings), concurrency_id="answer", api_visibility="private",
-                  show_progress="minimal", trigger_mode="always_last", js=stops.ASK_JS)
+    common = dict(concurrency_limit=answer_concurrency(settings, web), concurrency_id="answer",
+                  api_visibility="private", show_progress="minimal", trigger_mode="always_last", js=stops.ASK_JS)
     for trigger in (c.question.submit, c.ask_btn.click):
         trigger(on_ask, answer_inputs, answer_outputs, **common)
     for btn in c.example_btns:  # a button passes its label: the question

@@ -25,7 +25,7 @@ QUESTION = "How was the apple harvest in Washington state?"
 ])
 def test_answer_events_and_ask_share_the_configured_concurrency(tmp_path, env, expected):
     settings = qa.Settings.from_env(env, data_dir=tmp_path / "data")
-    demo = app.build_app(settings)
+    demo = app.build_app(settings, webui.WebSettings.from_env(env))
     answering = [d for d in demo.fns.values() if d.concurrency_id == "answer"]
     assert "ask" in [d.api_name for d in answering] and len(answering) >= 3
     assert {d.concurrency_limit for d in answering} == {expected}
