@@ -4,7 +4,10 @@ accordion, take a screenshot). Their fixtures (``browser``, ``server``) are in c
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -65,3 +68,24 @@ def screenshot(page, name: str) -> None:
 
 def open_accordion(page, label: str):
     page.locator("button.label-wrap", has_text=label).click()
+
+
+def needs_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+
+
+@contextlib.contextmanager
+def served(settings):
+    """The real app for ``settings`` on a free loopback port; yields its URL."""
+    import app
+    from tests.page_protocol import free_port
+    from webui import WebSettings
+
+    web = WebSettings(port=free_port())
+    demo = app.build_app(settings, web)
+    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{web.port}/"
+    finally:
+        demo.close()

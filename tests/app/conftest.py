@@ -8,13 +8,12 @@ import shutil
 
 import pytest
 
-import app
 import qa
 from pages import chat
-from tests.app.browser import CHROMIUM, MODEL, REPO
+from tests.app.browser import CHROMIUM, MODEL, REPO, needs_chromium, served
+from tests.embeddings.test_feeds import serve_courier
+from tests.feed_site import FeedSite
 from tests.fakes import FakeQA
-from tests.page_protocol import free_port
-from webui import WebSettings
 
 
 @pytest.fixture
@@ -33,18 +32,22 @@ def fake(monkeypatch):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real app on a loopback port, over an index built from a copy of seeds/."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    needs_chromium()
     root = tmp_path_factory.mktemp("newsdesk")
     shutil.copytree(REPO / "seeds", root / "seeds")
     settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL)
-    web = WebSettings(port=free_port())
     qa.add_articles([root / "seeds"], settings)
     qa.warm_up(settings)  # as `python app.py` does: the first question pays no loading
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
+    with served(settings) as url:
+        yield url, settings
+
+
+@pytest.fixture(scope="module")
+def site():
+    """A loopback news site serving the Baltic Courier feed and its pages."""
+    with FeedSite() as site:
+        serve_courier(site)
+        yield site
 
 
 @pytest.fixture(scope="module")
