@@ -5,7 +5,7 @@
     python -m benchmarks.concurrent_backends --serve-gguf   # no server at hand: see below
 
 ``--clients`` threads each ask ``--questions`` questions one after another, through
-``qa.stream_answer`` behind a semaphore of ``app.answer_concurrency(settings)`` slots: what
+``qa.stream_answer`` behind a semaphore of ``webui.answer_concurrency(settings, web)`` slots: what
 the web app's answer queue lets through (1 for the local model, 4 with a server). Rows, per
 backend: answers per minute over the whole run, and time to first token (p50, p90) counted
 from the moment a client asks, so time waiting for a queue slot is included, as a user
@@ -46,9 +46,9 @@ QUESTIONS = (
 def run_clients(settings, clients: int, questions: int) -> dict:
     """``clients`` threads asking ``questions`` each through the app's answer-queue limit."""
     import qa
-    from app import answer_concurrency
+    from webui import WebSettings, answer_concurrency
 
-    slots = threading.Semaphore(answer_concurrency(settings))
+    slots = threading.Semaphore(answer_concurrency(settings, WebSettings.from_env()))
     ttfts: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -78,7 +78,7 @@ def run_clients(settings, clients: int, questions: int) -> dict:
         t.join()
     wall = time.perf_counter() - started
     ttft = sorted(x for x in ttfts if x == x)
-    return {"slots": answer_concurrency(settings), "answers": len(ttfts), "errors": len(errors),
+    return {"slots": answer_concurrency(settings, WebSettings.from_env()), "answers": len(ttfts), "errors": len(errors),
             "wall_s": round(wall, 2), "answers_per_min": round(len(ttfts) / wall * 60, 2),
             "ttft_p50_s": round(statistics.median(ttft), 2) if ttft else None,
             "ttft_p90_s": round(ttft[min(len(ttft) - 1, int(0.9 * len(ttft)))], 2) if ttft else None,

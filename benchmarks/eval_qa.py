@@ -35,9 +35,13 @@ from qa.cite import strip_markers
 from qa.collection import INDEXES
 from qa.generate import get_generator
 from qa.prompt import select_from_index
-from qa.retrieve import answer_probability, relevance, retrieve
+from qa.retrieve import relevance, retrieve
 from qa.timing import STAGES, StageClock
 
+
+def answer_probability(hits) -> float:
+    """The ranker's best probability among the hits (reported, and swept as an abstention signal)."""
+    return max((h.score for h in hits), default=0.0)
 
 
 def normalize(text: str) -> str:

@@ -19,7 +19,7 @@ from benchmarks._common import machine_note
 from benchmarks.eval_qa import print_groups, question_date
 from embeddings import Settings
 from embeddings.settings import STALE_ANSWERS
-from qa.answer import settle
+from qa._answer import settle
 from qa.types import Passage
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import SearchFilters, Settings, load_index
-from qa.search import search
+from qa._search import search
 from qa.stories import (REWRITE_JACCARD, STORY_THRESHOLD, STORY_WINDOW_DAYS, _read_vectors, assign, index_items,
                         stories_dir, update_stories)
 

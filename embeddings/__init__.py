@@ -26,7 +26,7 @@ from .fetch import Fetcher, check_url, redact_url
 from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
 from .ingest import SUPPORTED_SUFFIXES, normalize_date
-from .settings import Settings, settings_from_env
+from .settings import Settings, setting, settings_from_env
 from .store import Article, ArticleDate, ArticleLead, ChunkRecord
 
 __all__ = [
@@ -37,6 +37,6 @@ __all__ = [
     "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollBusyError", "PollReport", "SUPPORTED_SUFFIXES",
     "SearchFilters", "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",
     "build_index", "check_url", "format_size", "fsync_dir", "get_embedder", "list_feeds", "load_index",
-    "normalize_date", "parse_duration", "poll_feeds", "redact_url", "remove_feed", "settings_from_env",
+    "normalize_date", "parse_duration", "poll_feeds", "redact_url", "remove_feed", "setting", "settings_from_env",
     "split_sentences", "watch",
 ]

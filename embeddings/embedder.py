@@ -133,7 +133,7 @@ class MiniLMTokenizer:
             self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
             config = json.loads((path / "sentence_bert_config.json").read_text())
         except Exception as exc:  # a missing file or key, bad JSON (tokenizers raises a bare Exception)
-            raise _unreadable(exc) from None
+            raise _unreadable(exc) from exc
         # The file pads and truncates to 128 for the model's input; counting needs neither.
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
@@ -241,7 +241,7 @@ def _load_minilm(precision: str = "fp32"):
             return SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.bfloat16})
         return SentenceTransformer(path, device="cpu")
     except (OSError, ValueError) as exc:
-        raise _unreadable(exc) from None
+        raise _unreadable(exc) from exc
 
 
 def _minilm_path() -> Path:

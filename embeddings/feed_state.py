@@ -140,11 +140,11 @@ def load_state(path: Path) -> FeedState:
     except FileNotFoundError:
         return FeedState()
     except (OSError, UnicodeDecodeError) as exc:
-        raise _damaged(path, f"cannot read it: {exc}") from None
+        raise _damaged(path, f"cannot read it: {exc}") from exc
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise _damaged(path, f"not valid JSON: {exc}") from None
+        raise _damaged(path, f"not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("feeds"), list):
         raise _damaged(path, "no list of feeds in it")
     if data.get("format") != STATE_FORMAT:
@@ -152,7 +152,7 @@ def load_state(path: Path) -> FeedState:
     try:
         feeds = [_feed(item) for item in data["feeds"]]
     except (TypeError, ValueError) as exc:
-        raise _damaged(path, str(exc)) from None
+        raise _damaged(path, str(exc)) from exc
     return FeedState(feeds, bool(data.get("index_pending", False)))
 
 

@@ -452,7 +452,7 @@ def _check_files(index_dir: Path, generation: Path, manifest: Manifest, hashes: 
                 same = _sha256(generation / name) == digest
             except OSError as exc:
                 raise index_damaged(index_dir, f"{name} in {generation.name} is unreadable: "
-                                               f"{exc.__class__.__name__}") from None
+                                               f"{exc.__class__.__name__}") from exc
             if not same:
                 raise index_damaged(index_dir, f"{name} in {generation.name} has changed since it was written")
 
@@ -469,7 +469,7 @@ def _read_part(index_dir: Path, generation: Path, part: str, read: Callable[[], 
         # FAISS puts its own source location first: the reason is after its last "Error: ".
         reason = str(exc).rsplit("Error: ", 1)[-1].strip().splitlines()
         reason = reason[0][:120] if reason else exc.__class__.__name__
-        raise index_damaged(index_dir, f"{part} in {generation.name} is unreadable: {reason}") from None
+        raise index_damaged(index_dir, f"{part} in {generation.name} is unreadable: {reason}") from exc
 
 
 def _disagreement(manifest: Manifest, articles: int, chunks: int, max_chunk_id: int, dense: FaissIndex | None,

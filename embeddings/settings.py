@@ -6,9 +6,11 @@ and a package never carries another's knobs:
 - ``embeddings.Settings`` (this module; ``qa`` re-exports it as ``qa.Settings``): the
   pipeline from files to answers: where the index lives, chunking, embedding, retrieval and
   the answering model.
-- ``webui.WebSettings``: how the web chat is served: address, port, login, upload size.
+- ``webui.WebSettings``: how the web chat is served: address, port, login, upload size,
+  answers generated at once.
 
-Every one has defaults that work on a 2-core laptop, overridden by environment variables
+Every field is declared with ``setting(default, help)``: the help is what README's settings
+table says of it. Every one has defaults that work on a 2-core laptop, overridden by environment variables
 (``NEWSDESK_<FIELD>``, e.g. ``NEWSDESK_PORT``), overridden in turn by command-line flags.
 ``settings_from_env`` below does that for any of them, so a variable parses (and fails) the
 same way whichever package owns it.
@@ -29,6 +31,12 @@ from .errors import InvalidInputError
 T = TypeVar("T")
 INDEX_BACKENDS = ("local", "milvus")
 STALE_ANSWERS = ("flag", "abstain")
+
+
+def setting(default, help: str, **options):
+    """A settings field: its default, and its help, the line README's settings table shows
+    (``tests/test_settings_doc.py`` holds the two together); ``options`` go to ``field``."""
+    return field(default=default, metadata={"help": help}, **options)
 
 
 def settings_from_env(cls: type[T], environ: Mapping[str, str] | None = None, **overrides) -> T:
@@ -56,92 +64,132 @@ def settings_from_env(cls: type[T], environ: Mapping[str, str] | None = None, **
 @dataclass(frozen=True)
 class Settings:
     # --- where things live
-    data_dir: Path = Path("data")
-    index_dir: Path | None = None  # None: data_dir / "index", however data_dir was set
-    model_cache_dir: Path = Path.home() / ".cache" / "newsdesk"
+    data_dir: Path = setting(Path("data"), "where the index, uploads, feeds and saved searches live")
+    index_dir: Path | None = setting(
+        None,
+        "where the index lives (default: DATA_DIR/index, however the data directory was set)")
+    model_cache_dir: Path = setting(Path.home() / ".cache" / "newsdesk", "where the joined model files are kept")
 
     # --- ingestion
-    max_file_mb: float = 64.0  # a larger file is skipped with a reason
-    max_article_chars: int = 200_000  # a longer article is cut here, with a warning
-    near_duplicate_jaccard: float = 0.9  # word-shingle similarity above which texts are one article
+    max_file_mb: float = setting(64.0, "a larger file is skipped, with the reason")
+    max_article_chars: int = setting(200_000, "a longer article is cut here, with a warning")
+    near_duplicate_jaccard: float = setting(0.9, "word-shingle similarity above which two texts are one article")
 
     # --- chunking, in the embedder's own tokens (all-MiniLM-L6-v2 truncates at 256)
-    chunk_tokens: int = 200
-    chunk_overlap_tokens: int = 40
+    chunk_tokens: int = setting(200, "chunk length, in the embedder's tokens")
+    chunk_overlap_tokens: int = setting(40, "tokens two neighbouring chunks share")
 
     # --- embedding and index
-    embedder: str = "all-MiniLM-L6-v2"
-    embed_batch_size: int = 16
-    # "auto": bfloat16 where the CPU computes it natively (2.75x faster builds, same retrieval
-    # quality: benchmarks/RESULTS.md), float32 elsewhere; or force "fp32" / "bf16".
-    embed_precision: str = "auto"
-    exact_search_max_chunks: int = 200_000  # past this, an IVF index replaces exact search
+    embedder: str = setting("all-MiniLM-L6-v2", "the sentence-embedding model")
+    embed_batch_size: int = setting(16, "texts embedded per batch")
+    # "auto": the faster of float32 and bfloat16 on this CPU, measured once (precision_probe.py;
+    # bfloat16 builds 2.75-3.6x faster on AMX machines, same retrieval quality); or force one.
+    embed_precision: str = setting(
+        "auto",
+        "`auto`, `fp32` or `bf16`. `auto` is float32 on a CPU without AVX512-BF16 or AMX; with them, the faster "
+        "of the two, timed once (~5 s) per CPU model and torch version and kept in "
+        "`<model cache>/embed-precision.json` (delete it to time again)")
+    exact_search_max_chunks: int = setting(200_000, "past this many chunks an IVF index replaces exact search")
     # Where dense and BM25 search run: "local" (FAISS + bm25s in this process, the index in
     # index_dir) or "milvus" (a collection on the Milvus at milvus_uri; embeddings/milvus_index.py).
-    index_backend: str = "local"
+    index_backend: str = setting(
+        "local",
+        "where dense and BM25 search run: `local` (FAISS + bm25s in the app's memory) or `milvus` (a Milvus "
+        "collection; see [Index on Milvus](#index-on-milvus))")
     # A milvus-lite data path ("...db", run inside this process) or a server, e.g.
     # "http://milvus:19530"; "" is index_dir/milvus.db.
-    milvus_uri: str = ""
+    milvus_uri: str = setting(
+        "",
+        "the Milvus for `milvus`: `http://host:19530` (Standalone, Distributed, Zilliz Cloud), or a path ending in"
+        " `.db` for milvus-lite inside the process (default: INDEX_DIR/milvus.db)")
     # Environment only (NEWSDESK_MILVUS_TOKEN: "user:password" or an API key): no flag, never
     # in repr, logs or the manifest.
-    milvus_token: str = field(default="", repr=False)
+    milvus_token: str = setting(
+        "",
+        "`user:password` or an API key for that Milvus; environment only (no flag), never logged, shown or written"
+        " to the manifest", repr=False)
     # The index's collections on that server are named <this>_<generation>; one name per index.
-    milvus_collection: str = "newsdesk"
+    milvus_collection: str = setting(
+        "newsdesk",
+        "the index's collections are `<this>_<generation>`: one name per index sharing a server")
     # The build's embedding step on Ray (embeddings/ray_embed.py): "" embeds in this process,
     # "local" on a Ray instance started for the build, else a cluster address or "auto".
-    ray_address: str = ""
+    ray_address: str = setting(
+        "",
+        "embed on Ray during builds: `local`, `auto` or a cluster address (same as `build --ray`)")
 
     # --- retrieval and answering
-    model: str = "qwen2.5-1.5b"
-    passages: int = 4  # passages shown to the model
+    model: str = setting("qwen2.5-1.5b", "or `qwen2.5-0.5b` (2x faster), or a Hugging Face checkpoint directory")
+    passages: int = setting(4, "passages shown to the model")
     # Per retriever, before the learned ranker orders them: on the 2025 tuning questions the
     # answer is in the pool for 80% of answerable questions at 100 deep (search stays fast).
-    candidates: int = 100
+    candidates: int = setting(100, "chunks each retriever finds before the ranker orders them")
     # A question about now (qa.recency) is also searched this deep among the articles of the
     # recent_days before its date: months of similar, older coverage crowd a week's story
     # out of the whole collection's top 100, and its recent passages go first. 0 turns it
     # off: right answers to reachable tuning questions rose 0.37 -> 0.45 with it, but fell on
     # q1 in every run (benchmarks/RESULTS.md, issue 18).
-    recent_days: int = 30
-    recent_candidates: int = 0
+    recent_days: int = setting(30, "what \"recent\" means for a question about now, in days")
+    recent_candidates: int = setting(
+        0,
+        "a question about now (no earlier year, no \"history\", \"ago\" ...) is also searched this deep among the "
+        "articles of the last RECENT_DAYS, and recent passages scoring half the best go first; 0 turns it off "
+        "(benchmarks/RESULTS.md, issue 18)")
     # A question about now whose answer cites only articles older than recent_days: "flag"
     # answers with a lead saying no recent article covers it, "abstain" does not answer.
-    stale_answers: str = "flag"
+    stale_answers: str = setting(
+        "flag",
+        "a question about now whose answer cites only articles older than RECENT_DAYS: `flag` opens the answer "
+        "with \"No article from the last N days covers this. The latest coverage, from DATE, says:\", `abstain` "
+        "answers \"The articles don't say\" (benchmarks/RESULTS.md, issue 18)")
     # Passage tokens in the prompt: the main latency lever (~10 ms each before the first word on
     # 2 cores). 200 keeps the median prompt under 290 tokens, 3 s (benchmarks/RESULTS.md, issue 20).
-    prompt_token_budget: int = 200
-    max_answer_tokens: int = 120
+    prompt_token_budget: int = setting(200, "passage tokens in the prompt: sets the time to first token")
+    max_answer_tokens: int = setting(120, "the longest answer, in the model's tokens")
     # Below this retrieval relevance (qa.retrieve.relevance, 0..1) the answer abstains without
     # running the model; calibrated on RealTime QA by benchmarks/eval_qa.py.
-    min_relevance: float = 0.45
-    max_question_chars: int = 2_000
-    n_threads: int = 2
+    min_relevance: float = setting(
+        0.45,
+        "below this retrieval relevance (question coverage + similarity of the best passage) the answer abstains "
+        "without running the model")
+    max_question_chars: int = setting(2_000, "a longer question is refused")
+    n_threads: int = setting(2, "CPU threads the local model uses")
 
     # --- an OpenAI-compatible model server instead of the local model (qa/openai_backend.py)
-    llm_url: str = ""  # its API root, e.g. http://127.0.0.1:8080/v1; "" runs `model` locally
-    llm_model: str = ""  # the server's model name; "" takes the first it lists
+    llm_url: str = setting(
+        "",
+        "answer with an OpenAI-compatible server at this API root, e.g. `http://127.0.0.1:8080/v1`; none runs "
+        "MODEL locally")
+    llm_model: str = setting("", "the server's model name (default: the first it lists)")
     # Environment only (NEWSDESK_LLM_API_KEY): no flag, so it never shows in `ps`; kept out of
     # repr so a logged Settings never carries it.
-    llm_api_key: str = field(default="", repr=False)
-    llm_timeout_s: float = 60.0  # longest wait for the server to connect or send the next piece
-    # Answers generated at once by the web app (events and /ask); 0: 1 for the local model
-    # (2 CPU cores serve one answer at a time), 4 when llm_url is set (the server batches).
-    answer_concurrency: int = 0
+    llm_api_key: str = setting("", "the server's API key; environment only (no flag), never logged", repr=False)
+    llm_timeout_s: float = setting(60.0, "longest wait for the server to connect or send the next piece")
 
     # --- live feeds (embeddings/feeds.py, embeddings/fetch.py)
-    feed_poll_s: float = 900.0  # `watch` and `app.py --watch` poll every feed this often (15 min)
-    feed_host_delay_s: float = 2.0  # the least wait between two requests to one host
-    feed_timeout_s: float = 20.0  # per request: connecting, and reading the whole reply
-    feed_max_mb: float = 5.0  # a larger feed or page is refused (news pages are 0.1-2 MB)
-    feed_max_items: int = 30  # new items fetched per feed per poll; the rest wait for the next
-    feed_retry_s: float = 300.0  # first retry after a failure; doubles with each, up to 6 hours
+    feed_poll_s: float = setting(
+        900.0,
+        "seconds between feed polls (`watch`, `app.py --watch`; `--every 15m` overrides)")
+    feed_host_delay_s: float = setting(2.0, "least wait between two requests to one host, in seconds")
+    feed_timeout_s: float = setting(
+        20.0,
+        "time limit per request (connecting, and reading the whole reply), in seconds")
+    feed_max_mb: float = setting(5.0, "a larger feed or page is refused")
+    feed_max_items: int = setting(30, "new pages fetched per feed per poll; the rest wait for the next")
+    feed_retry_s: float = setting(300.0, "first retry after a failure, in seconds (doubles, up to 6 h)")
     # Networks a feed, page or redirect may reach although they are inside (loopback, private,
     # link-local ...): CIDR networks separated by commas, e.g. "10.1.0.0/16" for an intranet
     # feed. Empty: the public internet only (embeddings/addresses.py says why).
-    feed_allow_networks: str = ""
+    feed_allow_networks: str = setting(
+        "",
+        "networks inside (loopback, private, link-local ...) that feeds, pages and redirects may reach anyway: "
+        "CIDR networks separated by commas, e.g. `10.1.0.0/16`; by default only public addresses are fetched")
     # Saved searches (qa/watchlist.py): their new articles are POSTed as JSON to this http(s)
     # URL after each check, under the feeds' network rules; "" posts nothing.
-    watch_webhook: str = ""
+    watch_webhook: str = setting(
+        "",
+        "http(s) URL that the new articles of saved searches are POSTed to, as JSON, after each check (same "
+        "network rules as feeds)")
 
     def __post_init__(self) -> None:
         if self.index_dir is None:

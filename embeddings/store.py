@@ -160,7 +160,7 @@ def _guarded(method):
             except sqlite3.ProgrammingError:
                 raise
             except sqlite3.DatabaseError as exc:
-                raise translate(self, exc) from None
+                raise translate(self, exc) from exc
         return generator
 
     @functools.wraps(method)
@@ -170,7 +170,7 @@ def _guarded(method):
         except sqlite3.ProgrammingError:
             raise
         except sqlite3.DatabaseError as exc:
-            raise translate(self, exc) from None
+            raise translate(self, exc) from exc
     return wrapper
 
 

@@ -17,20 +17,21 @@ from embeddings import (
     SUPPORTED_SUFFIXES,
 )
 
-from .answer import ABSTENTION, answer, stream_answer, warm_up
-from .article import ArticleText, article, locate_quote
+from ._answer import ABSTENTION, answer, stream_answer, warm_up
+from ._article import ArticleText, article, find_quote, locate_quote
 from .briefing import Briefing, BriefStory, Summary, briefing, briefing_markdown, summarise
 from .cite import CITATION_MARKER, marker_numbers, strip_markers
 from .collection import IndexInfo, add_articles, example_questions, index_info
-from .coverage import Coverage, CoverageBar, TimelineEntry, answer_timeline, coverage, summarize_coverage
+from ._coverage import Coverage, CoverageBar, TimelineEntry, answer_timeline, coverage, summarize_coverage
 from .dates import DATE_RULE, parse_date, parse_date_range
 from .generate import MODEL_CHOICES, Generator, get_generator
 from .openai_backend import redact_url
 from .stories import Story, StoryItem, load_stories, unplaced, update_stories
 from .summaries import SUMMARIES
 from .watchlist import Alert, Watch, WatchCheck, add_watch, check_watches, list_watches, mark_seen, notify, remove_watch
-from .search import MAX_RESULTS, SearchHit, SearchResults, highlight_spans, search
-from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings
+from ._search import MAX_RESULTS, SearchHit, SearchResults, highlight_spans, search
+from .text import UNTITLED, plural, word_end, word_start
+from .types import Answer, Citation, Passage, RelatedArticle, Retrieved, Timings, first_per_article
 
 # Every error the functions above raise, so callers need only `qa`.
 __all__ = [
@@ -39,7 +40,8 @@ __all__ = [
     "Alert", "Watch", "WatchCheck", "add_watch", "check_watches", "list_watches", "mark_seen", "notify", "remove_watch",
     "Answer", "answer", "answer_timeline", "article", "ArticleText", "Citation",
     "CITATION_MARKER", "Coverage", "coverage", "CoverageBar", "DATE_RULE", "DiskFullError",
-    "example_questions", "Generator", "get_generator", "highlight_spans", "index_info", "IndexAuthError", "IndexBusyError",
+    "example_questions", "find_quote", "first_per_article", "plural", "UNTITLED", "word_end", "word_start",
+    "Generator", "get_generator", "highlight_spans", "index_info", "IndexAuthError", "IndexBusyError",
     "IndexDamagedError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError", "IndexServerError",
     "InvalidInputError",
     "locate_quote", "marker_numbers", "MAX_RESULTS", "MODEL_CHOICES", "ModelUnavailableError", "NewsdeskError",

@@ -28,6 +28,7 @@ from .generate import Generator, get_generator
 from .prompt import _CONTROL_TOKENS, SYSTEM_PROMPT
 from .stories import Story, load_stories, stories_dir
 from .types import Citation, Passage
+from .text import plural
 
 # Asked as a question under the answers' own system prompt, so llama.cpp's cached system
 # prompt serves both (a second system prompt would evict it before every answer).
@@ -321,7 +322,7 @@ def briefing_markdown(b: Briefing) -> str:
     for item in b.stories:
         story = item.story
         lines += [f"## {_md(story.headline) or 'Untitled story'}", "",
-                  f"*{story.size} article{'s' if story.size != 1 else ''} ({item.new} new) from "
+                  f"*{story.size} {plural(story.size, 'article')} ({item.new} new) from "
                   f"{_md(', '.join(story.sources)) or 'unknown outlets'}; first {story.first}, latest "
                   f"{story.latest}*", ""]
         if item.summary is None:

@@ -12,6 +12,7 @@ from embeddings import InvalidInputError, NewsdeskError, Settings
 from .briefing import PENDING, UNSUPPORTED, Briefing, briefing, briefing_markdown, summarise_pending
 from .dates import DATE_RULE, parse_date
 from .stories import update_stories
+from .text import plural
 
 DEFAULT_LIMIT = 20
 
@@ -64,7 +65,7 @@ def plain(b: Briefing) -> str:
     for n, item in enumerate(b.stories, 1):
         s = item.story
         lines.append(f"{n}. {s.headline or 'Untitled story'}")
-        lines.append(f"   {s.size} article{'s' if s.size != 1 else ''} ({item.new} new) from "
+        lines.append(f"   {s.size} {plural(s.size, 'article')} ({item.new} new) from "
                      f"{', '.join(s.sources) or 'unknown outlets'}; first {s.first}, latest {s.latest}")
         if item.status == PENDING:
             lines.append("   Summary pending.")

@@ -10,7 +10,7 @@ from datetime import date
 
 from embeddings import NewsdeskError, SearchFilters, Settings
 
-from .answer import stream_answer
+from ._answer import stream_answer
 from .dates import DATE_RULE, parse_date, parse_date_range
 from .types import Answer, Retrieved
 

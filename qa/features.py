@@ -100,38 +100,49 @@ def feature_matrix(candidates: Sequence[Candidate], question: QuestionTerms, as_
         article_idf[c.chunk.article_id] = max(value, article_idf.get(c.chunk.article_id, 0.0))
     rows, coverages = [], []
     for c, found, idf_cov in zip(candidates, found_of, idf_coverage):
-        chunk = c.chunk
-        title_terms = title_terms_of[chunk.title]
-        dense_rank = c.dense_rank if c.dense_rank >= 0 else depth
-        bm25_rank = c.bm25_rank if c.bm25_rank >= 0 else depth
-        rrf = (1 / (RRF_K + dense_rank + 1) + 1 / (RRF_K + bm25_rank + 1)) * RRF_K
-        age = age_days(chunk.publish_date, as_of)
-        siblings = by_article[chunk.article_id]
+        siblings = by_article[c.chunk.article_id]
         coverage = question.share(found)
         coverages.append(coverage)
-        rows.append((
-            c.dense,
-            c.dense - max_dense,
-            math.log1p(dense_rank),
-            c.bm25 / max_bm25,
-            math.log1p(bm25_rank),
-            rrf,
-            coverage,
-            idf_cov,
-            idf_cov - best_idf,
-            question.weighted_share(title_terms),
-            question.share(title_terms),
-            math.log1p(max(age, 0)) if age is not None else 0.0,
-            math.log1p(max(-age, 0)) if age is not None else 0.0,
-            1.0 if age is None else 0.0,
-            1.0 if age is not None and 0 <= age <= 7 else 0.0,
-            1.0 if age is not None and 0 <= age <= 31 else 0.0,
-            max(s.dense for s in siblings),
-            sum(s.dense for s in siblings) / len(siblings),
-            max(s.bm25 for s in siblings) / max_bm25,
-            article_idf[chunk.article_id],
-            math.log1p(len(siblings)),
-            math.log1p(chunk.ordinal),
-            1.0 if chunk.ordinal == 0 else 0.0,
-        ))
+        values = _features(c, siblings, question, title_terms_of[c.chunk.title], coverage, idf_cov, best_idf,
+                           article_idf[c.chunk.article_id], max_dense, max_bm25, as_of, depth)
+        rows.append([values[name] for name in FEATURES])
     return np.asarray(rows, dtype=np.float32), coverages
+
+
+def _features(c: Candidate, siblings: list[Candidate], question: QuestionTerms, title_terms: set[str],
+              coverage: float, idf_cov: float, best_idf: float, article_idf: float, max_dense: float,
+              max_bm25: float, as_of: date | None, depth: int) -> dict[str, float]:
+    """One candidate's features, keyed by name: ``feature_matrix`` lays them out in ``FEATURES``'
+    order, so a feature added here and not there (or the reverse) fails at once."""
+    chunk = c.chunk
+    dense_rank = c.dense_rank if c.dense_rank >= 0 else depth
+    bm25_rank = c.bm25_rank if c.bm25_rank >= 0 else depth
+    age = age_days(chunk.publish_date, as_of)
+    values = {
+        "dense": c.dense,
+        "dense_gap": c.dense - max_dense,
+        "dense_rank": math.log1p(dense_rank),
+        "bm25_norm": c.bm25 / max_bm25,
+        "bm25_rank": math.log1p(bm25_rank),
+        "rrf": (1 / (RRF_K + dense_rank + 1) + 1 / (RRF_K + bm25_rank + 1)) * RRF_K,
+        "coverage": coverage,
+        "idf_coverage": idf_cov,
+        "idf_coverage_gap": idf_cov - best_idf,
+        "idf_title": question.weighted_share(title_terms),
+        "title_overlap": question.share(title_terms),
+        "age_log": math.log1p(max(age, 0)) if age is not None else 0.0,
+        "future_log": math.log1p(max(-age, 0)) if age is not None else 0.0,
+        "undated": 1.0 if age is None else 0.0,
+        "within_week": 1.0 if age is not None and 0 <= age <= 7 else 0.0,
+        "within_month": 1.0 if age is not None and 0 <= age <= 31 else 0.0,
+        "article_best_dense": max(s.dense for s in siblings),
+        "article_mean_dense": sum(s.dense for s in siblings) / len(siblings),
+        "article_best_bm25": max(s.bm25 for s in siblings) / max_bm25,
+        "article_best_idf": article_idf,
+        "article_candidates": math.log1p(len(siblings)),
+        "position": math.log1p(chunk.ordinal),
+        "first_chunk": 1.0 if chunk.ordinal == 0 else 0.0,
+    }
+    if len(values) != len(FEATURES):  # one missing from here is a KeyError in feature_matrix
+        raise AssertionError(f"features not in FEATURES: {sorted(values.keys() - set(FEATURES))}")
+    return values

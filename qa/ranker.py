@@ -110,7 +110,7 @@ def load_ranker(path: Path = RANKER_FILE, features: tuple[str, ...] = FEATURES) 
         data = json.loads(Path(path).read_text())
         ranker = (TreeRanker if data.get("kind") == "trees" else LinearRanker).from_dict(data)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelUnavailableError(f"the passage ranker {path} is unreadable ({exc.__class__.__name__}): {fix}") from None
+        raise ModelUnavailableError(f"the passage ranker {path} is unreadable ({exc.__class__.__name__}): {fix}") from exc
     if data.get("format_version") != FORMAT_VERSION or ranker.features != features:
         raise ModelUnavailableError(f"the passage ranker {path} was trained on other features than this "
                                     f"version computes: {fix}")

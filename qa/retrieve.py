@@ -207,8 +207,3 @@ def relevance(hits: Sequence[Hit]) -> float:
         return 0.0
     return max(0.5 * h.coverage + 0.5 * max(h.dense, 0.0) for h in hits)
 
-
-def answer_probability(hits: Sequence[Hit]) -> float:
-    """The ranker's best probability among the hits (reported, and swept as an abstention
-    signal in benchmarks/eval_qa.py)."""
-    return max((h.score for h in hits), default=0.0)

@@ -10,10 +10,11 @@ import sys
 
 from embeddings import InvalidInputError, NewsdeskError, Settings
 
-from .article import ArticleText, article
+from ._article import ArticleText, article
 from .cli import make_filters, parse_as_of  # the ask command's filter rules, shared
 from .dates import DATE_RULE
-from .search import DEFAULT_RESULTS, MAX_RESULTS, SearchResults, search
+from ._search import DEFAULT_RESULTS, MAX_RESULTS, SearchResults, search
+from .text import UNTITLED, plural
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
 
@@ -71,9 +72,9 @@ def format_results(results: SearchResults, bold: tuple[str, str] = ("**", "**"))
     if not results.hits:
         return f"No article matches “{results.query}”."
     n = len(results.hits)
-    lines = [f"{n} article{'s' if n != 1 else ''} for “{results.query}” ({results.seconds:.2f} s)"]
+    lines = [f"{n} {plural(n, 'article')} for “{results.query}” ({results.seconds:.2f} s)"]
     for i, hit in enumerate(results.hits, 1):
-        lines += ["", f"{i}. {hit.title or 'Untitled article'}",
+        lines += ["", f"{i}. {hit.title or UNTITLED}",
                   f"   {' · '.join(x for x in (hit.source, hit.date[:10], hit.url or hit.path) if x)}",
                   f"   {emphasise(hit.passage, hit.highlights, bold)}",
                   f"   id: {hit.article_id}"]
@@ -90,7 +91,7 @@ def emphasise(text: str, spans, bold: tuple[str, str]) -> str:
 
 
 def format_article(found: ArticleText) -> str:
-    head = [found.title or "Untitled article",
+    head = [found.title or UNTITLED,
             " · ".join(x for x in (found.source, found.date[:10], found.url or found.path) if x)]
     return "\n".join([*head, "", found.text])
 

@@ -51,3 +51,28 @@ def term_spans(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, i
             if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     stems = _stemmer().stemWords([w.removesuffix("'s").removesuffix("’s") for _, w in kept])
     return [(m.start(), m.end()) for (m, _), stem in zip(kept, stems) if stem in terms]
+
+
+UNTITLED = "Untitled article"  # what every view shows for an article without a title
+
+
+def plural(n: int, word: str) -> str:
+    """``word`` as counted ``n`` times: "article" for 1, "articles" otherwise."""
+    return word if n == 1 else f"{word}s"
+
+
+# Cut at a space near the limit rather than mid-word (within 30 characters; else exactly).
+def word_start(text: str, i: int) -> int:
+    """A cut at or after ``i`` that starts a word (at most 30 characters on; else ``i``)."""
+    if i <= 0:
+        return 0
+    j = text.find(" ", i)
+    return j + 1 if 0 <= j < i + 30 else i
+
+
+def word_end(text: str, i: int) -> int:
+    """A cut at or before ``i`` that ends a word (at most 30 characters back; else ``i``)."""
+    if i >= len(text):
+        return len(text)
+    j = text.rfind(" ", 0, i)
+    return j if j > i - 30 else i

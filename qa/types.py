@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Iterable, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,14 @@ class Retrieved:
 
     passages: tuple[Passage, ...]
     standalone_question: str
+
+
+def first_per_article(items: Iterable[T], skip: Iterable[str] = ()) -> list[T]:
+    """Each article's first item (anything with an ``article_id``), in order, leaving out the
+    articles in ``skip``."""
+    seen, first = set(skip), []
+    for item in items:
+        if item.article_id not in seen:
+            seen.add(item.article_id)
+            first.append(item)
+    return first

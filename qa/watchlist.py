@@ -23,7 +23,7 @@ from embeddings import (Fetcher, FetchError, InvalidInputError, NewsIndex, Searc
 from .collection import INDEXES
 from .dates import parse_date_range
 from .question import validate_query
-from .search import MAX_RESULTS, search
+from ._search import MAX_RESULTS, search
 
 FORMAT_VERSION = 1
 MAX_WATCHES = 100
@@ -226,7 +226,7 @@ def _read(path: Path) -> list[Watch]:
         return []
     except (OSError, ValueError) as exc:
         raise InvalidInputError(f"the saved searches in {path} cannot be read ({exc}): fix or delete the file") \
-            from None
+            from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         raise InvalidInputError(f"{path} is not a saved-search file this version reads: move it away")
     try:
@@ -234,7 +234,7 @@ def _read(path: Path) -> list[Watch]:
                          "known": tuple(w.get("known", ())),
                          "unseen": tuple(Alert(**a) for a in w.get("unseen", ()))}) for w in data["watches"]]
     except (KeyError, TypeError) as exc:
-        raise InvalidInputError(f"{path} is damaged ({exc}): fix or delete the file") from None
+        raise InvalidInputError(f"{path} is damaged ({exc}): fix or delete the file") from exc
 
 
 def _write(path: Path, watches: list[Watch]) -> None:

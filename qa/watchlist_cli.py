@@ -13,6 +13,7 @@ from embeddings import NewsdeskError, Settings, parse_duration, watch as watch_f
 
 from .dates import DATE_RULE
 from .watchlist import Watch, WatchCheck, add_watch, check_watches, list_watches, mark_seen, notify, remove_watch
+from .text import plural
 
 
 def watchlist_main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,7 @@ def watchlist_main(argv: list[str] | None = None) -> int:
         if args.command == "add":
             w = add_watch(args.query, date_from=args.date_from, date_to=args.date_to, sources=args.source,
                           settings=settings)
-            print(f"saved {w.id}: “{w.query}” ({len(w.known)} article{'s' if len(w.known) != 1 else ''} found now; "
+            print(f"saved {w.id}: “{w.query}” ({len(w.known)} {plural(len(w.known), 'article')} found now; "
                   "new ones will be listed after each build or poll)")
         elif args.command == "list":
             watches = list_watches(settings)

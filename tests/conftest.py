@@ -23,3 +23,14 @@ def real_embedder():
     from embeddings import get_embedder
 
     return get_embedder()
+
+
+def pytest_collection_modifyitems(config, items):
+    """One rule for slow tests: the ``slow`` marker, on the module (``pytestmark``) when all its
+    tests are slow, else on the test; the file name says nothing. A test that drives Chromium
+    (``browser``) or loads a real model is slow: a browser test without ``slow`` is refused,
+    so ``-m "not slow"`` never starts a browser."""
+    unmarked = [item.nodeid for item in items
+                if item.get_closest_marker("browser") and not item.get_closest_marker("slow")]
+    if unmarked:
+        raise pytest.UsageError(f"browser tests must be marked slow too: {', '.join(unmarked[:5])}")

@@ -109,3 +109,26 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+class FakeQA:
+    """Stands in for ``qa.stream_answer``: records each call and replays a scripted stream
+    (by default: retrieval, four pieces of text, the checked answer), then ``error`` if given."""
+
+    def __init__(self, events=None, error: Exception | None = None):
+        from tests.webui import factories as f
+
+        self.events = events if events is not None else [
+            f.retrieved(f.passage(1), f.passage(2, article_id="a2")),
+            "Delcy ", "Rodriguez ", "took over [1]", ".",
+            f.answer("Delcy Rodriguez took over [1]."),
+        ]
+        self.error = error
+        self.calls: list[dict] = []
+
+    def __call__(self, question, **kwargs):
+        self.calls.append({"question": question, **kwargs})
+        for event in self.events:
+            yield event
+        if self.error:
+            raise self.error

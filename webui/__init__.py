@@ -1,8 +1,8 @@
 """The web chat's helpers: safe HTML for answers, citations, search results and the whole
 article (``reader``), form and ``/ask`` checks, upload storage, the Feeds tab and its
 background poller (``feeds``), coverage and timelines, the conversation's export and
-feedback marks, the chat's settings, errors and CSS. ``app.py`` builds the page and wires it
-to these and to ``qa``.
+feedback marks, adding articles (``indexing``), the chat's settings, errors and CSS.
+``pages`` builds the page and wires it to these and to ``qa``.
 
 What may be imported here, and why (tests/webui/test_imports.py holds to it):
 
@@ -13,26 +13,22 @@ What may be imported here, and why (tests/webui/test_imports.py holds to it):
 - ``embeddings``' public API (``embeddings.__all__``), for what the chat shares with the
   pipeline underneath ``qa``: atomic file writes, sizes, reading ``NEWSDESK_*`` settings.
 
-Nothing else: not ``app`` (dependencies flow one way, ``app.py -> webui -> qa ->
-embeddings``), not a submodule of ``qa`` or ``embeddings`` (their insides may change
-without notice), and not ``gradio`` (only ``app.py`` builds the page, so these helpers test
+Nothing else: not ``app`` or ``pages`` (dependencies flow one way, ``app.py -> pages -> webui
+-> qa -> embeddings``), not a submodule of ``qa`` or ``embeddings`` (their insides may change
+without notice), and not ``gradio`` (only ``pages`` builds the page, so these helpers test
 without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embeddings``
 import their heavy libraries on first use.
 """
 
-from . import (api_args, briefing, coverage, export, feedback, feeds, forms, reader, render, stops, turns, uploads,
-               watchlist)
-from .errors import FormError, UploadError
+from . import (api_args, briefing, coverage, export, feedback, feeds, forms, indexing, reader, render, stops, turns,
+               uploads, watchlist)
+from .errors import GENERIC_ERROR, FormError, UploadError, user_message
 from .feedback import FeedbackError
-from .forms import clamp_k, filter_hint, parse_auth, parse_filters
-from .render import esc, safe_url
-from .settings import WebSettings
+from .settings import WebSettings, answer_concurrency
 from .style import CSS
-from .uploads import store_pasted, store_upload, upload_suffix
 
 __all__ = [
-    "api_args", "briefing", "clamp_k", "coverage", "CSS", "esc", "export", "feedback", "FeedbackError", "feeds",
-    "filter_hint", "FormError", "forms", "parse_auth", "parse_filters", "reader", "render", "safe_url",
-    "stops", "store_pasted", "store_upload", "turns", "upload_suffix", "UploadError", "uploads",
-    "watchlist", "WebSettings",
+    "answer_concurrency", "api_args", "briefing", "coverage", "CSS", "export", "feedback", "FeedbackError", "feeds",
+    "FormError", "forms", "GENERIC_ERROR", "indexing", "reader", "render", "stops", "turns", "UploadError",
+    "uploads", "user_message", "watchlist", "WebSettings",
 ]

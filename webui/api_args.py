@@ -109,3 +109,15 @@ def _describe(pair: object) -> str:
             return f"a {type(pair).__name__} of {len(pair)}"
         return f"[{', '.join(_kind(s) for s in pair)}]"
     return _kind(pair)
+
+
+def answer_json(answer) -> dict:
+    """``Answer.to_dict()`` for API clients, without the passages' server-side file paths.
+
+    Besides not telling clients where files live on the server, this avoids a gradio_client
+    quirk: with Gradio 6's protocol it treats any ``{"path": str}`` object in a result as a
+    file to download, and fails with 403 on the article's path.
+    """
+    data = answer.to_dict()
+    data["passages"] = [{k: v for k, v in p.items() if k != "path"} for p in data["passages"]]
+    return data

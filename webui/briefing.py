@@ -21,6 +21,7 @@ from qa import (Briefing, BriefStory, NewsdeskError, Settings, SUMMARIES, briefi
 from .errors import FormError
 from .reader import link_listener_js
 from .render import citation_chip, esc, format_date, open_anchor, safe_url, text_with_markers
+from qa import UNTITLED, plural
 
 log = logging.getLogger("newsdesk.webui")
 
@@ -80,7 +81,7 @@ def story_card(item: BriefStory, rank: int) -> str:
     outlets = ", ".join(story.sources[:5]) + (f" and {len(story.sources) - 5} more" if len(story.sources) > 5 else "")
     span = (format_date(story.first) if story.first == story.latest
             else f"{format_date(story.first)} – {format_date(story.latest)}")
-    meta = (f'{story.size} article{"s" if story.size != 1 else ""}'
+    meta = (f'{story.size} {plural(story.size, "article")}'
             + (f" ({item.new} new)" if item.new != story.size else "")
             + (f" · {esc(outlets)}" if outlets else "") + f" · {esc(span)}")
     if item.status == "pending":
@@ -98,12 +99,12 @@ def story_card(item: BriefStory, rank: int) -> str:
             f'<span class="nd-story-headline">{esc(story.headline) or "Untitled story"}</span></div>'
             f'<div class="nd-story-meta">{meta}</div>{summary}'
             f'<details class="nd-timeline-box"><summary>Timeline: {story.size} '
-            f'article{"s" if story.size != 1 else ""} by date</summary>'
+            f'{plural(story.size, "article")} by date</summary>'
             f'<ol class="nd-story-timeline">{timeline}</ol></details>{ask}</li>')
 
 
 def _timeline_item(a) -> str:
-    title = open_anchor(esc(a.title) or "Untitled article", a.id, "nd-timeline-title")
+    title = open_anchor(esc(a.title) or UNTITLED, a.id, "nd-timeline-title")
     link = safe_url(a.url)
     original = (f' <a class="nd-original" href="{esc(link)}" rel="noopener noreferrer" target="_blank" '
                 f'aria-label="Open the original">↗</a>') if link else ""

@@ -7,16 +7,44 @@ timeline under each answer is chat-message HTML: ``render.timeline_strip``.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from qa import Coverage
+from qa import Coverage, coverage
 
-from .render import esc, format_date
+from .errors import user_message
+from .render import esc, format_date, error_block
+from qa import plural
 
 PERIOD_TITLES = {"day": "Day", "week": "Week starting (Monday)", "month": "Month", "year": "Year"}
 
 
 # --- the Index panel -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoverageView:
+    """The coverage chart's columns (``chart_columns``; ``None`` when nothing is dated), its
+    labels (``{"label", "x_title", "x_lim", "colors_in_legend"}``, gr.BarPlot's arguments)
+    and the summary HTML under it."""
+
+    columns: dict[str, list] | None
+    labels: dict = field(default_factory=dict)
+    summary: str = ""
+
+
+def coverage_view(settings) -> CoverageView:
+    """The Index panel's coverage for ``settings``' index. A missing index is explained by
+    the index panel already, so it gives an empty summary here."""
+    try:
+        cov = coverage(settings)
+    except Exception as exc:  # no index: the index panel says so already, so nothing is said here
+        return CoverageView(None, {}, user_message(exc, "counting the index's coverage", known="", generic=error_block(
+            "Could not count what the index covers; see the server log.")))
+    columns = chart_columns(cov)
+    labels = {"label": chart_title(cov), "x_title": PERIOD_TITLES[cov.bucket], "x_lim": chart_x_lim(cov),
+              "colors_in_legend": list(cov.sources)}
+    return CoverageView(columns if columns["period"] else None, labels, coverage_summary(cov))
+
 
 def chart_columns(cov: Coverage) -> dict[str, list]:
     """The bars as columns (``period`` ISO dates, ``source``, ``articles``) for a plot's
@@ -46,7 +74,7 @@ def chart_title(cov: Coverage) -> str:
 
 
 def _articles(n: int) -> str:
-    return f"{n:,} article{'s' if n != 1 else ''}"
+    return f"{n:,} {plural(n, 'article')}"
 
 
 def coverage_summary(cov: Coverage) -> str:

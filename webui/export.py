@@ -18,6 +18,7 @@ from typing import Sequence
 from qa import CITATION_MARKER
 
 from .render import format_date, safe_url
+from qa import UNTITLED
 
 # Backslash-escaped anywhere: what opens emphasis, code, links, HTML, tables, strikethrough.
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
@@ -61,7 +62,7 @@ def _where(item: dict) -> str:
 
 
 def _reference(label: str, item: dict) -> str:
-    title = md_escape(item.get("title")) or "Untitled article"
+    title = md_escape(item.get("title")) or UNTITLED
     meta = [md_escape(item["source"]) if item.get("source") else "",
             md_escape(format_date(item["date"])) if item.get("date") else "undated"]
     line = f"- {label}**{title}**. {', '.join(m for m in meta if m)}."

@@ -26,6 +26,8 @@ from typing import Iterable
 
 from qa import NewsdeskError
 
+from .turns import turn_at
+
 log = logging.getLogger("newsdesk.feedback")
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -132,3 +134,17 @@ def latest_marks(entries: Iterable[dict]) -> list[dict]:
         latest.pop(entry["answer_id"], None)  # so the dict's order is that of the last marks
         latest[entry["answer_id"]] = entry
     return [e for e in latest.values() if e.get("rating") != CLEARED]
+
+
+def save_feedback(records: list[dict], message_index, liked, settings) -> str:
+    """Store a thumbs up / down (or its withdrawal) on the answer at ``message_index``;
+    returns what to tell the user, ``""`` when all went well.
+
+    Raises:
+        FeedbackError: the mark could not be written (the message says why).
+    """
+    turn = turn_at(records, message_index)
+    if turn is None:
+        return "Only finished answers can be marked."
+    append_feedback(feedback_path(settings.data_dir), feedback_entry(turn, liked))
+    return ""

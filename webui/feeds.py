@@ -10,16 +10,17 @@ atomic build, so the chat answers from the old index until a poll's articles are
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport, Settings, add_feed, list_feeds,
                         parse_duration, poll_feeds, redact_url, remove_feed)
 
-from .render import esc, safe_url
+from .errors import user_message
+from .render import esc, safe_url, when
 from .watchlist import after_poll
+from qa import plural
 
 log = logging.getLogger("newsdesk.feeds")
 
@@ -56,7 +57,7 @@ def _row(feed: Feed) -> str:
     if error and feed.next_retry:
         error += f" (retry after {when(feed.next_retry)})"
     if feed.retries:
-        waiting = f"{len(feed.retries)} article{'s' if len(feed.retries) != 1 else ''} to retry"
+        waiting = f"{len(feed.retries)} {plural(len(feed.retries), 'article')} to retry"
         error = f"{error}; {waiting}" if error else waiting
     return (f'<tr class="nd-feed"><td>{title}<div class="nd-feed-url">{url}</div></td>'
             f"<td>{esc(when(feed.last_poll) if feed.last_poll else 'not yet')}</td>"
@@ -71,12 +72,6 @@ def feed_urls(settings: Settings) -> list[str]:
         return [redact_url(f.url) for f in list_feeds(settings)]
     except NewsdeskError:
         return []
-
-
-def when(iso: str) -> str:
-    """'2026-11-28T03:15:12Z' -> '2026-11-28 03:15 UTC'; anything else as given."""
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", iso or "")
-    return f"{m.group(1)} {m.group(2)} UTC" if m else (iso or "")
 
 
 def watching() -> bool:
@@ -98,16 +93,23 @@ def _minutes(seconds: float) -> str:
 
 # --- what the tab does -------------------------------------------------------------------
 
-def add(url: str, settings: Settings) -> tuple[str, str]:
-    """Follow ``url``: (the URL as stored, "" when it was not added; the message to show).
+class Added(NamedTuple):
+    """What adding a feed did: ``url`` as stored ("" when it was not added), ``message`` to show."""
+
+    url: str
+    message: str
+
+
+def add(url: str, settings: Settings) -> Added:
+    """Follow ``url``.
 
     Checked before it is saved: an address inside the network, or one with a password, is
     refused with the reason (``add_feed``)."""
     try:
         feed = add_feed(url, settings)
     except NewsdeskError as exc:
-        return "", f"Not added: {exc}"
-    return feed.url, f"Following {feed.url}; fetching its articles now."
+        return Added("", f"Not added: {exc}")
+    return Added(feed.url, f"Following {feed.url}; fetching its articles now.")
 
 
 def remove(url: str | None, settings: Settings) -> str:
@@ -118,7 +120,7 @@ def remove(url: str | None, settings: Settings) -> str:
     except NewsdeskError as exc:
         return f"Not removed: {exc}"
     return (f"Stopped following {redact_url(feed.url)}; the {feed.total_items} "
-            f"article{'s' if feed.total_items != 1 else ''} "
+            f"{plural(feed.total_items, 'article')} "
             "indexed from it stay in the index.")
 
 
@@ -135,11 +137,9 @@ def poll_now(settings: Settings, only: tuple[str, ...] = (), on_progress: Callab
                             on_progress=on_progress)
     except PollBusyError as exc:  # a `watch` in a terminal, say: its results show here when it ends
         return f"Not polled: {exc}."
-    except NewsdeskError as exc:
-        return f"Poll failed: {exc}"
-    except Exception:
-        log.exception("polling the feeds failed")
-        return "Poll failed; the details are in the server log."
+    except Exception as exc:
+        return user_message(exc, "polling the feeds", known="Poll failed: {}", logger=log,
+                            generic="Poll failed; the details are in the server log.")
     finally:
         _poll_lock.release()
     return report.summary()

@@ -24,11 +24,12 @@ from pathlib import PurePath
 from typing import Sequence
 from urllib.parse import parse_qs
 
-from qa import NewsdeskError, Settings, article, highlight_spans, locate_quote, search
+from qa import Settings, article, highlight_spans, locate_quote, search
 
-from .errors import FormError
+from .errors import FormError, user_message
 from .forms import describe_filters, parse_filters
-from .render import LINK_PREFIX, MAX_QUOTE_CHARS, byline, esc, open_anchor, safe_url
+from .render import LINK_PREFIX, MAX_QUOTE_CHARS, byline, error_block, esc, open_anchor, safe_url
+from qa import UNTITLED, plural
 
 log = logging.getLogger("newsdesk.webui")
 
@@ -143,7 +144,7 @@ def article_view(article, hit: tuple[int, int] | None = None, terms: Sequence[tu
     where = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">Original ↗</a>' if link
              else f'<span class="nd-article-file">{esc(PurePath(article.path).name)}</span>' if article.path else "")
     meta = " · ".join(x for x in (byline(article.source, article.date), where) if x)
-    title = esc(article.title) or "Untitled article"
+    title = esc(article.title) or UNTITLED
     parts = [f'<article class="nd-article"><h2 class="nd-article-title">{title}</h2>',
              f'<div class="nd-article-meta">{meta}</div>' if meta else "",
              f'<div class="nd-hint">{esc(how)}</div>' if how else "",
@@ -163,10 +164,6 @@ def _body(text: str, hit: tuple[int, int] | None, terms: Sequence[tuple[int, int
             + marked(text[end:], outside_after))
 
 
-def error_view(message: str) -> str:
-    return f'<div class="nd-error" role="alert">{esc(message)}</div>'
-
-
 def search_page(query: str, date_from: str | None, date_to: str | None, sources, settings: Settings,
                 k: int = SEARCH_RESULTS, newest_first: object = False) -> str:
     """The Search tab's results for what its form holds, as HTML; any problem (an empty
@@ -175,11 +172,9 @@ def search_page(query: str, date_from: str | None, date_to: str | None, sources,
         values = parse_filters(date_from, date_to, sources)
         results = search(query, k=k, filters=None if values.is_empty() else values, settings=settings,
                          newest_first=newest_first is True)
-    except NewsdeskError as exc:
-        return error_view(str(exc))
-    except Exception:
-        log.exception("searching for %r failed", query)
-        return error_view("The search failed; the details are in the server log. Try again.")
+    except Exception as exc:
+        return error_block(user_message(exc, "searching for %r", query, logger=log,
+                                       generic="The search failed; the details are in the server log. Try again."))
     return results_view(results, describe_filters(values))
 
 
@@ -189,11 +184,9 @@ def open_article(link: object, settings: Settings) -> str:
     try:
         request = parse_open_link(link)
         found = article(request.article_id, settings=settings)
-    except NewsdeskError as exc:
-        return error_view(str(exc))
-    except Exception:
-        log.exception("opening the article of %r failed", link)
-        return error_view("Could not open the article; the details are in the server log.")
+    except Exception as exc:
+        return error_block(user_message(exc, "opening the article of %r", link, logger=log,
+                                       generic="Could not open the article; the details are in the server log."))
     wanted = bool(request.quote) or request.start >= 0
     hit = locate_quote(found.text, request.quote, request.start, request.end) if wanted else None
     terms = highlight_spans(found.text, request.query) if request.query else []
@@ -214,7 +207,7 @@ def results_view(results, scope: str = "") -> str:
         return (f'<div class="nd-panel-empty">No article matches “{esc(results.query)}”{where}. Try other words, '
                 "or widen the dates and sources in Search settings.</div>")
     n = len(results.hits)
-    head = (f'{n} article{"s" if n != 1 else ""} for “{esc(results.query)}”'
+    head = (f'{n} {plural(n, "article")} for “{esc(results.query)}”'
             + (f" · {esc(scope)}" if scope else "") + f' <span class="nd-timing">{results.seconds:.2f} s</span>')
     items = [_result(hit, results.query) for hit in results.hits]
     return (f'<div class="nd-results"><div class="nd-panel-h">{head}</div>'
@@ -222,7 +215,7 @@ def results_view(results, scope: str = "") -> str:
 
 
 def _result(hit, query: str) -> str:
-    title = marked(hit.title, highlight_spans(hit.title, query)) or "Untitled article"
+    title = marked(hit.title, highlight_spans(hit.title, query)) or UNTITLED
     anchor = open_anchor(title, hit.article_id, "nd-result-title", start=hit.start, end=hit.end, quote=hit.quote,
                          query=query)
     link = safe_url(hit.url)

@@ -19,7 +19,8 @@ from datetime import date
 from typing import Iterable, Sequence
 from urllib.parse import urlencode
 
-from qa import ABSTENTION, CITATION_MARKER, TimelineEntry, answer_timeline, marker_numbers
+from qa import (ABSTENTION, CITATION_MARKER, UNTITLED, Answer, Citation, IndexInfo, Passage, TimelineEntry,
+                answer_timeline, find_quote, first_per_article, marker_numbers, plural, word_end, word_start)
 
 # qa abstains with "<headline>: <reason>"; the chat shows the headline on its own line, bold.
 ABSTAIN_HEADLINE = ABSTENTION.partition(":")[0]
@@ -61,44 +62,17 @@ def excerpt(passage: str, quote: str, context: int = 280) -> str:
     """
     passage = passage or ""
     quote = (quote or "").strip()
-    span = _find(passage, quote) if quote else None
+    span = find_quote(passage, quote) if quote else None
     if span is None:
-        hi = _word_end(passage, 2 * context)
+        hi = word_end(passage, 2 * context)
         body = esc(passage[:hi]) + ("…" if hi < len(passage) else "")
         return (f'<mark class="nd-quote">{esc(quote)}</mark> ' if quote else "") + body
     start, end = span
-    lo = _word_start(passage, max(0, start - context))
-    hi = _word_end(passage, end + context)
+    lo = word_start(passage, max(0, start - context))
+    hi = word_end(passage, end + context)
     return (("…" if lo > 0 else "") + esc(passage[lo:start])
             + f'<mark class="nd-quote">{esc(passage[start:end])}</mark>'
             + esc(passage[end:hi]) + ("…" if hi < len(passage) else ""))
-
-
-def _find(passage: str, quote: str) -> tuple[int, int] | None:
-    i = passage.find(quote)
-    if i >= 0:
-        return i, i + len(quote)
-    words = quote.split()
-    if not words:
-        return None
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    m = re.search(pattern, passage, re.IGNORECASE)
-    return (m.start(), m.end()) if m else None
-
-
-# Cut at a space near the limit rather than mid-word (within 30 characters; else exactly).
-def _word_start(text: str, i: int) -> int:
-    if i <= 0:
-        return 0
-    j = text.find(" ", i)
-    return j + 1 if 0 <= j < i + 30 else i
-
-
-def _word_end(text: str, i: int) -> int:
-    if i >= len(text):
-        return len(text)
-    j = text.rfind(" ", 0, i)
-    return j if j > i - 30 else i
 
 
 # --- links that open the whole article in the page (webui.reader) ------------------------
@@ -130,7 +104,7 @@ def open_anchor(label_html: str, article_id: str, css: str, **where) -> str:
             f'title="Read the whole article here">{label_html}</a>')
 
 
-def _cited(citation) -> dict:
+def _cited(citation: Citation) -> dict:
     """Where a citation's link opens its article: the quote's span, the quote, its number."""
     return dict(article_id=citation.article_id, start=citation.start, end=citation.end, quote=citation.quote,
                 n=citation.n)
@@ -138,7 +112,7 @@ def _cited(citation) -> dict:
 
 def _titled(title: str, url: str, opens: dict, css: str = "nd-src-title") -> str:
     """An article's title opening it in the page, then its original's link (↗) if it has one."""
-    title_html = open_anchor(esc(title) or "Untitled article", css=css, **opens)
+    title_html = open_anchor(esc(title) or UNTITLED, css=css, **opens)
     link = safe_url(url)
     if not link:
         return title_html
@@ -150,8 +124,8 @@ def _titled(title: str, url: str, opens: dict, css: str = "nd-src-title") -> str
 
 def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: str, opens: dict | None = None) -> str:
     link = safe_url(url)
-    head = (open_anchor(esc(title) or "Untitled article", css="nd-pop-title", **opens) if opens
-            else f'<span class="nd-pop-title">{esc(title) or "Untitled article"}</span>')
+    head = (open_anchor(esc(title) or UNTITLED, css="nd-pop-title", **opens) if opens
+            else f'<span class="nd-pop-title">{esc(title) or UNTITLED}</span>')
     meta = byline(source, iso_date)
     meta_html = f'<span class="nd-pop-meta">{meta}</span>' if meta else ""
     link_html = (f'<a class="nd-pop-link" href="{esc(link)}" rel="noopener noreferrer" target="_blank">'
@@ -160,7 +134,7 @@ def _pop(n: int, title: str, source: str, iso_date: str, url: str, body_html: st
             f'<span class="nd-pop-passage">{body_html}</span>{link_html}</span>')
 
 
-def citation_chip(citation) -> str:
+def citation_chip(citation: Citation) -> str:
     """An inline, focusable [n] that reveals the cited passage with its quote highlighted."""
     pop = _pop(citation.n, citation.title, citation.source, citation.date, citation.url,
                excerpt(citation.passage, citation.quote), _cited(citation))
@@ -169,7 +143,7 @@ def citation_chip(citation) -> str:
             f'data-n="{citation.n}">[{citation.n}]{pop}</span>')
 
 
-def passage_chip(passage) -> str:
+def passage_chip(passage: Passage) -> str:
     """A marker seen while streaming, before citations are checked: reveals the passage."""
     pop = _pop(passage.n, passage.title, passage.source, passage.date, passage.url,
                excerpt(passage.shown or passage.text, ""),
@@ -214,7 +188,7 @@ def searching_message() -> str:
     return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>Searching the articles…</div>'
 
 
-def reading_message(passages: Sequence) -> str:
+def reading_message(passages: Sequence[Passage]) -> str:
     """Status shown once retrieval is done and before the first token."""
     if not passages:
         return f'<div class="nd-status {PENDING}"><span class="nd-spinner"></span>No matching passages; checking…</div>'
@@ -225,7 +199,7 @@ def reading_message(passages: Sequence) -> str:
             f"from {articles} {src}…</div>")
 
 
-def streaming_message(text: str, passages: Sequence) -> str:
+def streaming_message(text: str, passages: Sequence[Passage]) -> str:
     """The answer so far, markers linked to the retrieved passages, with a typing caret."""
     chips = {p.n: passage_chip(p) for p in passages}
     return (f'<div class="nd-answer nd-streaming {PENDING}"><div class="nd-text">{text_with_markers(text.lstrip(), chips)}'
@@ -245,7 +219,14 @@ def stopped(content: str) -> str:
     return body[: -len("</div>")] + '<div class="nd-timing">Stopped.</div></div>'
 
 
-def answer_message(answer, scope: str = "") -> str:
+def stop_turn(messages: list[dict]) -> list[dict]:
+    """After Stop: freeze the unfinished answer (if any) and mark it stopped."""
+    if messages and messages[-1].get("role") == "assistant" and is_pending(messages[-1]["content"]):
+        messages = [*messages[:-1], {"role": "assistant", "content": stopped(messages[-1]["content"])}]
+    return messages
+
+
+def answer_message(answer: Answer, scope: str = "") -> str:
     """The final answer: text with live [n] markers, then footnotes (or related reading).
 
     ``scope`` describes the search filters in force (e.g. "Articles from Reuters"); an
@@ -268,7 +249,7 @@ def answer_message(answer, scope: str = "") -> str:
     return "".join(parts)
 
 
-def abstain_message(answer, scope: str = "") -> str:
+def abstain_message(answer: Answer, scope: str = "") -> str:
     detail = _ABSTAIN_PREFIX.sub("", answer.text or "").strip()
     if detail:
         detail = detail[0].upper() + detail[1:]
@@ -292,7 +273,7 @@ def error_message(message: str) -> str:
     return f'<div class="nd-error" role="alert"><strong>Couldn’t answer.</strong> {esc(message)}</div>'
 
 
-def _footnote(c) -> str:
+def _footnote(c: Citation) -> str:
     meta = byline(c.source, c.date)
     link = safe_url(c.url)
     link_html = (f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{esc(link)}</a>'
@@ -301,13 +282,13 @@ def _footnote(c) -> str:
     # opens from the link below the passage.
     opener = open_anchor("Read the whole article", css="nd-fn-open", **_cited(c))
     return (f'<details class="nd-fn"><summary><span class="nd-fn-n">[{c.n}]</span> '
-            f'<span class="nd-fn-title">{esc(c.title) or "Untitled article"}</span>'
+            f'<span class="nd-fn-title">{esc(c.title) or UNTITLED}</span>'
             f'{f" <span class=nd-fn-meta>{meta}</span>" if meta else ""}</summary>'
             f'<blockquote class="nd-passage">{excerpt(c.passage, c.quote)}</blockquote>'
             f'<div class="nd-fn-links">{opener}{" · " + link_html if link_html else ""}</div></details>')
 
 
-def _timing(answer) -> str:
+def _timing(answer: Answer) -> str:
     t = answer.timings
     bits = [esc(answer.model)] if answer.model else []
     if answer.as_of:  # the news window the answer was judged in
@@ -419,7 +400,7 @@ def _label(e: TimelineEntry) -> str:
     markers = "".join(f"[{n}]" for n in e.markers)
     when = format_date(e.date) if e.date else "undated"
     who = f" — {e.source}" if e.source else ""
-    return f"{markers + ' ' if markers else 'Related: '}{e.title or 'Untitled article'}{who}, {when}"
+    return f"{markers + ' ' if markers else 'Related: '}{e.title or UNTITLED}{who}, {when}"
 
 
 def _item(e: TimelineEntry) -> str:
@@ -427,7 +408,7 @@ def _item(e: TimelineEntry) -> str:
     markers = "".join(f"[{n}]" for n in e.markers)
     tag = (f'<span class="nd-tl-tag nd-tl-cited-k">cited {esc(markers)}</span>' if e.cited
            else '<span class="nd-tl-tag nd-tl-related-k">related</span>')
-    title = esc(e.title) or "Untitled article"
+    title = esc(e.title) or UNTITLED
     link = safe_url(e.url)
     if link:
         title = f'<a href="{esc(link)}" rel="noopener noreferrer" target="_blank">{title}</a>'
@@ -442,20 +423,16 @@ SOURCES_EMPTY = ('<div class="nd-panel-empty">The articles an answer cites are l
                  "with the sentence that supports it.</div>")
 
 
-def sources_reading(passages: Sequence) -> str:
+def sources_reading(passages: Sequence[Passage]) -> str:
     """Panel while the model reads: the retrieved articles, greyed out."""
     if not passages:
         return '<div class="nd-panel-empty">Searching the articles…</div>'
-    seen, unique = set(), []
-    for p in passages:
-        if p.article_id not in seen:
-            seen.add(p.article_id)
-            unique.append(p)
+    unique = first_per_article(passages)
     return (f'<div class="nd-sources nd-reading"><div class="nd-panel-h">Reading {len(passages)} '
-            f'passage{"s" if len(passages) != 1 else ""}…</div>{_article_list(unique)}</div>')
+            f'{plural(len(passages), "passage")}…</div>{_article_list(unique)}</div>')
 
 
-def sources_panel(answer) -> str:
+def sources_panel(answer: Answer) -> str:
     """Only the articles the answer cites, each once, with its markers and quotes."""
     if answer.abstained:
         if not answer.related:
@@ -480,16 +457,16 @@ def sources_panel(answer) -> str:
         items.append(f"<li>{markers} {title_html}"
                      f'{f"<span class=nd-src-meta>{meta}</span>" if meta else ""}{quotes}</li>')
     n = len(groups)
-    return (f'<div class="nd-sources"><div class="nd-panel-h">Cited: {n} article{"s" if n != 1 else ""}</div>'
+    return (f'<div class="nd-sources"><div class="nd-panel-h">Cited: {n} {plural(n, "article")}</div>'
             f'<ul class="nd-src-list">{"".join(items)}</ul></div>')
 
 
-def index_panel(info) -> str:
+def index_panel(info: IndexInfo) -> str:
     """Counts and provenance of the index as a small table."""
     rows = [
         ("Articles", f"{info.articles:,}"),
         ("Passages", f"{info.chunks:,}"),
-        ("Last built", _when(info.built_at)),
+        ("Last built", when(info.built_at, "unknown")),
         ("Embedder", info.embedder + (f" ({info.dense_kind})" if info.dense_kind else "")),
         ("Sources", ", ".join(info.sources[:6]) + (f" and {len(info.sources) - 6} more" if len(info.sources) > 6 else "")
          if info.sources else "none recorded"),
@@ -498,14 +475,20 @@ def index_panel(info) -> str:
     return f'<table class="nd-index">{body}</table>'
 
 
-def index_error(message: str, hint: str = "") -> str:
+def error_block(message: str, hint: str = "") -> str:
+    """A panel's error (the Index panel, search results, the article), escaped, with an optional hint."""
     hint_html = f'<div class="nd-hint">{esc(hint)}</div>' if hint else ""
     return f'<div class="nd-error" role="alert">{esc(message)}</div>{hint_html}'
 
 
-def _when(iso: str) -> str:
-    # "2026-11-28T03:15:12+00:00" -> "2026-11-28 03:15 UTC"; otherwise as given.
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?", iso or "")
+def when(iso: str, missing: str = "") -> str:
+    """A timestamp to the minute: "2026-11-28T03:15:12+00:00" (or ...Z) -> "2026-11-28 03:15 UTC",
+    another offset kept ("... 03:15 +02:00"), none left out; anything else as given, ``missing``
+    when empty."""
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", iso or "")
     if not m:
-        return iso or "unknown"
-    return f"{m.group(1)} {m.group(2)}" + (" UTC" if m.group(3) else "")
+        return iso or missing
+    zone = m.group(3)
+    if zone and (zone == "Z" or zone[1:].replace(":", "") == "0000"):
+        zone = "UTC"
+    return f"{m.group(1)} {m.group(2)}" + (f" {zone}" if zone else "")

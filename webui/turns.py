@@ -12,7 +12,7 @@ A record::
                   "index_built_at"}}
 
 ``file`` is the article file's name only, for an article without a URL: the server's
-folders are none of a reader's business (``app.answer_json`` leaves paths out too).
+folders are none of a reader's business (``api_args.answer_json`` leaves paths out too).
 """
 
 from __future__ import annotations
@@ -21,6 +21,21 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Sequence
+
+from qa import first_per_article, index_info
+
+from .errors import user_message
+HISTORY_TURNS = 4  # earlier turns passed to qa for follow-ups: each one costs prompt tokens
+
+
+def answered_turn(answer, choice, message_index: int, settings) -> dict:
+    """The ``turn_record`` of a finished answer, naming the index generation that gave it."""
+    try:
+        info = index_info(settings)
+    except Exception as exc:  # a record without the generation beats no record
+        user_message(exc, "reading the index for the answer's record")
+        info = None
+    return turn_record(answer, choice, message_index, info)
 
 
 def turn_record(answer, choice, message_index: int, index_info=None, now: datetime | None = None) -> dict:
@@ -37,12 +52,9 @@ def turn_record(answer, choice, message_index: int, index_info=None, now: dateti
     files = {p.article_id: PurePath(p.path).name for p in answer.passages if p.path}
     filters = choice.filters
     cited = {c.article_id for c in answer.citations}
-    related, seen = [], set(cited)
-    for item in (*answer.passages, *answer.related):
-        if item.article_id not in seen:
-            seen.add(item.article_id)
-            related.append({"title": item.title, "source": item.source, "date": item.date, "url": item.url,
-                            "file": files.get(item.article_id, "")})
+    related = [{"title": item.title, "source": item.source, "date": item.date, "url": item.url,
+                "file": files.get(item.article_id, "")}
+               for item in first_per_article((*answer.passages, *answer.related), skip=cited)]
     return {
         "id": uuid.uuid4().hex,
         "message_index": int(message_index),

@@ -12,6 +12,7 @@ from qa import (NewsdeskError, Settings, Watch, add_watch, check_watches, list_w
                 remove_watch)
 
 from .render import byline, esc, open_anchor
+from qa import UNTITLED, plural
 
 log = logging.getLogger("newsdesk.webui")
 
@@ -27,7 +28,7 @@ def save(query: str, date_from: str, date_to: str, sources, settings: Settings) 
     except NewsdeskError as exc:
         return f'<div class="nd-error">Not saved: {esc(exc)}</div>'
     n = len(w.known)
-    return (f'<div class="nd-watch-saved">Saved “{esc(w.query)}”: {n} article{"s" if n != 1 else ""} match it now; '
+    return (f'<div class="nd-watch-saved">Saved “{esc(w.query)}”: {n} {plural(n, "article")} match it now; '
             "new ones will be listed here after each update of the index.</div>")
 
 
@@ -52,7 +53,7 @@ def _watch(w: Watch) -> str:
                                    f"to {w.date_to}" if w.date_to else "", ", ".join(w.sources)) if x)
     new = len(w.unseen)
     badge = f'<span class="nd-watch-new">{new} new</span>' if new else '<span class="nd-watch-none">nothing new</span>'
-    items = "".join(f'<li>{open_anchor(esc(a.title) or "Untitled article", a.article_id, "nd-watch-title")} '
+    items = "".join(f'<li>{open_anchor(esc(a.title) or UNTITLED, a.article_id, "nd-watch-title")} '
                     f'<span class="nd-watch-meta">{byline(a.source, a.date)}</span></li>' for a in w.unseen[:20])
     more = f'<li class="nd-watch-meta">and {new - 20} more</li>' if new > 20 else ""
     return (f'<li class="nd-watch{" nd-watch-lit" if new else ""}" data-watch="{esc(w.id)}" data-new="{new}">'

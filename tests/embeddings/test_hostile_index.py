@@ -29,7 +29,7 @@ from qa.cli import main as qa_main
 from ..fakes import CannedGenerator, FakeEmbedder
 from .corpus import ARTICLES, write_corpus
 
-answer_module = importlib.import_module("qa.answer")  # `qa.answer` the attribute is the function
+answer_module = importlib.import_module("qa._answer")
 
 QUESTION = "Who took over as interim leader of Venezuela?"
 REPLY = "Delcy Rodriguez took over as interim leader."

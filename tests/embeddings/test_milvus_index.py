@@ -333,7 +333,7 @@ def test_switching_backends_needs_a_rebuild(tmp_path, settings, milvus_settings,
 
 def test_retrieval_and_search_run_unchanged_on_milvus(tmp_path, mbuild, mopen):
     from qa.retrieve import retrieve
-    from qa.search import search
+    from qa._search import search
 
     mbuild([write_corpus(tmp_path / "news", names=tuple(ARTICLES))])
     index = mopen()

@@ -196,7 +196,7 @@ def test_a_question_stops_background_work_and_it_waits_until_the_question_ends()
 
 
 def test_stream_answer_runs_in_the_foreground(monkeypatch):
-    answer_module = importlib.import_module("qa.answer")
+    answer_module = importlib.import_module("qa._answer")
     seen = []
 
     def fake(question, **kwargs):

@@ -9,7 +9,7 @@ import pytest
 
 import qa
 from embeddings import ArticleDate
-from qa.coverage import (MAX_BARS, NO_SOURCE, OTHER_SOURCES, choose_bucket, period_start, source_of,
+from qa._coverage import (MAX_BARS, NO_SOURCE, OTHER_SOURCES, choose_bucket, period_start, source_of,
                          summarize_coverage)
 from tests.webui import factories as f
 

@@ -272,7 +272,7 @@ def test_the_cli_prints_a_server_error_on_one_line(server, capsys, news_index, q
     monkeypatch.setenv("NEWSDESK_LLM_API_KEY", KEY)
     monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.3")
     # The fixture's index is embedded by the fake embedder, which the CLI cannot load by name.
-    monkeypatch.setattr(sys.modules["qa.answer"], "INDEXES", SimpleNamespace(get=lambda settings: news_index))
+    monkeypatch.setattr(sys.modules["qa._answer"], "INDEXES", SimpleNamespace(get=lambda settings: news_index))
     code = cli_main(["How was the apple harvest in Washington state?", "--index", str(qa_settings.index_dir),
                      "--llm-url", server, "--llm-model", "tiny"])
     err = capsys.readouterr().err

@@ -120,3 +120,13 @@ def test_dense_similarities_are_the_cosines_faiss_stores(news_index):
     ids, scores = news_index.dense_search(vector, 3)
     assert np.allclose(news_index.dense_similarities(vector, ids), scores, atol=1e-5)
     assert news_index.bm25_scores("interim leader", [int(ids[0]), 10**9])[1] == 0.0
+
+
+def test_each_feature_is_computed_by_name_once():
+    # feature_matrix lays out a row by FEATURES' names, so the order cannot drift from the ranker's.
+    from qa.features import _features
+
+    c = Candidate(_chunk(1, "Storm hits the coast.", "Storm"), 0.7, 9.5, 0, 0)
+    values = _features(c, [c], QuestionTerms(("storm",), (1.0,)), {"storm"}, 1.0, 1.0, 1.0, 1.0, 0.7, 9.5,
+                       date(2025, 3, 3), 100)
+    assert list(values) == list(FEATURES)

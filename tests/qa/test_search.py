@@ -14,14 +14,14 @@ import qa
 from embeddings import ChunkRecord, InvalidInputError, SearchFilters
 from qa.cli import main
 from qa.retrieve import Hit
-from qa.search import best_per_article, best_sentence, snippet
+from qa._search import best_per_article, best_sentence, snippet
 from qa.text import content_terms, term_spans
 
 from .conftest import VENEZUELA
 
 REPO = Path(__file__).resolve().parents[2]
-search_module = importlib.import_module("qa.search")  # `qa.search` is the function
-article_module = importlib.import_module("qa.article")
+search_module = importlib.import_module("qa._search")
+article_module = importlib.import_module("qa._article")
 
 
 def _hit(cid: int, article: str, score: float, dense: float = 0.1, coverage: float = 1.0) -> Hit:
@@ -119,7 +119,7 @@ def test_search_loads_no_generation_model(news_index, qa_settings, monkeypatch):
         raise AssertionError("search loaded a generation model")
 
     monkeypatch.setattr(importlib.import_module("qa.generate"), "get_generator", refuse)
-    monkeypatch.setattr(importlib.import_module("qa.answer"), "get_generator", refuse)
+    monkeypatch.setattr(importlib.import_module("qa._answer"), "get_generator", refuse)
     assert qa.search("interim leader", index=news_index, settings=qa_settings).hits
 
 
@@ -278,3 +278,30 @@ def test_newest_first_orders_the_matching_articles_by_date(news_index, qa_settin
     assert [h.date for h in newest.hits] == sorted((h.date for h in newest.hits), reverse=True)
     assert main(["search", words, "--json", "--newest"]) == 0
     assert [h["date"] for h in json.loads(capsys.readouterr().out)["hits"]] == [h.date for h in newest.hits]
+
+
+def test_find_quote_is_verbatim_first_then_ignores_case_and_spacing():
+    from qa import find_quote, locate_quote
+
+    text = "The Mayor  said\nno. The mayor said no."
+    assert find_quote(text, "The mayor said no.") == (20, 38)
+    assert find_quote(text, "the MAYOR said no.") == (0, 19)
+    assert find_quote(text, "absent words") is None
+    assert locate_quote(text, "the MAYOR said no.") == find_quote(text, "the MAYOR said no.")
+
+
+def test_first_per_article_keeps_order_and_skips():
+    from types import SimpleNamespace as S
+
+    from qa import first_per_article
+
+    items = [S(article_id=a, n=i) for i, a in enumerate("abacb")]
+    assert [x.n for x in first_per_article(items)] == [0, 1, 3]
+    assert [x.n for x in first_per_article(items, skip={"a"})] == [1, 3]
+
+
+@pytest.mark.parametrize("name", ["answer", "search", "article", "coverage"])
+def test_no_function_shadows_its_module(name):
+    module = importlib.import_module(f"qa._{name}")
+    assert getattr(qa, name) is getattr(module, name) and callable(getattr(qa, name))
+    assert f"qa.{name}" not in sys.modules

@@ -16,7 +16,7 @@ from tests.fakes import FakeEmbedder
 from tests.story_news import write_corpus
 
 watchlist_module = importlib.import_module("qa.watchlist")
-search_module = importlib.import_module("qa.search")
+search_module = importlib.import_module("qa._search")
 
 LATER = [("flood", "Dresden flood: Elbe old town residents return home", "DW", "2026-03-05",
           "Residents of the Dresden old town returned home as the Elbe flood receded, the city said."),
@@ -102,8 +102,9 @@ def test_the_same_search_is_saved_once_and_unknown_ids_are_named(desk):
 def test_a_damaged_watchlist_file_says_what_to_do(desk):
     settings, _ = desk
     (settings.data_dir / "watchlist.json").write_text("{not json")
-    with pytest.raises(InvalidInputError, match="fix or delete"):
+    with pytest.raises(InvalidInputError, match="fix or delete") as info:
         list_watches(settings)
+    assert isinstance(info.value.__cause__, ValueError)  # kept for the server log's traceback
 
 
 class Receiver:

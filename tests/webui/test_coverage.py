@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 import qa
-from qa.coverage import summarize_coverage
+from qa._coverage import summarize_coverage
 from embeddings import ArticleDate
 from tests.webui import factories as f
 from tests.webui.test_render import PAYLOADS, Tags, assert_inert

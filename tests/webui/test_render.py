@@ -339,3 +339,24 @@ def test_an_answer_shows_the_news_window_it_was_judged_in():
     out = render.answer_message(dataclasses.replace(f.answer(), as_of="2027-06-01", recent_days=30))
     assert "news as of Jun 1, 2027, recent = the last 30 days" in Tags(out).all_text()
     assert "news as of" not in render.answer_message(f.answer())  # an answer from before the window was kept
+
+
+@pytest.mark.parametrize("iso, shown", [
+    ("2026-11-28T03:15:12Z", "2026-11-28 03:15 UTC"),
+    ("2026-11-28T03:15:12+00:00", "2026-11-28 03:15 UTC"),
+    ("2026-11-28T03:15:12.5-0000", "2026-11-28 03:15 UTC"),
+    ("2026-11-28T03:15:12+02:00", "2026-11-28 03:15 +02:00"),  # not UTC: its offset is kept
+    ("2026-11-28 03:15", "2026-11-28 03:15"),
+    ("yesterday", "yesterday"),
+])
+def test_one_when_formatter_labels_only_utc_as_utc(iso, shown):
+    assert render.when(iso) == shown
+
+
+def test_the_feeds_table_says_utc_only_of_utc_times():
+    # The Feeds tab had its own formatter, which called any offset "UTC" (a hand-edited feeds.json).
+    from embeddings import Feed
+    from webui import feeds
+
+    html = feeds._row(Feed(url="https://example.com/feed.xml", last_poll="2026-11-28T03:15:12+02:00"))
+    assert "03:15 +02:00" in html and "03:15 UTC" not in html

@@ -9,38 +9,26 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 pytest.importorskip("playwright.sync_api")  # before the imports that need it
 
-import app  # noqa: E402
 import embeddings.build  # noqa: E402
 import embeddings.index  # noqa: E402
 import qa  # noqa: E402
-from webui import WebSettings  # noqa: E402
 
-from .embeddings.test_feeds import serve_courier  # noqa: E402
-from .fakes import FakeEmbedder  # noqa: E402
-from .feed_site import LOOPBACK, FeedSite  # noqa: E402
-from .page_protocol import free_port  # noqa: E402
-from .story_news import write_corpus  # noqa: E402
-from .test_app_browser import CHROMIUM, browser, open_accordion, screenshot  # noqa: E402,F401 (browser: a fixture)
+from tests.fakes import FakeEmbedder  # noqa: E402
+from tests.feed_site import LOOPBACK  # noqa: E402
+from tests.story_news import write_corpus  # noqa: E402
+from tests.app.browser import needs_chromium, open_accordion, screenshot, served  # noqa: E402
 
 TIMEOUT_MS = 60_000
 QUERY = "electric ferry island service"
 
 
 @pytest.fixture(scope="module")
-def site():
-    with FeedSite() as site:
-        serve_courier(site)
-        yield site
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    needs_chromium()
     patch = pytest.MonkeyPatch()
     fake = FakeEmbedder(dim=64)
     patch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: fake)
@@ -50,11 +38,8 @@ def server(tmp_path_factory):
                                     chunk_overlap_tokens=10, feed_host_delay_s=0.1, feed_allow_networks=LOOPBACK)
     write_corpus(root / "news")
     qa.add_articles([root / "news"], settings)
-    web = WebSettings(port=free_port())
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
+    with served(settings) as url:
+        yield url, settings
     patch.undo()
 
 

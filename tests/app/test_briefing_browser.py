@@ -12,12 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-import app  # noqa: E402
 import qa  # noqa: E402
 from tests.story_news import write_corpus  # noqa: E402
-from tests.test_app_browser import (ARTIFACTS, CHROMIUM, MODEL, browser, free_port,  # noqa: E402,F401
-                                    open_accordion, open_page, screenshot)
-from webui import WebSettings  # noqa: E402
+from tests.app.browser import ARTIFACTS, MODEL, needs_chromium, open_accordion, open_page, screenshot, served  # noqa: E402
 
 SUMMARY_TIMEOUT_MS = 600_000  # four stories, one 0.5B run each, on two cores shared with other jobs
 HIT = "#nd-article #nd-article-hit"
@@ -25,18 +22,14 @@ HIT = "#nd-article #nd-article-hit"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    needs_chromium()
     root = tmp_path_factory.mktemp("newsdesk-briefing")
     write_corpus(root / "news")
     settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL)
-    web = WebSettings(port=free_port())
     qa.add_articles([root / "news"], settings)
     qa.warm_up(settings)
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
+    with served(settings) as url:
+        yield url, settings
 
 
 def open_briefing(page) -> float:

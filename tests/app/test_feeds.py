@@ -11,8 +11,8 @@ import app
 import qa
 from webui import WebSettings
 
-from .feed_site import FeedSite
-from .page_protocol import free_port, queue_event
+from tests.feed_site import FeedSite
+from tests.page_protocol import free_port, queue_event
 
 
 def test_watch_takes_an_optional_interval():

@@ -17,11 +17,6 @@ QUOTE = "His vice president, Delcy Rodriguez, took over as interim leader."
 ARTICLE = qa.ArticleText("a1", "Venezuela looks to rebuild ties", "Reuters", "2026-01-10", "", "/srv/v.txt", TEXT)
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
 def by_id(demo, elem_id):
     (block,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id]
     return block
@@ -38,7 +33,7 @@ def test_the_page_has_chat_search_and_article_tabs_and_keeps_the_chat_ids(settin
     assert [(c.label, c.id) for c in tabs.children] == [("Chat", "chat"), ("Briefing", "briefing"), ("Search", "search"),
                                                         ("Article", "article")]
     # Only tabs directly inside: a Timer or State there made Gradio 6's tab bar repeat one tab's
-    # button and lose another's (app_briefing.py makes them in its wire function instead).
+    # button and lose another's (pages/briefing.py makes them in its wire function instead).
     for elem_id in ("nd-chat", "nd-question", "nd-ask", "nd-stop", "nd-new", "nd-sources", "nd-date-from",
                     "nd-date-to", "nd-search-query", "nd-search", "nd-search-newest", "nd-search-results"):
         by_id(demo, elem_id)

@@ -12,11 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-import app  # noqa: E402
 import qa  # noqa: E402
-from tests.test_app_browser import (CHROMIUM, MODEL, REPO, XSS_IMG, XSS_SCRIPT, ask, browser,  # noqa: E402,F401
-                                    free_port, open_page, screenshot, wait_answer)
-from webui import WebSettings  # noqa: E402
+from tests.app.browser import (MODEL, REPO, XSS_IMG, XSS_SCRIPT, ask, needs_chromium, open_page,  # noqa: E402
+                               screenshot, served, wait_answer)
 
 SEED_TITLE = "Venezuela looks to rebuild diplomatic ties with US"
 LIGHTHOUSE_TITLE = "Storm season ends at the Osterfeld light"
@@ -35,8 +33,7 @@ HIT = "#nd-article #nd-article-hit"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    needs_chromium()
     import json
 
     root = tmp_path_factory.mktemp("newsdesk-search")
@@ -44,13 +41,10 @@ def server(tmp_path_factory):
     (root / "seeds" / "lighthouse.txt").write_text(LIGHTHOUSE)
     (root / "seeds" / "kelvik.jsonl").write_text(json.dumps(XSS_ARTICLE) + "\n")
     settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL)
-    web = WebSettings(port=free_port())
     qa.add_articles([root / "seeds"], settings)
     qa.warm_up(settings)
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
+    with served(settings) as url:
+        yield url, settings
 
 
 RESULTS = "#nd-search-results :is(.nd-results, .nd-error, .nd-panel-empty)"  # not Gradio's progress text

@@ -10,46 +10,31 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 pytest.importorskip("playwright.sync_api")  # before the imports that need it
 
-import app  # noqa: E402
 import embeddings.build  # noqa: E402
 import qa  # noqa: E402
-from webui import WebSettings  # noqa: E402
 
-from .embeddings.test_feeds import serve_courier  # noqa: E402
-from .fakes import FakeEmbedder  # noqa: E402
-from .feed_site import LOOPBACK, FeedSite  # noqa: E402
-from .page_protocol import free_port  # noqa: E402
-from .test_app_browser import CHROMIUM, browser, open_accordion, screenshot  # noqa: E402,F401 (browser: a fixture)
+from tests.fakes import FakeEmbedder  # noqa: E402
+from tests.feed_site import LOOPBACK  # noqa: E402
+from tests.app.browser import needs_chromium, open_accordion, screenshot, served  # noqa: E402
 
 TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def site():
-    with FeedSite() as site:
-        serve_courier(site)
-        yield site
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
+    needs_chromium()
     patch = pytest.MonkeyPatch()
     patch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
     root = tmp_path_factory.mktemp("newsdesk-feeds")
     settings = qa.Settings.from_env({}, data_dir=root / "data", embedder="fake-embedder", chunk_tokens=40,
                                     chunk_overlap_tokens=10, feed_host_delay_s=0.1,
                                     feed_allow_networks=LOOPBACK)  # the test site; nothing else inside
-    web = WebSettings(port=free_port())
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
+    with served(settings) as url:
+        yield url, settings
     patch.undo()
 
 

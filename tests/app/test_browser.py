@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,97 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-import app  # noqa: E402
-import qa  # noqa: E402
-from tests.page_protocol import free_port  # noqa: E402
-from webui import WebSettings  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-MODEL = "qwen2.5-0.5b"
-ANSWER_TIMEOUT_MS = 240_000  # two shared CPU cores; the queue may hold another page's answer first
-XSS_SCRIPT = "<script>window.__xss=1</script>"
-XSS_IMG = '<img src=x onerror="window.__xss=2">'
-FINISHED = "#nd-chat .nd-answer:not(.nd-pending), #nd-chat .nd-error"
-
-BRIDGE_ARTICLE = """Glass footbridge opens over the Vistula in Torun
-
-By Baltic Courier
-2026-02-14
-
-Torun opened a glass footbridge over the Vistula river on Saturday. The 310-metre bridge cost 48 million zloty and took three years to build, the city's mayor, Anna Kowalczyk, said.
-
-About 12,000 people crossed the bridge on its first day. Cyclists must dismount on the glass section.
-"""
-
-XSS_TITLE = f"Kelvik harbour festival {XSS_SCRIPT}{XSS_IMG}"
-XSS_BODY = (f"The Kelvik harbour festival opens on 3 March and runs for a week. {XSS_SCRIPT} "
-            f"Organisers expect 40,000 visitors to the harbour. {XSS_IMG} "
-            "The festival ends with fireworks over the old harbour.")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real app on a loopback port, over an index built from a copy of seeds/."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser`")
-    root = tmp_path_factory.mktemp("newsdesk")
-    shutil.copytree(REPO / "seeds", root / "seeds")
-    settings = qa.Settings.from_env({}, data_dir=root / "data", model=MODEL)
-    web = WebSettings(port=free_port())
-    qa.add_articles([root / "seeds"], settings)
-    qa.warm_up(settings)  # as `python app.py` does: the first question pays no loading
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{web.port}/", settings
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update"])
-        yield b
-        b.close()
-
-
-def open_page(browser, url):
-    """A fresh page in its own context: its own Gradio session."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#nd-question textarea")
-    page.locator("#nd-examples button").first.wait_for()  # the page-load event has run
-    return page
-
-
-def finished_count(page) -> int:
-    return page.locator(FINISHED).count()
-
-
-def ask(page, question: str):
-    """Type and send a question; returns how many finished answers to wait for."""
-    before = finished_count(page)
-    page.fill("#nd-question textarea", question)
-    page.click("#nd-ask")
-    return before + 1
-
-
-def wait_answer(page, n: int):
-    page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length >= {n}", timeout=ANSWER_TIMEOUT_MS)
-    return page.locator(FINISHED).nth(n - 1)
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def open_accordion(page, label: str):
-    page.locator("button.label-wrap", has_text=label).click()
+from tests.app.browser import (ANSWER_TIMEOUT_MS, BRIDGE_ARTICLE, FINISHED, XSS_BODY, XSS_IMG, XSS_SCRIPT,  # noqa: E402
+                               XSS_TITLE, ask, finished_count, open_accordion, open_page, screenshot, wait_answer)
 
 
 def record_streaming(page):

@@ -10,6 +10,7 @@ import sys
 import time
 import threading
 import uuid
+from dataclasses import astuple
 from pathlib import Path
 
 import gradio as gr
@@ -17,48 +18,19 @@ import httpx
 import pytest
 
 import app
+import webui
+from pages import api, chat
+from webui import indexing, render, turns
 import qa
 from tests.page_protocol import free_port, queue_event
+from tests.fakes import FakeQA
 from tests.webui import factories as f
 from webui import WebSettings
 
 
-class FakeQA:
-    """Records calls to qa.stream_answer and replays a scripted stream."""
-
-    def __init__(self, events=None, error: Exception | None = None):
-        self.events = events if events is not None else [
-            f.retrieved(f.passage(1), f.passage(2, article_id="a2")),
-            "Delcy ", "Rodriguez ", "took over [1]", ".",
-            f.answer("Delcy Rodriguez took over [1]."),
-        ]
-        self.error = error
-        self.calls: list[dict] = []
-
-    def __call__(self, question, **kwargs):
-        self.calls.append({"question": question, **kwargs})
-        for event in self.events:
-            yield event
-        if self.error:
-            raise self.error
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    stream = FakeQA()
-    monkeypatch.setattr(qa, "stream_answer", stream)
-    monkeypatch.setattr(app, "STREAM_EVERY_S", 0.0)
-    return stream
-
-
 def run_turn(settings, question="Who leads Venezuela?", messages=(), history=(), model="", k=4,
              date_from="", date_to="", sources=()):
-    return list(app.chat_turn(question, list(messages), list(history), model, k, date_from, date_to,
+    return list(chat.chat_turn(question, list(messages), list(history), model, k, date_from, date_to,
                               list(sources), settings=settings))
 
 
@@ -99,7 +71,7 @@ def test_follow_ups_pass_the_conversation_as_history(settings, fake):
 def test_history_is_capped_to_recent_turns(settings, fake):
     history = [[f"q{i}", f"a{i}"] for i in range(10)]
     run_turn(settings, history=history)
-    assert fake.calls[0]["history"] == [(f"q{i}", f"a{i}") for i in range(10 - app.HISTORY_TURNS, 10)]
+    assert fake.calls[0]["history"] == [(f"q{i}", f"a{i}") for i in range(10 - turns.HISTORY_TURNS, 10)]
 
 
 def test_settings_reach_qa(settings, fake):
@@ -146,7 +118,7 @@ def test_unexpected_errors_log_the_traceback_and_show_a_short_message(settings, 
     monkeypatch.setattr(qa, "stream_answer", FakeQA([f.retrieved(), "Half"], error=KeyError("boom")))
     with caplog.at_level(logging.ERROR, logger="newsdesk.app"):
         final = run_turn(settings)[-1]
-    assert app.GENERIC_ERROR.split(";")[0] in last_message(final)
+    assert webui.GENERIC_ERROR.split(";")[0] in last_message(final)
     assert "KeyError" not in last_message(final) and "Traceback" not in last_message(final)
     assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
 
@@ -166,11 +138,11 @@ def test_abstentions_show_related_reading(settings, monkeypatch):
 def test_stop_freezes_a_pending_answer_only(settings, fake):
     updates = run_turn(settings)
     pending = next(u for u in updates if "nd-streaming" in last_message(u))[1]
-    stopped = app.stop_turn(pending)
+    stopped = render.stop_turn(pending)
     assert "Stopped." in stopped[-1]["content"] and "nd-pending" not in stopped[-1]["content"]
     done = updates[-1][1]
-    assert app.stop_turn(done) == done
-    assert app.stop_turn([]) == []
+    assert render.stop_turn(done) == done
+    assert render.stop_turn([]) == []
 
 
 class PageSession:
@@ -245,7 +217,7 @@ def test_api_answer_returns_the_answer_as_a_dict(settings, monkeypatch):
         return f.answer()
 
     monkeypatch.setattr(qa, "answer", fake_answer)
-    out = app.api_answer("Who leads?", settings, k=3, sources=["Reuters"], history=[["q", "a"]])
+    out = api.api_answer("Who leads?", settings, k=3, sources=["Reuters"], history=[["q", "a"]])
     expected = f.answer().to_dict()
     # server paths stay on the server (and would trip gradio_client)
     expected["passages"] = [{k: v for k, v in p.items() if k != "path"} for p in expected["passages"]]
@@ -262,9 +234,9 @@ def test_api_answer_turns_expected_errors_into_gradio_errors(settings, monkeypat
 
     monkeypatch.setattr(qa, "answer", fails)
     with pytest.raises(gr.Error, match="the question is empty"):
-        app.api_answer("", settings)
+        api.api_answer("", settings)
     with pytest.raises(gr.Error, match="YYYY-MM-DD"):
-        app.api_answer("q", settings, date_from="yesterday")
+        api.api_answer("q", settings, date_from="yesterday")
 
 
 # --- the index panel and adding articles -------------------------------------------------
@@ -273,8 +245,8 @@ def test_index_view_explains_a_missing_index(settings, monkeypatch):
     def missing(s):
         raise qa.IndexNotFoundError("no index yet: run `make index`")
 
-    monkeypatch.setattr(qa, "index_info", missing)
-    panel, sources, examples = app.index_view(settings)
+    monkeypatch.setattr(indexing, "index_info", missing)
+    panel, sources, examples = astuple(indexing.index_view(settings))
     assert "no index yet" in panel and "upload files or paste" in panel
     assert sources == [] and examples == []
 
@@ -283,9 +255,9 @@ def test_index_view_survives_failing_examples(settings, monkeypatch):
     from qa.collection import IndexInfo
 
     info = IndexInfo(3, 9, "2026-01-01T00:00:00+00:00", "mini", "flat", ("Reuters", "AP"), "d")
-    monkeypatch.setattr(qa, "index_info", lambda s: info)
-    monkeypatch.setattr(qa, "example_questions", lambda s, n=4: 1 / 0)
-    panel, sources, examples = app.index_view(settings)
+    monkeypatch.setattr(indexing, "index_info", lambda s: info)
+    monkeypatch.setattr(indexing, "example_questions", lambda s, n=4: 1 / 0)
+    panel, sources, examples = astuple(indexing.index_view(settings))
     assert ">3<" in panel and sources == ["Reuters", "AP"] and examples == []
 
 
@@ -305,13 +277,13 @@ def test_add_files_stores_safely_and_indexes_only_stored_files(settings, monkeyp
         on_progress and on_progress(1, 1)
         return FakeReport([str(p) for p in paths])
 
-    monkeypatch.setattr(qa, "add_articles", fake_add)
+    monkeypatch.setattr(indexing, "add_articles", fake_add)
     good = tmp_path / "upload" / "..%2F..%2Fstory.txt"
     good.parent.mkdir()
     good.write_text("Headline\n\nBody.")
     bad = tmp_path / "upload" / "virus.exe"
     bad.write_text("MZ")
-    result = app.add_files([str(good), str(bad)], settings)
+    result = indexing.add_files([str(good), str(bad)], settings, upload_cache=tmp_path / "gradio")
     uploads_dir = settings.data_dir / "uploads"
     assert [p.parent for p in seen["paths"]] == [uploads_dir]
     assert result.ok and result.text.startswith("Added 1 article")
@@ -322,20 +294,20 @@ def test_add_files_reports_index_errors(settings, monkeypatch, tmp_path):
     def busy(paths, s, on_progress=None):
         raise qa.NewsdeskError("another build is running; try again in a minute")
 
-    monkeypatch.setattr(qa, "add_articles", busy)
+    monkeypatch.setattr(indexing, "add_articles", busy)
     src = tmp_path / "a.txt"
     src.write_text("Headline\n\nBody.")
-    failed = app.add_files([str(src)], settings)
+    failed = indexing.add_files([str(src)], settings, upload_cache=tmp_path / "gradio")
     assert not failed.ok and "another build is running" in failed.text
-    assert app.add_files([], settings) == app.IndexResult(False, "Choose one or more files first.")
+    assert indexing.add_files([], settings, upload_cache=tmp_path / "gradio") == indexing.IndexResult(False, "Choose one or more files first.")
 
 
 def test_add_pasted_checks_the_date_and_the_headline(settings, monkeypatch):
-    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
+    monkeypatch.setattr(indexing, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
     for refused, message in [(("Title", "", "March 3", "Body"), "YYYY-MM-DD"), (("", "", "", "Body"), "headline")]:
-        result = app.add_pasted(*refused, settings)
+        result = indexing.add_pasted(*refused, settings)
         assert not result.ok and message in result.text
-    result = app.add_pasted("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.", settings)
+    result = indexing.add_pasted("Harbour festival", "Gazette", "2026-03-01", "It opens on 3 March.", settings)
     assert result.ok and result.text.startswith("Added 1 article")
     (stored,) = (settings.data_dir / "uploads").iterdir()
     assert stored.read_text().startswith("Harbour festival\n\nBy Gazette\n2026-03-01\n\nIt opens")
@@ -417,7 +389,7 @@ def test_the_date_boxes_state_the_date_rule(settings):
 
 @pytest.mark.parametrize("added, cleared", [(["x.txt"], True), ([], False)])
 def test_the_paste_form_is_cleared_only_when_an_article_was_added(settings, monkeypatch, added, cleared):
-    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(added))
+    monkeypatch.setattr(indexing, "add_articles", lambda paths, s, on_progress=None: FakeReport(added))
     demo = app.build_app(settings)
     (title,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nd-paste-title"]
     (handler,) = [d for d in demo.fns.values() if d.inputs and d.inputs[0] is title]
@@ -454,8 +426,8 @@ def test_a_stopped_turn_ends_without_another_repaint(settings):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(qa, "stream_answer", stream)
-        mp.setattr(app, "STREAM_EVERY_S", 0.0)
-        updates = list(app.chat_turn("Who?", [], [], "", 4, "", "", [], settings=settings, cancel=cancel))
+        mp.setattr(chat, "STREAM_EVERY_S", 0.0)
+        updates = list(chat.chat_turn("Who?", [], [], "", 4, "", "", [], settings=settings, cancel=cancel))
     assert not any("nd-error" in last_message(u) for u in updates)  # no "ended without an Answer"
 
 
@@ -479,7 +451,7 @@ class SlowQA:
 def test_stop_ends_the_running_answer_itself_and_a_queued_one_never_starts(settings, monkeypatch):
     slow = SlowQA()
     monkeypatch.setattr(qa, "stream_answer", slow)
-    monkeypatch.setattr(app, "STREAM_EVERY_S", 0.0)
+    monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
     with served(settings) as (url, demo):
         a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
         out: dict = {}

@@ -1,5 +1,5 @@
 """Coverage at a glance and taking answers away, in a real browser: real index (a copy of
-seeds/), real 0.5B model, headless Chromium (the setup of tests/test_app_browser.py).
+seeds/), real 0.5B model, headless Chromium (the setup of tests/app/test_browser.py).
 
 One app for the module; one real answer (the seed question), shared by the tests that
 inspect it. Run with ``pytest -m browser``; needs /usr/bin/chromium (``make browser``).
@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 pytest.importorskip("playwright.sync_api")
 
-from tests.test_app_browser import (  # noqa: E402,F401  (server and browser are fixtures)
-    ANSWER_TIMEOUT_MS, ask, browser, open_accordion, open_page, screenshot, server, wait_answer)
+from tests.app.browser import (ANSWER_TIMEOUT_MS, ask, open_accordion, open_page, screenshot,  # noqa: E402
+                               wait_answer)
 
 SEED_QUESTION = "Who became Venezuela's interim leader?"
 SEED_TITLE = "Venezuela looks to rebuild diplomatic ties with US"

@@ -20,7 +20,7 @@ from .collection import INDEXES
 from .question import validate_query
 from .ranker import load_ranker
 from .retrieve import Hit, candidate_pool, default_as_of, score_pool
-from .text import content_terms, term_overlap, term_spans
+from .text import content_terms, term_overlap, term_spans, word_end, word_start
 
 DEFAULT_RESULTS = 10
 MAX_RESULTS = 50
@@ -151,31 +151,17 @@ def snippet(text: str, start: int, end: int, terms: frozenset[str] | set[str],
     """
     if end - start > size:
         first = next(iter(term_spans(text[start:end], terms)), (0, 0))[0] + start
-        lo = min(first, _word_start(text, max(start, first - size // 3)))
-        hi = _word_end(text, min(end, lo + size))
+        lo = min(first, word_start(text, max(start, first - size // 3)))
+        hi = word_end(text, min(end, lo + size))
     else:
         spare = size - (end - start)
-        lo = min(start, _word_start(text, max(0, start - spare // 3)))
-        hi = max(end, _word_end(text, min(len(text), end + spare - (start - lo))))
+        lo = min(start, word_start(text, max(0, start - spare // 3)))
+        hi = max(end, word_end(text, min(len(text), end + spare - (start - lo))))
     raw = text[lo:hi]
     lead = "…" if lo > 0 else ""
     offset = len(lead) - (len(raw) - len(raw.lstrip()))  # from a position in raw to one in passage
     passage = lead + raw.strip() + ("…" if hi < len(text) else "")
     return passage, [(a + offset, b + offset) for a, b in term_spans(raw, terms)]
-
-
-def _word_start(text: str, i: int) -> int:
-    if i <= 0:
-        return 0
-    j = text.find(" ", i)
-    return j + 1 if 0 <= j < i + 30 else i
-
-
-def _word_end(text: str, i: int) -> int:
-    if i >= len(text):
-        return len(text)
-    j = text.rfind(" ", 0, i)
-    return j if j > i - 30 else i
 
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:

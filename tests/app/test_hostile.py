@@ -16,16 +16,14 @@ from pathlib import Path
 import pytest
 
 import app
+import webui
+import pages.api
+from webui import indexing, turns
 import qa
 from tests.page_protocol import free_port
 from tests.webui import factories as f
 from webui import WebSettings
 from webui.forms import FormError
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return qa.Settings.from_env({}, data_dir=tmp_path / "data", model=qa.MODEL_CHOICES[-1])
 
 
 # --- the /ask API with wrong types --------------------------------------------------------
@@ -97,7 +95,7 @@ def test_ask_with_a_wrong_argument_names_it_and_what_it_should_be(api, kwargs, m
     before = len(recorder.calls)
     with pytest.raises(AppError, match=message) as info:
         client.predict(**{"question": "Who leads Venezuela?", **kwargs}, api_name="/ask")
-    assert app.GENERIC_ERROR not in str(info.value)
+    assert webui.GENERIC_ERROR not in str(info.value)
     assert len(recorder.calls) == before  # refused before qa was asked
 
 
@@ -112,7 +110,7 @@ def test_ask_with_a_wrong_argument_names_it_and_what_it_should_be(api, kwargs, m
     ({"date_from": " 2026-01-01 "}, {"filters": qa.SearchFilters("2026-01-01", "", ())}),
     ({"history": [["q", "a"], ("q2", "a2")]}, {"history": [("q", "a"), ("q2", "a2")]}),
     ({"history": [[f"q{i}", f"a{i}"] for i in range(9)]},
-     {"history": [(f"q{i}", f"a{i}") for i in range(9 - app.HISTORY_TURNS, 9)]}),
+     {"history": [(f"q{i}", f"a{i}") for i in range(9 - turns.HISTORY_TURNS, 9)]}),
 ])
 def test_ask_with_right_arguments_reaches_qa(api, kwargs, expected):
     client, recorder, _ = api
@@ -127,7 +125,7 @@ def test_api_answer_refuses_wrong_types_without_gradio(settings, monkeypatch):
     # The same check for Python callers of api_answer, and no traceback in the log.
     monkeypatch.setattr(qa, "answer", RecordingAnswer())
     with pytest.raises(app.gr.Error, match="sources must be a list of source names, not int"):
-        app.api_answer("Who?", settings, sources=5)
+        pages.api.api_answer("Who?", settings, sources=5)
 
 
 # --- binding beyond loopback without a login ----------------------------------------------
@@ -246,9 +244,9 @@ def test_add_files_deletes_stored_and_refused_originals_from_the_upload_cache(se
             raise qa.NewsdeskError("another build is running; try again in a minute")
         return FakeReport(list(paths))
 
-    monkeypatch.setattr(qa, "add_articles", add)
+    monkeypatch.setattr(indexing, "add_articles", add)
     good, refused = cached(gradio_cache, "story.txt"), cached(gradio_cache, "virus.exe", "MZ")
-    result = app.add_files([str(good), str(refused)], settings)
+    result = indexing.add_files([str(good), str(refused)], settings, upload_cache=gradio_cache)
     assert "virus.exe" in result.text
     assert not good.exists() and not refused.exists()
     assert not good.parent.exists() and not refused.parent.exists()  # Gradio's per-upload folders
@@ -258,7 +256,7 @@ def test_add_files_deletes_stored_and_refused_originals_from_the_upload_cache(se
 
 
 def test_add_files_never_deletes_files_outside_the_upload_cache(settings, monkeypatch, gradio_cache, tmp_path):
-    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
+    monkeypatch.setattr(indexing, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
     mine = tmp_path / "mine"
     mine.mkdir()
     passed = mine / "story.txt"
@@ -269,13 +267,13 @@ def test_add_files_never_deletes_files_outside_the_upload_cache(settings, monkey
     link = gradio_cache / "abc" / "link.txt"
     link.parent.mkdir()
     link.symlink_to(passed)
-    app.add_files([str(passed), str(refused), str(dotdot), str(link)], settings)
+    indexing.add_files([str(passed), str(refused), str(dotdot), str(link)], settings, upload_cache=gradio_cache)
     assert passed.read_text() == "Headline\n\nBody." and refused.exists() and link.is_symlink()
     assert len(list((settings.data_dir / "uploads").iterdir())) == 3
 
 
 def test_the_file_box_is_cleared_after_adding(settings, monkeypatch, gradio_cache):
-    monkeypatch.setattr(qa, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
+    monkeypatch.setattr(indexing, "add_articles", lambda paths, s, on_progress=None: FakeReport(list(paths)))
     demo = app.build_app(settings)
     (files_box,) = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nd-files"]
     (handler,) = [d for d in demo.fns.values() if d.inputs == [files_box]]

@@ -21,7 +21,7 @@ from .recency import asks_about_now
 from .retrieve import Hit, default_as_of, relevance, retrieve
 from .timing import StageClock
 from .rewrite import rewrite_question
-from .types import Answer, Passage, RelatedArticle, Retrieved, Timings
+from .types import Answer, Passage, RelatedArticle, Retrieved, Timings, first_per_article
 
 ABSTENTION = "The articles don't say: none of the indexed passages answers this question."
 
@@ -227,12 +227,8 @@ def _passage(n: int, hit: Hit, shown: str) -> Passage:
 def _abstain(question: str, standalone: str, hits: list[Hit], model_id: str, timings: Timings,
              passages: tuple[Passage, ...] = (), text: str = ABSTENTION, *,
              window: tuple[date, int]) -> Answer:
-    related, seen = [], set()
-    for hit in hits:
-        c = hit.chunk
-        if c.article_id not in seen:
-            seen.add(c.article_id)
-            related.append(RelatedArticle(c.article_id, c.title, c.byline, c.publish_date, c.url))
+    related = [RelatedArticle(c.article_id, c.title, c.byline, c.publish_date, c.url)
+               for c in first_per_article(hit.chunk for hit in hits)]
     return Answer(question=question, text=text, citations=(), passages=passages, abstained=True,
                   as_of=window[0].isoformat(), recent_days=window[1],
                   model=model_id, timings=timings, standalone_question=standalone,

@@ -24,7 +24,7 @@ from webui import WebSettings
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MODEL = "qwen2.5-0.5b"
 
 MORE_ARTICLES = {

@@ -65,19 +65,28 @@ def locate_quote(text: str, quote: str, start: int = -1, end: int = -1) -> tuple
         return start, end
     if not quote:
         return None
-    i = text.find(quote, max(0, start - 2000) if valid else 0)
-    if i < 0:
-        i = text.find(quote)
-    if i >= 0:
-        return i, i + len(quote)
-    pattern = r"\s+".join(re.escape(w) for w in quote.split())
-    m = re.search(pattern, text, re.IGNORECASE)
-    if m:
-        return m.start(), m.end()
+    found = find_quote(text, quote, max(0, start - 2000) if valid else 0)
+    if found:
+        return found
     terms = set(content_terms(quote))
     scored = [(term_overlap(terms, set(content_terms(text[a:b]))), -a, (a, b)) for a, b in split_sentences(text)]
     best = max(scored, default=None)
     return best[2] if best and best[0] > 0 else None
+
+
+def find_quote(text: str, quote: str, near: int = 0) -> tuple[int, int] | None:
+    """``quote``'s span in ``text``: verbatim (first from ``near`` on, else anywhere), then
+    ignoring case and runs of whitespace; ``None`` if neither finds it (or it is blank)."""
+    i = text.find(quote, near)
+    if i < 0:
+        i = text.find(quote)
+    if i >= 0:
+        return i, i + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text, re.IGNORECASE)
+    return (m.start(), m.end()) if m else None
 
 
 def _same(a: str, b: str) -> bool:
