@@ -204,23 +204,24 @@ def _join(text: str, spans: list[tuple[int, int]]) -> str:
 def build_messages(question: str, shown: Sequence[Shown]) -> list[dict[str, str]]:
     """Chat messages: the fixed system prompt, then passages and the question.
 
-    Each passage is headed by its article's title only, and a second passage of one article
-    by a pointer to the first: bylines (8 tokens a prompt) and dates (35: Qwen reads each
-    digit as a token) did not help the model answer, and every prompt token costs ~10 ms
-    before the first word on two cores (benchmarks/RESULTS.md, issue 20). The chat and the
-    citations still show both, from the passages' metadata.
+    Each passage is numbered and headed by its article's title alone, on its own line, and a
+    second passage of one article by a pointer to the first: bylines (8 tokens a prompt) and
+    dates (35: Qwen reads each digit as a token) did not help the model answer, and every
+    prompt token costs ~10 ms before the first word on two cores (benchmarks/RESULTS.md, issue
+    20). The title goes on its own line, not in brackets before the text: "[1] (Title) text"
+    made the 0.5B model answer "[1]" and nothing else. The chat and the citations still show
+    byline and date, from the passages' metadata.
     """
     blocks = []
     first_of: dict[str, int] = {}
     for n, item in enumerate(shown, 1):
         chunk = item.hit.chunk
         if chunk.article_id in first_of:
-            header = f"(same article as [{first_of[chunk.article_id]}]) "
+            header = f"(same article as [{first_of[chunk.article_id]}])"
         else:
             first_of[chunk.article_id] = n
-            title = short_title(chunk.title)
-            header = f"({title}) " if title else ""
-        blocks.append(_CONTROL_TOKENS.sub(" ", f"[{n}] {header}{item.text}"))
+            header = short_title(chunk.title)
+        blocks.append(_CONTROL_TOKENS.sub(" ", f"[{n}] {header}\n{item.text}" if header else f"[{n}] {item.text}"))
     question = _CONTROL_TOKENS.sub(" ", question)
     user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer:"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
