@@ -233,9 +233,10 @@ _NAME_WORD = re.compile(r"^(?:[A-Z0-9][\w.&'’]*|of|the|and|on|for|in)$")
 
 
 def short_title(title: str | None) -> str:
-    """The title without a trailing site name: up to five words after " | ", or after a
-    dash when they read as a name ("- CNN Politics", not "- and prices follow")."""
-    title = (title or "").strip()
+    """The title on one line (it heads its passage's own line in the prompt), without a
+    trailing site name: up to five words after " | ", or after a dash when they read as a
+    name ("- CNN Politics", not "- and prices follow")."""
+    title = " ".join((title or "").split())
     suffix = _SITE_SUFFIX.search(title)
     if suffix and suffix.start() > 0:
         words = suffix.group(2).split()
