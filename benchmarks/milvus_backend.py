@@ -158,6 +158,20 @@ def synthetic(n: int, dim: int, rng, vocab: np.ndarray, words: int) -> tuple[np.
     return v, texts
 
 
+def search_rows(n: int, backend: str, dense, bm25, one_month, vectors, texts, k: int) -> list[dict]:
+    """p50 and p95 of a backend's dense and BM25 search, over all rows and limited to one month
+    (``one_month``: the backend's own filter, allowed ids or ``SearchFilters``)."""
+    rows = []
+    for label, call, inputs in [("dense", lambda q: dense(q, k), vectors),
+                                ("dense, 1 month", lambda q: dense(q, k, one_month), vectors),
+                                ("bm25", lambda q: bm25(q, k), texts),
+                                ("bm25, 1 month", lambda q: bm25(q, k, one_month), texts)]:
+        lat = time_calls(call, inputs)
+        rows.append({"chunks": n, "backend": backend, "search": label,
+                     "p50_ms": percentile_ms(lat, 50), "p95_ms": percentile_ms(lat, 95)})
+    return rows
+
+
 def time_calls(call, inputs) -> list[float]:
     for x in inputs[:2]:
         call(x)
@@ -190,13 +204,7 @@ def bench_scale(n: int, args, workdir: Path) -> list[dict]:
     gc.collect()
     local_mb = current_rss_mb() - before
     allowed = ids[[d.startswith("2025-03") for d in dates]]
-    for label, call, inputs in [("dense", lambda q: dense.search(q, args.k), qv),
-                                ("dense, 1 month", lambda q: dense.search(q, args.k, allowed), qv),
-                                ("bm25", lambda q: sparse.search(q, args.k), qt),
-                                ("bm25, 1 month", lambda q: sparse.search(q, args.k, allowed), qt)]:
-        lat = time_calls(call, inputs)
-        rows.append({"chunks": n, "backend": "local (faiss flat + bm25s)", "search": label,
-                     "p50_ms": percentile_ms(lat, 50), "p95_ms": percentile_ms(lat, 95)})
+    rows += search_rows(n, "local (faiss flat + bm25s)", dense.search, sparse.search, allowed, qv, qt, args.k)
     rows[-4].update(rss_mb=local_mb, write_chunks_per_s=n / t_local.wall)
     del dense, sparse
     gc.collect()
@@ -224,14 +232,10 @@ def bench_scale(n: int, args, workdir: Path) -> list[dict]:
             chunks.load()
         server_mb = rss_mb(proc.pid) - idle_mb
         log(f"[{n:,}] milvus: {n / t_write.wall:.0f} rows/s, server RSS +{server_mb:.0f} MB")
-        for label, call, inputs in [("dense", lambda q: chunks.dense_search(q, args.k), qv),
-                                    ("dense, 1 month", lambda q: chunks.dense_search(q, args.k, one_month), qv),
-                                    ("bm25", lambda q: chunks.bm25_search(q, args.k), qt),
-                                    ("bm25, 1 month", lambda q: chunks.bm25_search(q, args.k, one_month), qt)]:
-            lat = time_calls(call, inputs)
-            rows.append({"chunks": n, "backend": "milvus-lite server", "search": label,
-                         "p50_ms": percentile_ms(lat, 50), "p95_ms": percentile_ms(lat, 95)})
-            log(json.dumps(rows[-1]))
+        for row in search_rows(n, "milvus-lite server", chunks.dense_search, chunks.bm25_search, one_month, qv, qt,
+                               args.k):
+            rows.append(row)
+            log(json.dumps(row))
         rows[-4].update(rss_mb=server_mb, write_chunks_per_s=n / t_write.wall)
     finally:
         proc.terminate()

@@ -31,7 +31,7 @@ from qa.retrieve import rank
 from ._common import machine_note, table
 from .eval_qa import contains, load_questions
 from .reachability import REACHABLE, question_groups
-from .train_ranker import pools_for
+from .train_ranker import cached_embed, pools_for
 
 BUDGETS = (200, 230, 260, 320)  # passage tokens
 
@@ -51,13 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     pools = pools_for(args.index, [q for q in since if q["answerable"]], settings.candidates, args.cache)
     index = INDEXES.get(settings)
     count = get_generator(settings.model, settings).count_tokens
-    known: dict[str, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:  # each sentence once across all options
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        if missing:
-            known.update(zip(missing, index.embedder.embed(missing)))
-        return np.stack([known[t] for t in texts])
+    embed = cached_embed(args.index)  # each sentence once across all budgets
 
     ranker = load_ranker()
     ranked = [(q, rank(pool, settings.passages, ranker, None)) for q, pool, _ in pools]

@@ -292,7 +292,7 @@ class NewsIndex:
     # --- search
     def dense_search(self, query: str | np.ndarray, k: int, filters: SearchFilters | None = None):
         """Top ``k`` (chunk ids, cosine scores) for a question or a query vector."""
-        vector = self.embedder.embed([query])[0] if isinstance(query, str) else query
+        vector = self.embed_query(query) if isinstance(query, str) else query
         return self.search.dense_search(vector, k, filters)
 
     def bm25_search(self, query: str, k: int, filters: SearchFilters | None = None):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from embeddings import SearchFilters
+
 ARTICLES = {
     "storm": {
         "title": "Storm floods northern coast",
@@ -101,3 +103,16 @@ def json_record(name: str, url: str | None = None) -> dict:
 
 def jsonl(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
+
+
+# Search filters over the four dated ARTICLES and the names of the articles each lets through;
+# every backend's tests add their own cases (an undated article, quoting in a filter expression).
+DATED_FILTERS = [
+    (SearchFilters(date_from="2025-06-01"), {"venezuela", "markets"}),
+    (SearchFilters(date_to="2025-04-01"), {"storm"}),
+    (SearchFilters(date_from="2025-05-20", date_to="2025-05-20"), {"football"}),  # inclusive
+    (SearchFilters(date_from="2025-03-05", date_to="2025-05-19"), set()),
+    (SearchFilters(sources=("reuters",)), {"venezuela"}),  # case-insensitive
+    (SearchFilters(sources=("Bloomberg", "Associated Press")), {"markets", "football"}),
+    (SearchFilters(sources=("Reuters",), date_to="2025-12-31"), set()),
+]

@@ -10,7 +10,7 @@ from embeddings import (IndexDamagedError, IndexMismatchError, IndexNotFoundErro
 from embeddings.index import current_generation
 
 from ..fakes import FakeEmbedder
-from .corpus import ARTICLES, write_article, write_corpus
+from .corpus import ARTICLES, DATED_FILTERS, write_article, write_corpus
 
 TITLE = {name: a["title"] for name, a in ARTICLES.items()}
 
@@ -165,14 +165,7 @@ def test_bm25_search_ranks_the_matching_article_first(four, query, title):
     assert four.chunks(ids[:1])[0].title == TITLE[title] and (scores > 0).all()
 
 
-FILTERS = [
-    (SearchFilters(date_from="2025-06-01"), {"venezuela", "markets"}),
-    (SearchFilters(date_to="2025-04-01"), {"storm"}),
-    (SearchFilters(date_from="2025-05-20", date_to="2025-05-20"), {"football"}),  # inclusive
-    (SearchFilters(date_from="2025-03-05", date_to="2025-05-19"), set()),
-    (SearchFilters(sources=("reuters",)), {"venezuela"}),  # case-insensitive
-    (SearchFilters(sources=("Bloomberg", "Associated Press")), {"markets", "football"}),
-    (SearchFilters(sources=("Reuters",), date_to="2025-12-31"), set()),
+FILTERS = DATED_FILTERS + [
     (SearchFilters(sources=("Daily News",)), {"storm", "undated"}),
     (SearchFilters(), {"storm", "venezuela", "football", "markets", "undated"}),
 ]

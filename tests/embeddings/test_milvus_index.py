@@ -22,7 +22,7 @@ from embeddings.milvus_index import MilvusChunks, connect, forget_client
 
 from ..fakes import FakeEmbedder
 from .conftest import MILVUS_TOKEN, MilvusServer
-from .corpus import ARTICLES, write_article, write_corpus
+from .corpus import ARTICLES, DATED_FILTERS, write_article, write_corpus
 
 TITLE_OF = {name: a["title"] for name, a in ARTICLES.items()}
 
@@ -101,14 +101,7 @@ def wide_vector(index, chunk):
     return index.embedder.embed([f"{chunk.title}. {chunk.text}"])[0]
 
 
-FILTERS = [
-    (SearchFilters(date_from="2025-06-01"), {"venezuela", "markets"}),
-    (SearchFilters(date_to="2025-04-01"), {"storm"}),
-    (SearchFilters(date_from="2025-05-20", date_to="2025-05-20"), {"football"}),  # inclusive
-    (SearchFilters(date_from="2025-03-05", date_to="2025-05-19"), set()),
-    (SearchFilters(sources=("reuters",)), {"venezuela"}),  # case-insensitive
-    (SearchFilters(sources=("Bloomberg", "Associated Press")), {"markets", "football"}),
-    (SearchFilters(sources=("Reuters",), date_to="2025-12-31"), set()),
+FILTERS = DATED_FILTERS + [
     (SearchFilters(sources=('Daily "News',)), set()),  # a quote cannot break out of the expression
     (SearchFilters(), {"storm", "venezuela", "football", "markets"}),
 ]
