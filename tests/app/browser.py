@@ -76,8 +76,8 @@ def needs_chromium() -> None:
 
 
 @contextlib.contextmanager
-def served(settings):
-    """The real app for ``settings`` on a free loopback port; yields its URL."""
+def running_app(settings):
+    """The real app for ``settings`` on a free loopback port; yields its root (no slash) and Blocks."""
     import app
     from tests.page_protocol import free_port
     from webui import WebSettings
@@ -86,6 +86,13 @@ def served(settings):
     demo = app.build_app(settings, web)
     app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{web.port}/"
+        yield f"http://127.0.0.1:{web.port}", demo
     finally:
         demo.close()
+
+
+@contextlib.contextmanager
+def served(settings):
+    """The real app for ``settings`` on a free loopback port; yields its URL."""
+    with running_app(settings) as (root, _):
+        yield root + "/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import subprocess
@@ -22,7 +21,8 @@ import webui
 from pages import api, chat
 from webui import indexing, render, turns
 import qa
-from tests.page_protocol import free_port, queue_event
+from tests.app.browser import running_app
+from tests.page_protocol import queue_event
 from tests.fakes import FakeQA
 from tests.webui import factories as f
 from webui import WebSettings
@@ -181,20 +181,8 @@ def chat_text(outputs) -> str:
     return " ".join(part["text"] for message in outputs[1] for part in message["content"])
 
 
-@contextlib.contextmanager
-def served(settings):
-    """The app on a free loopback port; yields its URL and Blocks."""
-    web = WebSettings(port=free_port())
-    demo = app.build_app(settings, web)
-    app.launch_app(demo, web, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{web.port}", demo
-    finally:
-        demo.close()
-
-
 def test_each_page_session_keeps_its_own_conversation(settings, fake):
-    with served(settings) as (url, demo):
+    with running_app(settings) as (url, demo):
         a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
         a.ask("Question from A", settings.model)
         b.ask("Question from B", settings.model)
@@ -452,7 +440,7 @@ def test_stop_ends_the_running_answer_itself_and_a_queued_one_never_starts(setti
     slow = SlowQA()
     monkeypatch.setattr(qa, "stream_answer", slow)
     monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
-    with served(settings) as (url, demo):
+    with running_app(settings) as (url, demo):
         a, b = PageSession(url, demo, "a"), PageSession(url, demo, "b")
         out: dict = {}
 
