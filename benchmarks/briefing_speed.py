@@ -17,7 +17,7 @@ from pathlib import Path
 from embeddings import Settings
 from qa.briefing import briefing, summarise
 from qa.collection import INDEXES
-from qa.generate import get_generator
+from qa.generators import get_generator
 from webui.briefing import briefing_html
 
 from ._common import log, machine_note, table

@@ -33,7 +33,7 @@ from embeddings.index import current_generation
 from qa import Answer, Retrieved, Timings, stream_answer
 from qa.cite import strip_markers
 from qa.collection import INDEXES
-from qa.generate import get_generator
+from qa.generators import get_generator
 from qa.prompt import select_from_index
 from qa.retrieve import relevance, retrieve
 from qa.timing import STAGES, StageClock

@@ -23,7 +23,7 @@ import numpy as np
 
 from embeddings import Settings
 from qa.collection import INDEXES
-from qa.generate import get_generator
+from qa.generators import get_generator
 from qa.prompt import build_messages, select_sentences
 from qa.ranker import load_ranker
 from qa.retrieve import rank

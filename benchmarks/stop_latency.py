@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     from qa import Settings
-    from qa.generate import get_generator
+    from qa.generators import get_generator
 
     note = machine_note()
     generator = get_generator(args.model, Settings.from_env())

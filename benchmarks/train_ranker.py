@@ -27,7 +27,7 @@ import numpy as np
 from embeddings import Settings
 from qa.collection import INDEXES
 from qa.features import FEATURES, QuestionTerms
-from qa.generate import get_generator
+from qa.generators import get_generator
 from qa.prompt import (SENTENCE_FEATURES, SENTENCE_RANKER_FILE, select_sentences, sentence_features,
                        sentence_similarities, sentence_spans)
 from qa.ranker import RANKER_FILE, LinearRanker, TreeRanker, load_ranker

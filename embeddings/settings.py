@@ -155,7 +155,7 @@ class Settings:
     max_question_chars: int = setting(2_000, "a longer question is refused")
     n_threads: int = setting(2, "CPU threads the local model uses")
 
-    # --- an OpenAI-compatible model server instead of the local model (qa/openai_backend.py)
+    # --- an OpenAI-compatible model server instead of the local model (qa/generators/openai.py)
     llm_url: str = setting(
         "",
         "answer with an OpenAI-compatible server at this API root, e.g. `http://127.0.0.1:8080/v1`; none runs "

@@ -24,8 +24,8 @@ from .cite import CITATION_MARKER, marker_numbers, strip_markers
 from .collection import IndexInfo, add_articles, example_questions, index_info
 from ._coverage import Coverage, CoverageBar, TimelineEntry, answer_timeline, coverage, summarize_coverage
 from .dates import DATE_RULE, parse_date, parse_date_range
-from .generate import MODEL_CHOICES, Generator, get_generator
-from .openai_backend import redact_url
+from .generators import MODEL_CHOICES, Generator, get_generator
+from .generators.openai import redact_url
 from .stories import Story, StoryItem, load_stories, unplaced, update_stories
 from .summaries import SUMMARIES
 from .watchlist import Alert, Watch, WatchCheck, add_watch, check_watches, list_watches, mark_seen, notify, remove_watch

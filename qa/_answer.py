@@ -14,7 +14,7 @@ from .cite import CheckedAnswer, check_citations, is_abstention
 from .collection import INDEXES, example_questions
 from .features import age_days
 from .foreground import FOREGROUND
-from .generate import Generator, get_generator
+from .generators import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_from_index
 from .question import validate_question
 from .recency import asks_about_now
@@ -211,9 +211,7 @@ def warm_up(settings: Settings | None = None) -> None:
 
 def _warm_generator(settings: Settings) -> Generator:
     generator = get_generator(settings.model, settings)
-    warm = getattr(generator, "warm_up", None)
-    if warm:
-        warm(SYSTEM_PROMPT, state_dir=settings.model_cache_dir)
+    generator.warm_up(SYSTEM_PROMPT, state_dir=settings.model_cache_dir)
     return generator
 
 

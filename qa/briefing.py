@@ -24,7 +24,7 @@ from embeddings import NewsIndex, Settings, atomic_write, split_sentences
 from .cite import CITATION_MARKER, check_citations
 from .collection import INDEXES
 from .dates import parse_date
-from .generate import Generator, get_generator
+from .generators import Generator, get_generator
 from .prompt import _CONTROL_TOKENS, SYSTEM_PROMPT
 from .stories import Story, load_stories, stories_dir
 from .types import Citation, Passage

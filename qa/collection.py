@@ -103,7 +103,7 @@ def example_questions(settings: Settings | None = None, n: int = 4, generator=No
     Args:
         settings: where the index and the cache live.
         n: how many questions.
-        generator: a ``qa.generate.Generator``; ``None`` uses title-based questions only.
+        generator: a ``qa.generators.Generator``; ``None`` uses title-based questions only.
     """
     settings = settings or Settings.from_env()
     index = INDEXES.get(settings)

@@ -54,7 +54,7 @@ def rewrite_question(question: str, history: History | None, generator, cancel=N
     Args:
         question: the user's latest question.
         history: earlier (question, answer) pairs, oldest first.
-        generator: a ``qa.generate.Generator`` used for the rewrite.
+        generator: a ``qa.generators.Generator`` used for the rewrite.
         cancel: a ``threading.Event``: set, it ends the rewrite (and its wait for the model).
     """
     if not needs_rewrite(question, history):

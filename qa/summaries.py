@@ -17,7 +17,7 @@ from embeddings import NewsdeskError, Settings
 
 from .briefing import SummaryCache, briefing, model_key, summarise
 from .foreground import FOREGROUND, Foreground
-from .generate import Generator
+from .generators import Generator
 from .stories import update_stories
 
 log = logging.getLogger("newsdesk.summaries")

@@ -73,7 +73,7 @@ class FakeEmbedder:
 
 
 class CannedGenerator:
-    """A generator (``qa.generate.Generator``) that replies with canned texts, in order.
+    """A generator (``qa.generators.Generator``) that replies with canned texts, in order.
 
     It streams each reply word by word, counts tokens as words, and records the messages of
     every call in ``calls`` so tests can assert what the model was (or was not) asked.
@@ -93,6 +93,9 @@ class CannedGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+    def warm_up(self, system_prompt: str, state_dir=None) -> None:
+        """Nothing to warm: part of the ``Generator`` protocol that ``qa.warm_up`` calls."""
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -20,8 +20,8 @@ import pytest
 from embeddings import ModelUnavailableError, Settings
 from qa import answer
 from qa.cli import main as cli_main
-from qa.generate import get_generator
-from qa.openai_backend import OpenAIServerGenerator, estimate_tokens, redact_url
+from qa.generators import get_generator
+from qa.generators.openai import OpenAIServerGenerator, estimate_tokens, redact_url
 from tests.fakes import JsonHandler
 from tests.page_protocol import free_port
 

@@ -16,8 +16,8 @@ from benchmarks._common import free_port
 from benchmarks.llama_server import LlamaServer
 from embeddings import Settings, build_index
 from qa import answer, stream_answer
-from qa.generate import get_generator
-from qa.openai_backend import OpenAIServerGenerator
+from qa.generators import get_generator
+from qa.generators.openai import OpenAIServerGenerator
 from webui import WebSettings
 
 pytestmark = pytest.mark.slow

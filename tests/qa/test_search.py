@@ -118,7 +118,7 @@ def test_search_loads_no_generation_model(news_index, qa_settings, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("search loaded a generation model")
 
-    monkeypatch.setattr(importlib.import_module("qa.generate"), "get_generator", refuse)
+    monkeypatch.setattr(importlib.import_module("qa.generators"), "get_generator", refuse)
     monkeypatch.setattr(importlib.import_module("qa._answer"), "get_generator", refuse)
     assert qa.search("interim leader", index=news_index, settings=qa_settings).hits
 
@@ -258,8 +258,8 @@ def test_cli_search_on_a_real_index_loads_no_generation_model(tmp_path, real_emb
     build_index([REPO / "seeds"], settings, embedder=real_embedder, progress=False)
     code = ("import json, sys\nfrom qa.cli import main\n"
             f"rc = main(['search', 'interim leader Venezuela', '--json', '--index', {str(settings.index_dir)!r}])\n"
-            "import qa.generate\n"
-            "print(json.dumps({'rc': rc, 'llama': 'llama_cpp' in sys.modules, 'models': len(qa.generate._cache)}),"
+            "import qa.generators\n"
+            "print(json.dumps({'rc': rc, 'llama': 'llama_cpp' in sys.modules, 'models': len(qa.generators._cache)}),"
             " file=sys.stderr)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
     status = json.loads(run.stderr.strip().splitlines()[-1])

@@ -12,27 +12,21 @@ import pytest
 
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.settings import Settings
-from qa import generate
-from qa.generate import (
-    MODEL_CHOICES,
-    Generator,
-    LlamaCppGenerator,
-    TransformersGenerator,
-    _StopScanner,
-    get_generator,
-)
+from qa import generators
+from qa.generators import MODEL_CHOICES, Generator, LlamaCppGenerator, TransformersGenerator, get_generator
+from qa.generators.base import StopScanner, check_messages
 
 
 @pytest.fixture(autouse=True)
 def empty_generator_cache(monkeypatch):
-    monkeypatch.setattr(generate, "_cache", {})
+    monkeypatch.setattr(generators, "_cache", {})
 
 
 # --------------------------------------------------------------------------- pure parts
 
 
 def scan(pieces: list[str], stops: list[str]) -> tuple[list[str], bool]:
-    scanner = _StopScanner(stops)
+    scanner = StopScanner(stops)
     out = [scanner.feed(p) for p in pieces]
     if not scanner.stopped:
         out.append(scanner.flush())
@@ -71,7 +65,7 @@ def test_stop_scanner(pieces, stops, expected, stopped):
 )
 def test_bad_chat_is_invalid_input(messages, max_tokens):
     with pytest.raises(InvalidInputError):
-        generate._check_messages(messages, max_tokens)
+        check_messages(messages, max_tokens)
 
 
 # --------------------------------------------------------------------------- choosing
@@ -94,10 +88,10 @@ def fake_backends(monkeypatch, tmp_path):
         joined.append((name, Path(cache_dir)))
         return Path(cache_dir) / f"{name}.gguf"
 
-    monkeypatch.setattr(generate, "model_file", fake_model_file)
-    monkeypatch.setattr(generate, "verify_later", lambda name, cache_dir, on_corrupt: checks.append(on_corrupt))
-    monkeypatch.setattr(generate, "LlamaCppGenerator", type("FakeLlama", (FakeBackend,), {}))
-    monkeypatch.setattr(generate, "TransformersGenerator", type("FakeHF", (FakeBackend,), {}))
+    monkeypatch.setattr(generators, "model_file", fake_model_file)
+    monkeypatch.setattr(generators, "verify_later", lambda name, cache_dir, on_corrupt: checks.append(on_corrupt))
+    monkeypatch.setattr(generators, "LlamaCppGenerator", type("FakeLlama", (FakeBackend,), {}))
+    monkeypatch.setattr(generators, "TransformersGenerator", type("FakeHF", (FakeBackend,), {}))
     return joined
 
 
@@ -164,7 +158,7 @@ def test_failed_load_is_not_cached(monkeypatch, tmp_path):
             raise ModelUnavailableError("not yet")
         return FakeBackend(path)
 
-    monkeypatch.setattr(generate, "_load", flaky)
+    monkeypatch.setattr(generators, "_load", flaky)
     with pytest.raises(ModelUnavailableError):
         get_generator("qwen2.5-0.5b", Settings(model_cache_dir=tmp_path))
     assert get_generator("qwen2.5-0.5b", Settings(model_cache_dir=tmp_path)) is not None
@@ -177,7 +171,7 @@ def test_unloadable_packaged_file_loses_its_sidecar(monkeypatch, tmp_path):
     gguf.write_bytes(b"not a model")
     sidecar = tmp_path / "qwen2.5-0.5b.gguf.verified"
     sidecar.write_text("{}")
-    monkeypatch.setattr(generate, "model_file", lambda name, cache_dir: gguf)
+    monkeypatch.setattr(generators, "model_file", lambda name, cache_dir: gguf)
 
     with pytest.raises(ModelUnavailableError, match="re-checked"):
         get_generator("qwen2.5-0.5b", Settings(model_cache_dir=tmp_path))
@@ -221,7 +215,7 @@ SYSTEM = (
 @pytest.fixture(scope="session")
 def small_llama(tmp_path_factory) -> LlamaCppGenerator:
     cache = tmp_path_factory.mktemp("models")
-    gen = generate._load("qwen2.5-0.5b", Path("qwen2.5-0.5b"), Settings(model_cache_dir=cache, n_threads=2))
+    gen = generators._load("qwen2.5-0.5b", Path("qwen2.5-0.5b"), Settings(model_cache_dir=cache, n_threads=2))
     yield gen
     shutil.rmtree(cache, ignore_errors=True)  # half a GB
 
