@@ -80,7 +80,7 @@ class LlamaCppGenerator:
                 f"llama.cpp could not load {path} ({exc}): the file is corrupt, is not a GGUF model, or "
                 f"needs a newer llama-cpp-python. A packaged model is re-checked (and re-joined if bad) "
                 f"on the next start; if that does not help, run `make setup`"
-            ) from None
+            ) from exc
         self.load_s = time.perf_counter() - started
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its turn's tokens
         # Wrap eval to count the prompt tokens llama.cpp really evaluates: the only

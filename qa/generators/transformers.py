@@ -66,7 +66,7 @@ class TransformersGenerator:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         except Exception as exc:  # transformers raises many types for a bad directory
             raise ModelUnavailableError(
-                f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from None
+                f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from exc
         if not getattr(tokenizer, "chat_template", None):
             raise ModelUnavailableError(
                 f"the tokenizer in {path} has no chat template, so it is not a chat model; use an "
@@ -78,7 +78,7 @@ class TransformersGenerator:
             model.to(self._device).eval()
         except Exception as exc:
             raise ModelUnavailableError(
-                f"cannot load a causal language model from {path} ({_short(exc)}); {fix}") from None
+                f"cannot load a causal language model from {path} ({_short(exc)}); {fix}") from exc
         self._torch = torch
         self._tokenizer = tokenizer
         self._model = model

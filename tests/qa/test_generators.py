@@ -183,8 +183,9 @@ def test_corrupt_gguf_is_model_unavailable_not_a_library_error(tmp_path, content
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(content)
 
-    with pytest.raises(ModelUnavailableError, match="is corrupt, is not a GGUF model"):
+    with pytest.raises(ModelUnavailableError, match="is corrupt, is not a GGUF model") as err:
         get_generator(str(bad), Settings(model_cache_dir=tmp_path))
+    assert err.value.__cause__ is not None  # llama.cpp's own error, kept for the server log
 
 
 def test_missing_gguf_file(tmp_path):
@@ -422,3 +423,15 @@ def test_transformers_broken_checkpoint_names_the_fix(tmp_path):
     (path / "config.json").write_text(json.dumps({"model_type": "qwen2"}))
     with pytest.raises(ModelUnavailableError, match="save_pretrained"):
         TransformersGenerator(path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("damaged", "message"), [("tokenizer.json", "cannot load a tokenizer"),
+                                                   ("model.safetensors", "cannot load a causal language model")])
+def test_transformers_damaged_checkpoint_keeps_the_library_error_for_the_log(tiny_checkpoint, tmp_path, damaged,
+                                                                             message):
+    path = shutil.copytree(tiny_checkpoint, tmp_path / "damaged")
+    (path / damaged).write_bytes(b"not what transformers wrote")
+    with pytest.raises(ModelUnavailableError, match=f"{message} .*save_pretrained") as err:
+        TransformersGenerator(path)
+    assert err.value.__cause__ is not None  # the message names the fix; the log gets the traceback
