@@ -3,15 +3,17 @@ chat-message check and the stop-string scanner for backends that cannot stop by 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol, runtime_checkable
 
-from embeddings import InvalidInputError
+from embeddings import InvalidInputError, ModelUnavailableError
 
-__all__ = ["Generator", "StopScanner", "StreamStats", "check_messages"]
+__all__ = ["Generator", "StopScanner", "StreamStats", "check_messages", "import_library"]
 
 _ROLES = frozenset({"system", "user", "assistant"})
 
@@ -26,8 +28,18 @@ class Generator(Protocol):
         self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece as it is generated; setting
-        ``cancel`` (from any thread) ends it at the next token, as closing the iterator does."""
+        """Yield the greedy reply to ``messages`` piece by piece as it is generated.
+
+        Args:
+            messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
+            max_tokens: most tokens to generate.
+            stop: strings that end the reply (not included in it).
+            cancel: set it (from any thread) to end the reply at the next token, as closing
+                the iterator does (the page's Stop).
+
+        Raises:
+            InvalidInputError: malformed messages (``check_messages``).
+        """
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -64,6 +76,20 @@ def check_messages(messages: list[dict[str, str]], max_tokens: int) -> None:
             )
     if max_tokens < 1:
         raise InvalidInputError(f"max_tokens must be at least 1, got {max_tokens}")
+
+
+def import_library(module: str, package: str) -> ModuleType:
+    """Import a backend's library when it loads a model, not before (importing ``qa`` must
+    not cost seconds of torch), or raise ``ModelUnavailableError`` naming the fix.
+
+    Args:
+        module: the module to import, e.g. ``"llama_cpp"``.
+        package: what is missing, as the message names it, e.g. ``"llama-cpp-python"``.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModelUnavailableError(f"{package} is not installed: run `make setup`") from None
 
 
 class StopScanner:

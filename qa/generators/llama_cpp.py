@@ -16,7 +16,7 @@ from pathlib import Path
 from embeddings import InvalidInputError, ModelUnavailableError, atomic_write
 
 from ..model_worker import ModelWorker
-from .base import StreamStats, check_messages
+from .base import StreamStats, check_messages, import_library
 
 __all__ = ["LlamaCppGenerator"]
 
@@ -67,10 +67,7 @@ class LlamaCppGenerator:
         if not path.is_file():
             raise ModelUnavailableError(
                 f"model file {path} does not exist; check the path or run `make setup`")
-        try:
-            from llama_cpp import Llama
-        except ImportError:
-            raise ModelUnavailableError("llama-cpp-python is not installed: run `make setup`") from None
+        Llama = import_library("llama_cpp", "llama-cpp-python").Llama
         started = time.perf_counter()
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
@@ -100,13 +97,7 @@ class LlamaCppGenerator:
         self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        """Stream a greedy reply to a chat.
-
-        Args:
-            messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
-            max_tokens: most tokens to generate.
-            stop: strings that end the reply (not included in it).
-            cancel: set it to end the reply at the next token (the page's Stop).
+        """Stream a greedy reply to a chat (the contract of ``Generator.stream``).
 
         Returns:
             An iterator of text pieces; ``last_stats`` is filled in when it ends.

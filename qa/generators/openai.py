@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from embeddings import ModelUnavailableError
 
-from .base import check_messages
+from .base import check_messages, import_library
 
 __all__ = ["CHARS_PER_TOKEN", "OpenAIServerGenerator", "estimate_tokens", "redact_url"]
 
@@ -81,11 +81,9 @@ class OpenAIServerGenerator:
         Raises:
             ModelUnavailableError: the openai package is missing, or the URL is not http(s).
         """
-        try:
-            import httpx2 as httpx  # the openai client's own HTTP library, so its errors match
-            import openai
-        except ImportError:
-            raise ModelUnavailableError("the openai package is not installed: run `make setup`") from None
+        # httpx2 is the openai client's own HTTP library, so its errors match the client's.
+        httpx = import_library("httpx2", "the openai package")
+        openai = import_library("openai", "the openai package")
         url = base_url.strip().rstrip("/")
         self.url = redact_url(url)  # the only form of the URL any message shows
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
@@ -116,14 +114,9 @@ class OpenAIServerGenerator:
         self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        """Stream a greedy reply to a chat from the server.
-
-        Args:
-            messages: ``[{"role": "system"|"user"|"assistant", "content": ...}, ...]``.
-            max_tokens: most tokens to generate.
-            stop: strings that end the reply (not included in it).
-            cancel: set it to end the reply at the next piece; the request is closed, so the
-                server stops generating too.
+        """Stream a greedy reply to a chat from the server (the contract of
+        ``Generator.stream``); ``cancel`` ends it at the next piece and closes the request, so
+        the server stops generating too.
 
         Returns:
             An iterator of text pieces.

@@ -14,7 +14,7 @@ from pathlib import Path
 from embeddings import ModelUnavailableError
 
 from ..model_worker import ModelWorker
-from .base import StopScanner, StreamStats, check_messages
+from .base import StopScanner, StreamStats, check_messages, import_library
 
 __all__ = ["TransformersGenerator"]
 
@@ -56,14 +56,11 @@ class TransformersGenerator:
         if not any((path / f).is_file() for f in _TOKENIZER_FILES):
             raise ModelUnavailableError(
                 f"{path} holds no tokenizer files ({', '.join(_TOKENIZER_FILES)}); {fix}")
-        try:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-        except ImportError:
-            raise ModelUnavailableError("torch/transformers are not installed: run `make setup`") from None
+        torch = import_library("torch", "torch")
+        hf = import_library("transformers", "transformers")
         started = time.perf_counter()
         try:
-            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            tokenizer = hf.AutoTokenizer.from_pretrained(path, local_files_only=True)
         except Exception as exc:  # transformers raises many types for a bad directory
             raise ModelUnavailableError(
                 f"cannot load a tokenizer from {path} ({_short(exc)}); {fix}") from exc
@@ -74,7 +71,7 @@ class TransformersGenerator:
             )
         self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
-            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="auto")
+            model = hf.AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype="auto")
             model.to(self._device).eval()
         except Exception as exc:
             raise ModelUnavailableError(
@@ -89,7 +86,8 @@ class TransformersGenerator:
         self, messages: list[dict[str, str]], max_tokens: int, stop: Sequence[str] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        """Stream a greedy reply to a chat (same contract as ``LlamaCppGenerator.stream``).
+        """Stream a greedy reply to a chat (the contract of ``Generator.stream``); ``last_stats``
+        is filled in when it ends.
 
         Raises:
             InvalidInputError: malformed messages.

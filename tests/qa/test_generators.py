@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +14,14 @@ import pytest
 from embeddings.errors import InvalidInputError, ModelUnavailableError
 from embeddings.settings import Settings
 from qa import generators
-from qa.generators import MODEL_CHOICES, Generator, LlamaCppGenerator, TransformersGenerator, get_generator
+from qa.generators import (
+    MODEL_CHOICES,
+    Generator,
+    LlamaCppGenerator,
+    OpenAIServerGenerator,
+    TransformersGenerator,
+    get_generator,
+)
 from qa.generators.base import StopScanner, check_messages
 
 
@@ -186,6 +194,20 @@ def test_corrupt_gguf_is_model_unavailable_not_a_library_error(tmp_path, content
     with pytest.raises(ModelUnavailableError, match="is corrupt, is not a GGUF model") as err:
         get_generator(str(bad), Settings(model_cache_dir=tmp_path))
     assert err.value.__cause__ is not None  # llama.cpp's own error, kept for the server log
+
+
+@pytest.mark.parametrize(("library", "load", "message"), [
+    ("llama_cpp", lambda tmp: LlamaCppGenerator(tmp / "model.gguf"), "llama-cpp-python is not installed"),
+    ("transformers", lambda tmp: TransformersGenerator(tmp), "transformers is not installed"),
+    ("openai", lambda tmp: OpenAIServerGenerator("http://127.0.0.1:9/v1"), "the openai package is not installed"),
+])
+def test_a_missing_library_names_the_fix(monkeypatch, tmp_path, library, load, message):
+    for name in ("model.gguf", "config.json", "tokenizer.json"):
+        (tmp_path / name).write_text("{}")
+    monkeypatch.setitem(sys.modules, library, None)  # None in sys.modules -> ImportError
+    with pytest.raises(ModelUnavailableError, match=f"^{message}: run `make setup`$") as err:
+        load(tmp_path)
+    assert err.value.__cause__ is None and err.value.__suppress_context__  # the message is the whole story
 
 
 def test_missing_gguf_file(tmp_path):
