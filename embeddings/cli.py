@@ -9,7 +9,6 @@ import sys
 
 from .build import build_index
 from .errors import NewsdeskError
-from .fetch import redact_url
 from .settings import Settings
 
 
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# --- live feeds (embeddings/feeds.py) ------------------------------------------------------
+# --- live feeds (the feeds package) ----------------------------------------------------------
 
 def _add_feed_commands(commands) -> None:
     where = argparse.ArgumentParser(add_help=False)
@@ -87,10 +86,11 @@ def _add_feed_commands(commands) -> None:
 
 
 def _feeds_main(args: argparse.Namespace) -> int:
-    from . import feeds
+    import feeds
 
     try:
         settings = Settings.from_env(data_dir=args.data_dir, index_dir=getattr(args, "index_dir", None))
+        feed_settings = feeds.FeedSettings.from_env()
         if args.command == "watch":
             every = feeds.parse_duration(args.every) if args.every else None
 
@@ -101,13 +101,13 @@ def _feeds_main(args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr, flush=True)
 
             feeds.watch(settings, every, once=args.once, on_report=show, on_error=problem,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, feed_settings=feed_settings)
         elif args.action == "add":
-            feed = feeds.add_feed(args.url, settings)
+            feed = feeds.add_feed(args.url, settings, feed_settings=feed_settings)
             print(f"following {feed.url}; `python -m embeddings watch --once` fetches it now")
         elif args.action == "remove":
             feed = feeds.remove_feed(args.url, settings)
-            print(f"stopped following {redact_url(feed.url)}; its {feed.total_items} indexed articles stay in "
+            print(f"stopped following {feeds.redact_url(feed.url)}; its {feed.total_items} indexed articles stay in "
                   "the index")
         else:
             _print_feeds(feeds.list_feeds(settings), args.json)
@@ -130,6 +130,8 @@ def _failed(exc: BaseException, where: str | None, interrupted: str) -> int:
 
 
 def _print_feeds(found, as_json: bool) -> None:
+    from feeds import redact_url
+
     # redact_url: a feed saved with a password before they were refused is listed without it.
     if as_json:
         print(json.dumps([{k: v for k, v in vars(f).items() if k not in ("seen", "retries")}

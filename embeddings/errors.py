@@ -54,34 +54,6 @@ class DiskFullError(NewsdeskError):
     """The disk ran out of space while the index was read or written."""
 
 
-class FeedStateError(NewsdeskError):
-    """The feed list file (``data/feeds.json``) is unreadable; the message names it and the fix."""
-
-
-class FetchError(NewsdeskError):
-    """A feed or an article page could not be fetched or used; ``str()`` is the reason, for a
-    report line ("HTTP 404 Not Found", "timed out after 20 s", "not an RSS or Atom feed").
-
-    ``retry_after_s`` is the wait the server asked for (``Retry-After``), when it did;
-    ``status`` the HTTP status of an error reply (404, 503), when there was one.
-    """
-
-    def __init__(self, reason: str, retry_after_s: float | None = None, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
-        self.status = status
-
-
-class AddressRefusedError(FetchError):
-    """A feed, page, redirect or robots.txt whose host is (or resolves to) an address inside
-    the network (loopback, private, link-local ...): never fetched, and never worth a retry
-    until ``NEWSDESK_FEED_ALLOW_NETWORKS`` lists it."""
-
-
-class PollBusyError(NewsdeskError):
-    """Another poll of the feeds (``watch``, the web app) holds the poll lock."""
-
-
 def rebuild_command(index_dir, name_sources: bool = False) -> str:
     """The exact command that rebuilds the index in ``index_dir``, to paste into a shell."""
     from .settings import Settings  # settings imports this module: import on use

@@ -13,11 +13,11 @@ import pytest
 import embeddings.build
 from embeddings.cli import main
 
-from embeddings.feed_state import Feed, edit_state, poll_lock
+from feeds.state import Feed, edit_state, poll_lock
 
 from ..fakes import FakeEmbedder
 from ..feed_site import LOOPBACK, FeedSite, fake_dns
-from .test_feeds import serve_courier
+from .test_poll import serve_courier
 
 REPO = Path(__file__).resolve().parents[2]
 

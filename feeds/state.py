@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from embeddings import atomic_write
+
 from .errors import FeedStateError, PollBusyError
-from .files import atomic_write
 
 STATE_FORMAT = 1
 MAX_SEEN_IDS = 5_000  # per feed: far more than any feed lists at once; the oldest are forgotten
