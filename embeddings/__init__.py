@@ -17,6 +17,7 @@ from .errors import (
     ModelUnavailableError,
     NewsdeskError,
     SourceNotFoundError,
+    command_failed,
 )
 from .files import atomic_write, format_size, fsync_dir
 from .index import Manifest, NewsIndex, SearchFilters, load_index
@@ -30,7 +31,7 @@ __all__ = [
     "IndexAuthError", "IndexBusyError", "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError",
     "IndexServerError", "InvalidInputError", "Manifest", "ModelUnavailableError", "NewsIndex", "NewsdeskError",
     "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError",
-    "atomic_write", "build_index", "clean_text", "decode_bytes", "extract_html", "format_size", "fsync_dir",
+    "atomic_write", "build_index", "clean_text", "command_failed", "decode_bytes", "extract_html", "format_size", "fsync_dir",
     "get_embedder", "load_index", "normalize_date", "normalize_line", "not_an_article", "setting",
     "settings_from_env", "split_sentences",
 ]

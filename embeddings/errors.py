@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from pathlib import Path
 
 
@@ -87,3 +88,18 @@ def index_damaged(index_dir, problem: str, name_sources: bool = False) -> IndexD
 def disk_full(where, exc: BaseException) -> DiskFullError:
     """A full disk is no damage: freeing space, not a rebuild, is what mends it."""
     return DiskFullError(f"the disk holding {where} is full ({exc}): free some space and try again")
+
+
+def command_failed(exc: BaseException, where, interrupted: str) -> int:
+    """A command's failure as one line on stderr, and its exit status: 2 for what the user can
+    fix (a ``NewsdeskError`` names how), 1 when ``where`` (a directory, an ``OSError``) cannot
+    be written, 130 on Ctrl-C, saying ``interrupted``. Every ``python -m ...`` command of the
+    index and the feeds ends this way."""
+    if isinstance(exc, KeyboardInterrupt):
+        print(interrupted, file=sys.stderr)
+        return 130
+    if isinstance(exc, NewsdeskError):
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"error: {exc.strerror or exc}: {exc.filename or where}", file=sys.stderr)
+    return 1

@@ -93,7 +93,7 @@ def add_feed(url: str, settings: Settings | None = None, now: float | None = Non
         raise InvalidInputError(str(exc)) from None
     with edit_state(state_path(settings)) as state:
         if state.find(url):
-            raise InvalidInputError(f"{url} is already followed; `python -m embeddings feed list` shows the feeds")
+            raise InvalidInputError(f"{url} is already followed; `python -m feeds feed list` shows the feeds")
         feed = Feed(url=url, added_at=_iso(time.time() if now is None else now))
         state.feeds.append(feed)
     return feed
@@ -114,7 +114,7 @@ def remove_feed(url: str, settings: Settings | None = None) -> Feed:
         feed = state.find(url) or next((f for f in state.feeds if redact_url(f.url) == url), None)
         if feed is None:
             raise InvalidInputError(f"{redact_url(url)[:200] or 'that URL'} is not followed; "
-                                    "`python -m embeddings feed list` shows the feeds")
+                                    "`python -m feeds feed list` shows the feeds")
         state.feeds.remove(feed)
     return feed
 
@@ -181,7 +181,7 @@ class PollReport:
 
     def summary(self) -> str:
         if not self.feeds:
-            return "no feeds to poll: add one with `python -m embeddings feed add URL`"
+            return "no feeds to poll: add one with `python -m feeds feed add URL`"
         lines = [f"polled {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} in {self.seconds:.1f} s: "
                  f"{self.new} new article{'s' if self.new != 1 else ''}, {self.failed} failed"
                  + (f", {self.disallowed} disallowed by robots.txt" if self.disallowed else "")]

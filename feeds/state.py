@@ -196,4 +196,4 @@ def _checked(cls, item: dict) -> dict:
 def _damaged(path: Path, problem: str) -> FeedStateError:
     return FeedStateError(
         f"the feed list {path} is damaged ({problem[:200]}): restore it from a backup, or move it aside and "
-        "add the feeds again with `python -m embeddings feed add URL` (articles already fetched stay indexed)")
+        "add the feeds again with `python -m feeds feed add URL` (articles already fetched stay indexed)")

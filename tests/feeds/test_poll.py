@@ -375,7 +375,7 @@ def test_a_damaged_state_file_is_one_message_naming_the_fix(settings, content, p
     path.parent.mkdir(parents=True)
     path.write_text(content)
     for action in (lambda: list_feeds(settings), lambda: add_feed("http://example.com/", settings), poll):
-        with pytest.raises(FeedStateError, match=r"feeds.json is damaged .*`python -m embeddings feed add URL`"):
+        with pytest.raises(FeedStateError, match=r"feeds.json is damaged .*`python -m feeds feed add URL`"):
             action()
     assert path.read_text() == content  # left as it was, for whoever mends it
 
