@@ -10,7 +10,6 @@ so the variables stay ``NEWSDESK_FEED_*``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -51,6 +50,3 @@ class FeedSettings:
                 ``NEWSDESK_FEED_ALLOW_NETWORKS`` names no network; the message names the variable.
         """
         return settings_from_env(cls, environ, **overrides)
-
-    def replace(self, **changes) -> "FeedSettings":
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
