@@ -7,7 +7,8 @@ behind a proxy of your own that authenticates every request.
 
 Environment variables set the defaults and flags override them: ``NEWSDESK_HOST``,
 ``NEWSDESK_PORT``, ``NEWSDESK_AUTH``, ``NEWSDESK_UPLOAD_MAX_MB`` (``webui.WebSettings``, how
-the chat is served) and ``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ... (``qa.Settings``).
+the chat is served), ``NEWSDESK_DATA_DIR``, ``NEWSDESK_MODEL`` ... (``qa.Settings``) and
+``NEWSDESK_FEED_*`` (``feeds.FeedSettings``, how feeds are fetched).
 
 This module starts the app, top to bottom: the start-up (arguments, settings, the models'
 warm-up before gradio is imported), ``layout`` (the page's parts, as a ``Page``), ``wire``
@@ -32,6 +33,7 @@ from pathlib import Path
 STARTED = time.monotonic()  # "ready after start" counts from here
 
 import qa  # noqa: E402
+from feeds import FeedSettings  # noqa: E402
 from webui import CSS, FormError, WebSettings, feeds, forms  # noqa: E402
 
 log = logging.getLogger("newsdesk.app")
@@ -250,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         settings, web = read_settings(args)
+        feed_settings = FeedSettings.from_env()  # a typo in NEWSDESK_FEED_* stops the start, not the first poll
     except qa.NewsdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         start_warm_up(settings)
     if args.watch is not None:
         try:
-            feeds.start_watching(settings, args.watch)
+            feeds.start_watching(settings, args.watch, feed_settings)
         except qa.NewsdeskError as exc:  # an --watch interval that does not parse
             print(f"error: {exc}", file=sys.stderr)
             return 2

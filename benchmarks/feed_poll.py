@@ -1,4 +1,4 @@
-"""How long a feed poll takes, end to end, as `python -m embeddings watch --once` runs it.
+"""How long a feed poll takes, end to end, as `python -m feeds watch --once` runs it.
 
 A loopback news site (``tests/feed_site.py``) serves one RSS feed of ``--items`` article
 pages; a fresh data directory follows it; then two polls run in fresh processes: the first
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 "NEWSDESK_FEED_MAX_ITEMS": str(max(args.items, 1))}
 
         def cli(*words: str) -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "embeddings", *words], cwd=REPO, env=env,
+            return subprocess.run([sys.executable, "-m", "feeds", *words], cwd=REPO, env=env,
                                   capture_output=True, text=True, check=True)
 
         cli("feed", "add", serve(site, args.items))

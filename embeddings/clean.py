@@ -28,6 +28,7 @@ def normalize_text(text: str) -> str:
 
 
 def normalize_line(line: str) -> str:
+    """``line`` on one line: runs of whitespace folded to one space, the ends stripped."""
     return _SPACES.sub(" ", line).strip()
 
 

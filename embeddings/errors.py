@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from pathlib import Path
 
 
@@ -54,34 +55,6 @@ class DiskFullError(NewsdeskError):
     """The disk ran out of space while the index was read or written."""
 
 
-class FeedStateError(NewsdeskError):
-    """The feed list file (``data/feeds.json``) is unreadable; the message names it and the fix."""
-
-
-class FetchError(NewsdeskError):
-    """A feed or an article page could not be fetched or used; ``str()`` is the reason, for a
-    report line ("HTTP 404 Not Found", "timed out after 20 s", "not an RSS or Atom feed").
-
-    ``retry_after_s`` is the wait the server asked for (``Retry-After``), when it did;
-    ``status`` the HTTP status of an error reply (404, 503), when there was one.
-    """
-
-    def __init__(self, reason: str, retry_after_s: float | None = None, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
-        self.status = status
-
-
-class AddressRefusedError(FetchError):
-    """A feed, page, redirect or robots.txt whose host is (or resolves to) an address inside
-    the network (loopback, private, link-local ...): never fetched, and never worth a retry
-    until ``NEWSDESK_FEED_ALLOW_NETWORKS`` lists it."""
-
-
-class PollBusyError(NewsdeskError):
-    """Another poll of the feeds (``watch``, the web app) holds the poll lock."""
-
-
 def rebuild_command(index_dir, name_sources: bool = False) -> str:
     """The exact command that rebuilds the index in ``index_dir``, to paste into a shell."""
     from .settings import Settings  # settings imports this module: import on use
@@ -115,3 +88,18 @@ def index_damaged(index_dir, problem: str, name_sources: bool = False) -> IndexD
 def disk_full(where, exc: BaseException) -> DiskFullError:
     """A full disk is no damage: freeing space, not a rebuild, is what mends it."""
     return DiskFullError(f"the disk holding {where} is full ({exc}): free some space and try again")
+
+
+def command_failed(exc: BaseException, where, interrupted: str) -> int:
+    """A command's failure as one line on stderr, and its exit status: 2 for what the user can
+    fix (a ``NewsdeskError`` names how), 1 when ``where`` (a directory, an ``OSError``) cannot
+    be written, 130 on Ctrl-C, saying ``interrupted``. Every ``python -m ...`` command of the
+    index and the feeds ends this way."""
+    if isinstance(exc, KeyboardInterrupt):
+        print(interrupted, file=sys.stderr)
+        return 130
+    if isinstance(exc, NewsdeskError):
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"error: {exc.strerror or exc}: {exc.filename or where}", file=sys.stderr)
+    return 1

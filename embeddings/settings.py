@@ -6,6 +6,8 @@ and a package never carries another's knobs:
 - ``embeddings.Settings`` (this module; ``qa`` re-exports it as ``qa.Settings``): the
   pipeline from files to answers: where the index lives, chunking, embedding, retrieval and
   the answering model.
+- ``feeds.FeedSettings``: how live feeds are fetched: poll interval, politeness, limits,
+  retries and the networks inside that may be reached.
 - ``webui.WebSettings``: how the web chat is served: address, port, login, upload size,
   answers generated at once.
 
@@ -25,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TypeVar
 
-from .addresses import parse_networks
 from .errors import InvalidInputError
 
 T = TypeVar("T")
@@ -166,26 +167,9 @@ class Settings:
     llm_api_key: str = setting("", "the server's API key; environment only (no flag), never logged", repr=False)
     llm_timeout_s: float = setting(60.0, "longest wait for the server to connect or send the next piece")
 
-    # --- live feeds (embeddings/feeds.py, embeddings/fetch.py)
-    feed_poll_s: float = setting(
-        900.0,
-        "seconds between feed polls (`watch`, `app.py --watch`; `--every 15m` overrides)")
-    feed_host_delay_s: float = setting(2.0, "least wait between two requests to one host, in seconds")
-    feed_timeout_s: float = setting(
-        20.0,
-        "time limit per request (connecting, and reading the whole reply), in seconds")
-    feed_max_mb: float = setting(5.0, "a larger feed or page is refused")
-    feed_max_items: int = setting(30, "new pages fetched per feed per poll; the rest wait for the next")
-    feed_retry_s: float = setting(300.0, "first retry after a failure, in seconds (doubles, up to 6 h)")
-    # Networks a feed, page or redirect may reach although they are inside (loopback, private,
-    # link-local ...): CIDR networks separated by commas, e.g. "10.1.0.0/16" for an intranet
-    # feed. Empty: the public internet only (embeddings/addresses.py says why).
-    feed_allow_networks: str = setting(
-        "",
-        "networks inside (loopback, private, link-local ...) that feeds, pages and redirects may reach anyway: "
-        "CIDR networks separated by commas, e.g. `10.1.0.0/16`; by default only public addresses are fetched")
-    # Saved searches (qa/watchlist.py): their new articles are POSTed as JSON to this http(s)
-    # URL after each check, under the feeds' network rules; "" posts nothing.
+    # --- saved searches (qa/watchlist.py): their new articles are POSTed as JSON to this http(s)
+    # URL after each check, through the feeds' Fetcher and under its network rules (feeds.FeedSettings);
+    # "" posts nothing.
     watch_webhook: str = setting(
         "",
         "http(s) URL that the new articles of saved searches are POSTed to, as JSON, after each check (same "
@@ -194,7 +178,6 @@ class Settings:
     def __post_init__(self) -> None:
         if self.index_dir is None:
             object.__setattr__(self, "index_dir", Path(self.data_dir) / "index")
-        parse_networks(self.feed_allow_networks)  # a typo fails here, naming the setting, not at a poll
         _check_choice("stale_answers", self.stale_answers, STALE_ANSWERS)
         _check_choice("index_backend", self.index_backend, INDEX_BACKENDS)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.milvus_collection):

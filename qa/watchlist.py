@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from embeddings import (Fetcher, FetchError, InvalidInputError, NewsIndex, SearchFilters, Settings, atomic_write,
-                        redact_url)
+from embeddings import InvalidInputError, NewsIndex, SearchFilters, Settings, atomic_write
+from feeds import FeedSettings, Fetcher, FetchError, redact_url
 
 from .collection import INDEXES
 from .dates import parse_date_range
@@ -177,18 +177,22 @@ def notify(checks: Sequence[WatchCheck], settings: Settings, fetcher: Fetcher | 
     """POST the checks that found something to ``settings.watch_webhook`` as JSON:
     ``{"saved_searches": [{"id", "query", "new": [article...], "unseen"}, ...]}``.
 
+    Args:
+        fetcher: what POSTs it (default: one with the feeds' limits, ``FeedSettings.from_env()``).
+
     Returns:
         How many saved searches were sent (0: nothing new, or no webhook set).
 
     Raises:
         FetchError / AddressRefusedError: the webhook is unreachable or refused (the feeds'
-            rules: nothing inside the network unless ``NEWSDESK_FEED_ALLOW_NETWORKS`` lists it).
+            rules, ``feeds.FeedSettings``: nothing inside the network unless
+            ``NEWSDESK_FEED_ALLOW_NETWORKS`` lists it).
         InvalidInputError: the webhook setting is not an http(s) URL.
     """
     found = [c for c in checks if c.new]
     if not found or not settings.watch_webhook.strip():
         return 0
-    fetcher = fetcher or Fetcher.from_settings(settings)
+    fetcher = fetcher or Fetcher.from_settings(FeedSettings.from_env())
     body = json.dumps({"saved_searches": [c.to_dict() for c in found]}, ensure_ascii=False).encode("utf-8")
     try:
         fetcher.post_json(settings.watch_webhook.strip(), body)

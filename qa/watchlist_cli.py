@@ -9,7 +9,8 @@ import json
 import sys
 import threading
 
-from embeddings import NewsdeskError, Settings, parse_duration, watch as watch_feeds
+from embeddings import NewsdeskError, Settings
+from feeds import parse_duration, watch as watch_feeds
 
 from .dates import DATE_RULE
 from .watchlist import Watch, WatchCheck, add_watch, check_watches, list_watches, mark_seen, notify, remove_watch

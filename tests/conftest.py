@@ -6,6 +6,8 @@ import pytest
 
 from embeddings import Settings
 
+from .fakes import FakeEmbedder
+
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
@@ -15,6 +17,12 @@ def settings(tmp_path) -> Settings:
     """
     return Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "data" / "index",
                     chunk_tokens=40, chunk_overlap_tokens=10)
+
+
+@pytest.fixture
+def embedder():
+    """The FakeEmbedder: deterministic unit vectors, no model (index and feed tests)."""
+    return FakeEmbedder()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ back what it was asked (``site.requests``), e.g. to assert a poll sent ``If-None
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 import threading
@@ -200,6 +201,21 @@ def fake_dns(monkeypatch, answers: dict[str, list[str] | Callable[[], list[str]]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return asked
+
+
+def feed_env(monkeypatch, **fields) -> "FeedSettings":
+    """Set every ``NEWSDESK_FEED_*`` variable: ``fields`` as given, the rest at their defaults.
+
+    Where no ``FeedSettings`` is passed (the web page, the CLI, ``add_feed(url, settings)``),
+    the feeds read their knobs from the environment; setting each one keeps a test's fetches
+    as it says whatever the shell that runs it holds. Returns the settings it stands for.
+    """
+    from feeds import FeedSettings
+
+    wanted = FeedSettings(**fields)  # a misspelt field fails here
+    for f in dataclasses.fields(FeedSettings):
+        monkeypatch.setenv(f"NEWSDESK_{f.name.upper()}", str(getattr(wanted, f.name)))
+    return wanted
 
 
 def http_date(epoch: float) -> str:

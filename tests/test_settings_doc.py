@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from embeddings import Settings
+from feeds import FeedSettings
 from webui import WebSettings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-FIELDS = [(cls.__name__, f) for cls in (Settings, WebSettings) for f in dataclasses.fields(cls)]
+FIELDS = [(cls.__name__, f) for cls in (Settings, FeedSettings, WebSettings) for f in dataclasses.fields(cls)]
 
 
 @pytest.mark.parametrize("owner, field", FIELDS, ids=[f"{o}.{f.name}" for o, f in FIELDS])

@@ -10,11 +10,14 @@ What may be imported here, and why (tests/webui/test_imports.py holds to it):
 - ``qa``'s public API (the names in ``qa.__all__``), so the chat reads answers, citation
   markers, the abstention and dates exactly as ``qa`` writes and checks them, with no copy
   to drift apart;
+- ``feeds``' public API (``feeds.__all__``), for the Feeds tab and the background poller:
+  following, listing and polling feeds, the same work as ``python -m feeds``;
 - ``embeddings``' public API (``embeddings.__all__``), for what the chat shares with the
   pipeline underneath ``qa``: atomic file writes, sizes, reading ``NEWSDESK_*`` settings.
 
 Nothing else: not ``app`` or ``pages`` (dependencies flow one way, ``app.py -> pages -> webui
--> qa -> embeddings``), not a submodule of ``qa`` or ``embeddings`` (their insides may change
+-> qa -> embeddings``, with ``feeds`` beside ``qa`` on ``embeddings``), not a submodule of ``qa``,
+``feeds`` or ``embeddings`` (their insides may change
 without notice), and not ``gradio`` (only ``pages`` builds the page, so these helpers test
 without a web framework). Importing ``webui`` loads no model: ``qa`` and ``embeddings``
 import their heavy libraries on first use.

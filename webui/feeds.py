@@ -1,7 +1,7 @@
 """The Index panel's Feeds tab: the followed feeds as HTML, adding, removing and polling one,
 and the background poller that ``app.py --watch`` runs beside the chat.
 
-The work is ``embeddings``' (``add_feed``, ``poll_feeds``, ``watch``); this module turns it
+The work is ``feeds``' (``add_feed``, ``poll_feeds``, ``watch``); this module turns it
 into what the page shows: escaped HTML, one-line messages, and a thread. Polls from the
 page and from the background never overlap (one lock), and both index through the same
 atomic build, so the chat answers from the old index until a poll's articles are all in.
@@ -14,8 +14,9 @@ import threading
 import time
 from typing import Callable, NamedTuple
 
-from embeddings import (Feed, Fetcher, NewsdeskError, PollBusyError, PollReport, Settings, add_feed, list_feeds,
-                        parse_duration, poll_feeds, redact_url, remove_feed)
+from embeddings import NewsdeskError, Settings
+from feeds import (Feed, FeedSettings, Fetcher, PollBusyError, PollReport, add_feed, list_feeds, parse_duration,
+                   poll_feeds, redact_url, remove_feed)
 
 from .errors import user_message
 from .render import esc, safe_url, when
@@ -150,21 +151,22 @@ def poll_now(settings: Settings, only: tuple[str, ...] = (), on_progress: Callab
 class FeedWatcher(threading.Thread):
     """Polls every ``every_s`` seconds until ``stop()``; logs each poll's summary."""
 
-    def __init__(self, settings: Settings, every_s: float) -> None:
+    def __init__(self, settings: Settings, every_s: float, feed_settings: FeedSettings | None = None) -> None:
         super().__init__(name="feed-watcher", daemon=True)
         self.settings = settings
+        self.feed_settings = feed_settings or FeedSettings.from_env()
         self.every_s = every_s
         self.last_poll = ""
         self.fetcher: Fetcher | None = None
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        self.fetcher = Fetcher.from_settings(self.settings)
+        self.fetcher = Fetcher.from_settings(self.feed_settings)
         while not self._stop_event.is_set():
             started = time.monotonic()
             with _poll_lock:
                 try:
-                    report = poll_feeds(self.settings, fetcher=self.fetcher)
+                    report = poll_feeds(self.settings, fetcher=self.fetcher, feed_settings=self.feed_settings)
                     self._log(report)
                     if report.new:  # saved searches light up after a poll
                         after_poll(self.settings)
@@ -184,14 +186,16 @@ class FeedWatcher(threading.Thread):
             log.info("feeds polled: %s", report.summary())
 
 
-def start_watching(settings: Settings, every: str = "") -> FeedWatcher:
+def start_watching(settings: Settings, every: str = "", feed_settings: FeedSettings | None = None) -> FeedWatcher:
     """Start polling the feeds in the background, every ``every`` (``"15m"``; default:
-    ``settings.feed_poll_s``). Raises ``InvalidInputError`` for an interval that does not parse."""
+    ``feed_settings.feed_poll_s``; ``feed_settings`` default: from the environment). Raises
+    ``InvalidInputError`` for an interval that does not parse."""
     global _watcher
-    every_s = parse_duration(every) if every else settings.feed_poll_s
+    feed_settings = feed_settings or FeedSettings.from_env()
+    every_s = parse_duration(every) if every else feed_settings.feed_poll_s
     if _watcher is not None and _watcher.is_alive():
         _watcher.stop()
-    _watcher = FeedWatcher(settings, every_s)
+    _watcher = FeedWatcher(settings, every_s, feed_settings)
     _watcher.start()
     return _watcher
 

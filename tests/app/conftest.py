@@ -11,7 +11,7 @@ import pytest
 import qa
 from pages import chat
 from tests.app.browser import CHROMIUM, MODEL, REPO, needs_chromium, served
-from tests.embeddings.test_feeds import serve_courier
+from tests.feeds.test_poll import serve_courier
 from tests.feed_site import FeedSite
 from tests.fakes import FakeQA
 

@@ -11,7 +11,7 @@ import app
 import qa
 from webui import WebSettings
 
-from tests.feed_site import FeedSite
+from tests.feed_site import FeedSite, feed_env
 from tests.page_protocol import free_port, queue_event
 
 
@@ -30,9 +30,10 @@ def test_a_bad_interval_is_one_line_and_nothing_is_served(capsys, monkeypatch, t
     assert "error: 'often' is not an interval: write e.g. 15m, 90s, 1h or 900 (seconds)" in err
 
 
-def test_the_feeds_tab_refuses_an_internal_address_before_saving_it(tmp_path):
+def test_the_feeds_tab_refuses_an_internal_address_before_saving_it(tmp_path, monkeypatch):
     """The Add feed button of a running app, as the page sends it: a link-local (cloud metadata)
     address and a loopback one are refused with the reason, and nothing is saved or fetched."""
+    feed_env(monkeypatch)  # the feeds' settings as shipped (read from the environment): nothing inside opened
     settings = qa.Settings.from_env({}, data_dir=tmp_path / "data")
     web = WebSettings(port=free_port())
     demo = app.build_app(settings, web)

@@ -2,7 +2,7 @@
 loopback news site; a feed added in the page is listed, polled and indexed, then removed.
 
 The embedder is the FakeEmbedder (the app runs in this process), so this test needs no
-model; ``tests/embeddings/test_feeds_cli.py`` polls with the real one. Run with
+model; ``tests/feeds/test_cli.py`` polls with the real one. Run with
 ``pytest -m browser``; needs /usr/bin/chromium (``make browser``).
 """
 
@@ -18,7 +18,7 @@ import embeddings.build  # noqa: E402
 import qa  # noqa: E402
 
 from tests.fakes import FakeEmbedder  # noqa: E402
-from tests.feed_site import LOOPBACK  # noqa: E402
+from tests.feed_site import LOOPBACK, feed_env  # noqa: E402
 from tests.app.browser import needs_chromium, open_accordion, screenshot, served  # noqa: E402
 
 TIMEOUT_MS = 60_000
@@ -30,9 +30,9 @@ def server(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
     root = tmp_path_factory.mktemp("newsdesk-feeds")
+    feed_env(patch, feed_host_delay_s=0.1, feed_allow_networks=LOOPBACK)  # the test site; nothing else inside
     settings = qa.Settings.from_env({}, data_dir=root / "data", embedder="fake-embedder", chunk_tokens=40,
-                                    chunk_overlap_tokens=10, feed_host_delay_s=0.1,
-                                    feed_allow_networks=LOOPBACK)  # the test site; nothing else inside
+                                    chunk_overlap_tokens=10)
     with served(settings) as url:
         yield url, settings
     patch.undo()

@@ -18,7 +18,7 @@ import embeddings.index  # noqa: E402
 import qa  # noqa: E402
 
 from tests.fakes import FakeEmbedder  # noqa: E402
-from tests.feed_site import LOOPBACK  # noqa: E402
+from tests.feed_site import LOOPBACK, feed_env  # noqa: E402
 from tests.story_news import write_corpus  # noqa: E402
 from tests.app.browser import needs_chromium, open_accordion, screenshot, served  # noqa: E402
 
@@ -34,8 +34,9 @@ def server(tmp_path_factory):
     patch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: fake)
     patch.setattr(embeddings.index, "get_embedder", lambda *a, **kw: fake)
     root = tmp_path_factory.mktemp("newsdesk-watch")
+    feed_env(patch, feed_host_delay_s=0.1, feed_allow_networks=LOOPBACK)
     settings = qa.Settings.from_env({}, data_dir=root / "data", embedder="fake-embedder", chunk_tokens=40,
-                                    chunk_overlap_tokens=10, feed_host_delay_s=0.1, feed_allow_networks=LOOPBACK)
+                                    chunk_overlap_tokens=10)
     write_corpus(root / "news")
     qa.add_articles([root / "news"], settings)
     with served(settings) as url:

@@ -1,17 +1,11 @@
-"""Fixtures for index tests: a FakeEmbedder and short-hands for building and loading."""
+"""Fixtures for index tests: short-hands for building and loading (with ``embedder``, the
+FakeEmbedder of tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from embeddings import build_index, load_index
-
-from ..fakes import FakeEmbedder
-
-
-@pytest.fixture
-def embedder() -> FakeEmbedder:
-    return FakeEmbedder()
 
 
 @pytest.fixture

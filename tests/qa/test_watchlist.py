@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from embeddings import AddressRefusedError, InvalidInputError, Settings, build_index, load_index
+from embeddings import InvalidInputError, Settings, build_index, load_index
+from feeds import AddressRefusedError, FeedSettings, Fetcher
 from qa.cli import main
 from qa.watchlist import add_watch, check_watches, list_watches, mark_seen, notify, remove_watch
 from tests.fakes import FakeEmbedder
+from tests.feed_site import feed_env
 from tests.story_news import write_corpus
 
 watchlist_module = importlib.import_module("qa.watchlist")
@@ -141,21 +143,23 @@ def receiver():
     r.close()
 
 
-def test_new_articles_are_posted_to_the_webhook_under_the_feeds_network_rules(desk, receiver):
+def test_new_articles_are_posted_to_the_webhook_under_the_feeds_network_rules(desk, receiver, monkeypatch):
     settings, add_later = desk
+    feed_env(monkeypatch)  # the feeds' network rules as shipped, whatever the shell says
     add_watch("Elbe flood Dresden", settings=settings)
     add_later()
     checks = check_watches(settings)
     with pytest.raises(AddressRefusedError):  # loopback is inside the network: refused by default
         notify(checks, settings.replace(watch_webhook=receiver.url))
     assert receiver.bodies == []
-    allowed = settings.replace(watch_webhook=receiver.url, feed_allow_networks="127.0.0.0/8", feed_host_delay_s=0)
-    assert notify(checks, allowed) == 1
+    allowed = settings.replace(watch_webhook=receiver.url)
+    loopback = Fetcher.from_settings(FeedSettings(feed_allow_networks="127.0.0.0/8", feed_host_delay_s=0))
+    assert notify(checks, allowed, loopback) == 1
     (sent,) = receiver.bodies
     assert sent["type"] == "application/json"
     assert sent["body"]["saved_searches"][0]["query"] == "Elbe flood Dresden"
     assert [a["title"] for a in sent["body"]["saved_searches"][0]["new"]] == [LATER[0][1]]
-    assert notify(check_watches(settings), allowed) == 0  # nothing new: nothing sent
+    assert notify(check_watches(settings), allowed, loopback) == 0  # nothing new: nothing sent
     assert notify(checks, settings) == 0  # no webhook set
     with pytest.raises(InvalidInputError, match="http"):
         notify(checks, settings.replace(watch_webhook="file:///etc/passwd"))

@@ -9,16 +9,15 @@ import pytest
 
 import embeddings.build
 import qa
-from embeddings import add_feed, list_feeds, load_index
-from embeddings.feed_state import edit_state
-from embeddings.feeds import state_path
+from embeddings import load_index
+from feeds import add_feed, list_feeds
+from feeds.poll import state_path
+from feeds.state import Feed, edit_state, poll_lock
 from webui import feeds
 
-from embeddings.feed_state import Feed, poll_lock
-
 from ..fakes import FakeEmbedder
-from ..feed_site import LOOPBACK, FeedSite, fake_dns
-from ..embeddings.test_feeds import BRIDGE, FERRY
+from ..feed_site import LOOPBACK, FeedSite, fake_dns, feed_env
+from ..feeds.test_poll import BRIDGE, FERRY
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -27,8 +26,8 @@ XSS = "<img src=x onerror=alert(1)>"
 def settings(settings, monkeypatch):
     monkeypatch.setattr(embeddings.build, "get_embedder", lambda *a, **kw: FakeEmbedder())
     fake_dns(monkeypatch, {"example.com": ["93.184.215.14"], "intranet.example": ["192.168.4.4"]})
-    return settings.replace(embedder="fake-embedder", feed_host_delay_s=0.0, feed_timeout_s=1.0,
-                            feed_allow_networks=LOOPBACK)
+    feed_env(monkeypatch, feed_host_delay_s=0.0, feed_timeout_s=1.0, feed_allow_networks=LOOPBACK)
+    return settings.replace(embedder="fake-embedder")
 
 
 @pytest.fixture

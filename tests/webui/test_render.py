@@ -355,7 +355,7 @@ def test_one_when_formatter_labels_only_utc_as_utc(iso, shown):
 
 def test_the_feeds_table_says_utc_only_of_utc_times():
     # The Feeds tab had its own formatter, which called any offset "UTC" (a hand-edited feeds.json).
-    from embeddings import Feed
+    from feeds import Feed
     from webui import feeds
 
     html = feeds._row(Feed(url="https://example.com/feed.xml", last_poll="2026-11-28T03:15:12+02:00"))

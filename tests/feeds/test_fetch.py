@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from embeddings import AddressRefusedError, FetchError, Fetcher, InvalidInputError, Settings, check_url
-from embeddings.fetch import redact_url
+from embeddings import InvalidInputError
+from feeds import AddressRefusedError, FeedSettings, FetchError, Fetcher, check_url, redact_url
 
 from ..feed_site import LOOPBACK, FeedSite, fake_dns, no_dns_for_invalid
 
@@ -221,8 +221,8 @@ def test_the_allow_list_opens_exactly_its_networks(site):
 ])
 def test_a_bad_allow_list_is_one_error_naming_the_setting(value, message):
     with pytest.raises(InvalidInputError, match=f"^NEWSDESK_FEED_ALLOW_NETWORKS: .*{message}.*e.g. 127.0.0.0/8"):
-        Settings.from_env({"NEWSDESK_FEED_ALLOW_NETWORKS": value})
-    settings = Settings.from_env({"NEWSDESK_FEED_ALLOW_NETWORKS": " 127.0.0.0/8 ,10.1.0.0/16,"})
+        FeedSettings.from_env({"NEWSDESK_FEED_ALLOW_NETWORKS": value})
+    settings = FeedSettings.from_env({"NEWSDESK_FEED_ALLOW_NETWORKS": " 127.0.0.0/8 ,10.1.0.0/16,"})
     assert Fetcher.from_settings(settings).allow_networks[1].exploded == "10.1.0.0/16"
 
 

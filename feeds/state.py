@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from embeddings import atomic_write
+
 from .errors import FeedStateError, PollBusyError
-from .files import atomic_write
 
 STATE_FORMAT = 1
 MAX_SEEN_IDS = 5_000  # per feed: far more than any feed lists at once; the oldest are forgotten
@@ -195,4 +196,4 @@ def _checked(cls, item: dict) -> dict:
 def _damaged(path: Path, problem: str) -> FeedStateError:
     return FeedStateError(
         f"the feed list {path} is damaged ({problem[:200]}): restore it from a backup, or move it aside and "
-        "add the feeds again with `python -m embeddings feed add URL` (articles already fetched stay indexed)")
+        "add the feeds again with `python -m feeds feed add URL` (articles already fetched stay indexed)")

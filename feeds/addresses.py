@@ -22,7 +22,9 @@ import socket
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .errors import AddressRefusedError, InvalidInputError
+from embeddings import InvalidInputError
+
+from .errors import AddressRefusedError
 
 ALLOW_SETTING = "NEWSDESK_FEED_ALLOW_NETWORKS"
 

@@ -1,4 +1,5 @@
-"""`python -m embeddings feed add|list|remove` and `watch --once`, as a user types them."""
+"""`python -m feeds feed add|list|remove` and `watch --once`, as a user types them; and the same
+commands typed the old way, `python -m embeddings feed|watch`, handed over with a note."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from pathlib import Path
 import pytest
 
 import embeddings.build
-from embeddings.cli import main
+from feeds.cli import main
 
-from embeddings.feed_state import Feed, edit_state, poll_lock
+from feeds.state import Feed, edit_state, poll_lock
 
 from ..fakes import FakeEmbedder
 from ..feed_site import LOOPBACK, FeedSite, fake_dns
-from .test_feeds import serve_courier
+from .test_poll import serve_courier
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,15 +54,15 @@ def run(capsys, *argv):
 def test_add_list_remove(site, capsys):
     url = site.url("/rss.xml")
     code, out, err = run(capsys, "feed", "add", url)
-    assert code == 0 and out == f"following {url}; `python -m embeddings watch --once` fetches it now\n"
+    assert code == 0 and out == f"following {url}; `python -m feeds watch --once` fetches it now\n"
     code, out, _ = run(capsys, "feed", "list")
     assert code == 0 and out == f"{url}\n  (not polled yet); last poll never; 0 new then, 0 in all\n"
     code, _, err = run(capsys, "feed", "add", url)
-    assert code == 2 and err == f"error: {url} is already followed; `python -m embeddings feed list` shows the feeds\n"
+    assert code == 2 and err == f"error: {url} is already followed; `python -m feeds feed list` shows the feeds\n"
     code, out, _ = run(capsys, "feed", "remove", url)
     assert code == 0 and out.startswith(f"stopped following {url}; its 0 indexed articles stay")
     code, out, _ = run(capsys, "feed", "list")
-    assert out == "no feeds yet: add one with `python -m embeddings feed add URL`\n"
+    assert out == "no feeds yet: add one with `python -m feeds feed add URL`\n"
 
 
 @pytest.mark.parametrize("url, message", [
@@ -106,7 +107,7 @@ def test_a_damaged_feed_list_is_one_line_naming_the_fix(tmp_path, capsys):
     for argv in (["feed", "list"], ["feed", "add", "https://example.com/rss"], ["watch", "--once"]):
         code, out, err = run(capsys, *argv)
         assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
-        assert "feeds.json is damaged (not valid JSON" in err and "`python -m embeddings feed add URL`" in err
+        assert "feeds.json is damaged (not valid JSON" in err and "`python -m feeds feed add URL`" in err
 
 
 @pytest.mark.parametrize("every, message", [("soon", "'soon' is not an interval: write e.g. 15m"),
@@ -118,7 +119,7 @@ def test_watch_refuses_a_bad_interval(capsys, every, message):
 
 def test_watch_with_no_feeds_says_how_to_add_one(capsys):
     code, out, _ = run(capsys, "watch", "--once")
-    assert code == 0 and out == "no feeds to poll: add one with `python -m embeddings feed add URL`\n"
+    assert code == 0 and out == "no feeds to poll: add one with `python -m feeds feed add URL`\n"
 
 
 @pytest.mark.parametrize("url, message", [
@@ -160,6 +161,48 @@ def test_watch_once_while_another_poll_runs_says_so(site, capsys, tmp_path):
     assert err.startswith("error: another poll is running (since ") and err.endswith("; try again when it ends\n")
 
 
+# --- the old home: `python -m embeddings feed|watch` -------------------------------------------
+
+MOVED = "note: `python -m embeddings {}` moved to `python -m feeds {}`\n"
+
+
+def test_the_old_feed_commands_are_handed_over_with_a_note(site, capsys):
+    from embeddings.cli import main as embeddings_main
+
+    url = site.url("/rss.xml")
+    code = embeddings_main(["feed", "add", url])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == f"following {url}; `python -m feeds watch --once` fetches it now\n"
+    assert err == MOVED.format("feed", "feed")
+    code = embeddings_main(["feed", "add", url])  # a failure keeps its exit status and its one line
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err == MOVED.format("feed", "feed") + \
+        f"error: {url} is already followed; `python -m feeds feed list` shows the feeds\n"
+
+
+def test_python_m_embeddings_watch_once_still_polls_and_says_where_it_moved(site, tmp_path):
+    """As a script written before the move runs it: a fresh process, the same summary on stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env |= {"NEWSDESK_DATA_DIR": str(tmp_path / "old"), "NEWSDESK_FEED_HOST_DELAY_S": "0",
+            "NEWSDESK_FEED_ALLOW_NETWORKS": LOOPBACK}
+    old = [sys.executable, "-m", "embeddings"]
+    added = subprocess.run([*old, "feed", "add", site.url("/nothing.xml")], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert added.returncode == 0 and added.stderr == MOVED.format("feed", "feed"), added.stderr
+    done = subprocess.run([*old, "watch", "--once", "--no-progress"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == MOVED.format("watch", "watch"), done.stderr
+    assert done.stdout.startswith("polled 1 feed in ") and ": 0 new articles, 1 failed" in done.stdout
+    assert f"{site.url('/nothing.xml')}: failed: HTTP 404 Not Found" in done.stdout
+
+
+def test_importing_embeddings_does_not_import_feeds():
+    code = "import sys, embeddings, embeddings.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'feeds'))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
 @pytest.mark.slow
 def test_watch_once_end_to_end_in_a_subprocess_with_the_real_embedder(site, tmp_path):
     """As a user runs it: a fresh process, the packaged embedder, then the index answers."""
@@ -168,7 +211,7 @@ def test_watch_once_end_to_end_in_a_subprocess_with_the_real_embedder(site, tmp_
             "NEWSDESK_FEED_ALLOW_NETWORKS": LOOPBACK}
 
     def cli(*argv):
-        return subprocess.run([sys.executable, "-m", "embeddings", *argv], cwd=REPO, env=env, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "feeds", *argv], cwd=REPO, env=env, capture_output=True,
                               text=True, timeout=600)
 
     assert cli("feed", "add", site.url("/rss.xml")).returncode == 0

@@ -8,7 +8,7 @@ stay on the host name. Not ``urllib.request``: its connection looks the name up 
 connects (an answer a rebinding DNS server can change after the check), and it sends through
 any ``HTTP(S)_PROXY`` of the environment, which resolves names beyond the check. Not
 ``httpx`` (installed for Gradio, whose pins move it): pinning the address there takes a
-custom httpcore network backend, more code than this, and a dependency ``embeddings`` does
+custom httpcore network backend, more code than this, and a dependency ``feeds`` does
 not otherwise have.
 
 The rest a crawler must control is held here too: redirects are followed by hand (each
@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 from typing import Sequence
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from embeddings import InvalidInputError, format_size
+
 from .addresses import Address, Network, as_networks, plain_ip, vetted
-from .errors import AddressRefusedError, FetchError, InvalidInputError
-from .files import format_size
+from .errors import AddressRefusedError, FetchError
 from .robots import RobotsRules
+from .settings import FeedSettings
 
 USER_AGENT = "Newsdesk/0.1 (+feed reader)"
 MAX_REDIRECTS = 5
@@ -161,7 +163,7 @@ class Fetcher:
         self.robots = RobotsRules(self.get, user_agent)
 
     @classmethod
-    def from_settings(cls, settings) -> "Fetcher":
+    def from_settings(cls, settings: FeedSettings) -> "Fetcher":
         return cls(timeout_s=settings.feed_timeout_s, max_bytes=int(settings.feed_max_mb * 1e6),
                    host_delay_s=settings.feed_host_delay_s, allow_networks=settings.feed_allow_networks)
 

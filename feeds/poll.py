@@ -3,7 +3,7 @@
 A poll, per followed feed: fetch the feed (a conditional request: an unchanged feed answers
 304 and costs nothing more), parse it with ``feedparser``, and for each item not fetched
 before, fetch its page and extract the article as a build extracts an ``.html`` file
-(``ingest.extract_html``). Each article is written as one JSON record under
+(``embeddings.extract_html``). Each article is written as one JSON record under
 ``data/feeds/HOST/`` (title, text, date, source = the feed's title, URL); that folder is an
 ordinary source of the index, synced by one incremental ``build_index`` at the end of the
 poll. So articles reach the chat through the same atomic commit as any other (the chat
@@ -15,14 +15,18 @@ Failures stay small: a feed that fails (DNS, HTTP error, timeout, not a feed, ma
 is reported and skipped until its retry time, which doubles with each failure in a row; an
 item whose page fails (or holds no article) is retried the same way, and given up after
 ``MAX_ITEM_TRIES``. Nothing of one feed stops another. What is known about each feed lives in
-``data/feeds.json`` (``feed_state``).
+``data/feeds.json`` (``state``).
 
 Nothing inside the network is fetched (``addresses``): a feed whose host is or resolves to
 a loopback, private, link-local ... address is refused when it is added, and every
 connection of a poll (the feed, each redirect, each item's page, each robots.txt) is checked
 again. An item's page is fetched only if its site's robots.txt allows it (``robots``); one it
 disallows is counted in the summary and never asked again. One poll runs at a time
-(``feed_state.poll_lock``).
+(``state.poll_lock``).
+
+Two settings objects meet here: ``embeddings.Settings`` says where the feed list, the
+articles and the index live (and how the index is built), ``FeedSettings`` how to fetch.
+Each function takes both; either left out is read from the environment.
 """
 
 from __future__ import annotations
@@ -39,16 +43,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import urljoin, urlsplit
 
-from .boilerplate import not_an_article
-from .build import BuildReport, build_index
-from .clean import clean_text, normalize_line
-from .embedder import Embedder
-from .errors import AddressRefusedError, FetchError, IndexBusyError, InvalidInputError, NewsdeskError
-from .feed_state import Feed, ItemRetry, edit_state, load_state, poll_lock
+from embeddings import (BuildReport, Embedder, IndexBusyError, InvalidInputError, NewsdeskError, Settings,
+                        atomic_write, build_index, clean_text, decode_bytes, extract_html, normalize_date,
+                        normalize_line, not_an_article)
+
+from .errors import AddressRefusedError, FetchError
 from .fetch import Fetcher, check_address, check_url, redact_url
-from .files import atomic_write
-from .ingest import decode_bytes, extract_html, normalize_date
-from .settings import Settings
+from .settings import FeedSettings
+from .state import Feed, ItemRetry, edit_state, load_state, poll_lock
 
 STATE_FILE = "feeds.json"  # in the data directory
 ARTICLES_FOLDER = "feeds"  # in the data directory: the fetched articles, an index source
@@ -69,7 +71,8 @@ def articles_dir(settings: Settings) -> Path:
 
 # --- the feed list -----------------------------------------------------------------------
 
-def add_feed(url: str, settings: Settings | None = None, now: float | None = None) -> Feed:
+def add_feed(url: str, settings: Settings | None = None, now: float | None = None,
+             feed_settings: FeedSettings | None = None) -> Feed:
     """Follow a feed; its items are fetched from the next poll on.
 
     Its host is resolved now: one that is, or resolves to, an address inside the network is
@@ -82,14 +85,15 @@ def add_feed(url: str, settings: Settings | None = None, now: float | None = Non
         FeedStateError: the state file is damaged.
     """
     settings = settings or Settings.from_env()
+    feed_settings = feed_settings or FeedSettings.from_env()
     url = check_url(url)
     try:
-        check_address(url, settings.feed_allow_networks)
+        check_address(url, feed_settings.feed_allow_networks)
     except FetchError as exc:  # refused, or a host name that is no valid international name
         raise InvalidInputError(str(exc)) from None
     with edit_state(state_path(settings)) as state:
         if state.find(url):
-            raise InvalidInputError(f"{url} is already followed; `python -m embeddings feed list` shows the feeds")
+            raise InvalidInputError(f"{url} is already followed; `python -m feeds feed list` shows the feeds")
         feed = Feed(url=url, added_at=_iso(time.time() if now is None else now))
         state.feeds.append(feed)
     return feed
@@ -110,7 +114,7 @@ def remove_feed(url: str, settings: Settings | None = None) -> Feed:
         feed = state.find(url) or next((f for f in state.feeds if redact_url(f.url) == url), None)
         if feed is None:
             raise InvalidInputError(f"{redact_url(url)[:200] or 'that URL'} is not followed; "
-                                    "`python -m embeddings feed list` shows the feeds")
+                                    "`python -m feeds feed list` shows the feeds")
         state.feeds.remove(feed)
     return feed
 
@@ -177,7 +181,7 @@ class PollReport:
 
     def summary(self) -> str:
         if not self.feeds:
-            return "no feeds to poll: add one with `python -m embeddings feed add URL`"
+            return "no feeds to poll: add one with `python -m feeds feed add URL`"
         lines = [f"polled {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} in {self.seconds:.1f} s: "
                  f"{self.new} new article{'s' if self.new != 1 else ''}, {self.failed} failed"
                  + (f", {self.disallowed} disallowed by robots.txt" if self.disallowed else "")]
@@ -203,17 +207,19 @@ class PollReport:
 
 def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = None, fetcher: Fetcher | None = None,
                progress: bool = False, now: Callable[[], float] = time.time,
-               only: Sequence[str] = (), on_progress: Callable[[int, int], None] | None = None) -> PollReport:
+               only: Sequence[str] = (), on_progress: Callable[[int, int], None] | None = None,
+               feed_settings: FeedSettings | None = None) -> PollReport:
     """Poll every followed feed once (those backing off after a failure wait) and index
     what is new.
 
     Args:
-        settings: data directory, index and the feed knobs (``feed_*``).
+        settings: data directory and index.
         embedder: for the build (default: the packaged one, loaded only if there is news).
         fetcher: shared with other polls to keep the per-host delay across them.
         progress: a progress bar on stderr while embedding.
         only: poll just these feed URLs (e.g. one just added); default all.
         on_progress: called with (chunks embedded, chunks to embed) while indexing.
+        feed_settings: the fetch knobs (``feed_*``; default: from the environment).
 
     Returns:
         Per feed, what was new, what failed and when it is retried; the build's report.
@@ -223,12 +229,14 @@ def poll_feeds(settings: Settings | None = None, embedder: Embedder | None = Non
         PollBusyError: another poll is running (nothing is fetched); the message says since when.
     """
     settings = settings or Settings.from_env()
+    feed_settings = feed_settings or FeedSettings.from_env()
     with poll_lock(state_path(settings)):
-        return _poll(settings, embedder, fetcher or Fetcher.from_settings(settings), progress, now, only, on_progress)
+        return _poll(settings, feed_settings, embedder, fetcher or Fetcher.from_settings(feed_settings), progress, now,
+                     only, on_progress)
 
 
-def _poll(settings: Settings, embedder: Embedder | None, fetcher: Fetcher, progress: bool, now: Callable[[], float],
-          only: Sequence[str], on_progress: Callable[[int, int], None] | None) -> PollReport:
+def _poll(settings: Settings, knobs: FeedSettings, embedder: Embedder | None, fetcher: Fetcher, progress: bool,
+          now: Callable[[], float], only: Sequence[str], on_progress: Callable[[int, int], None] | None) -> PollReport:
     started = time.monotonic()
     report = PollReport()
     path = state_path(settings)
@@ -238,10 +246,10 @@ def _poll(settings: Settings, embedder: Embedder | None, fetcher: Fetcher, progr
         # Polled from a copy, without the lock: a feed added or removed meanwhile (the CLI, the
         # web page) is kept, and the result goes into the state as it is then.
         try:
-            result, polled = _poll_feed(snapshot, fetcher, settings, now)
+            result, polled = _poll_feed(snapshot, fetcher, settings, knobs, now)
         except Exception as exc:  # a bug: this feed's failure, not the poll's
             result = FeedResult(snapshot.url, snapshot.title)
-            polled = _failed(snapshot, FetchError(f"{exc.__class__.__name__}: {exc}"[:200]), settings, now, result)
+            polled = _failed(snapshot, FetchError(f"{exc.__class__.__name__}: {exc}"[:200]), knobs, now, result)
             written = True  # what it wrote before the error must still be indexed
         else:
             written = bool(result.new)
@@ -277,7 +285,7 @@ def _index(settings: Settings, embedder: Embedder | None, progress: bool,
         state.index_pending = False
 
 
-def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
+def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings, knobs: FeedSettings,
                now: Callable[[], float]) -> tuple[FeedResult, Feed | None]:
     """(what happened, the feed's new state; None when it was left alone)."""
     result = FeedResult(feed.url, feed.title)
@@ -289,19 +297,19 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
         response = fetcher.get(feed.url, feed.etag, feed.modified, accept=FEED_ACCEPT)
         entries = [] if response.not_modified else _parse(response)
     except FetchError as exc:
-        return result, _failed(feed, exc, settings, now, result)
+        return result, _failed(feed, exc, knobs, now, result)
     if response.not_modified:
         result.status = "not modified"
     else:
         feed.title = entries.title or feed.title or _host(feed.url)
         result.title = feed.title
     feed.failures, feed.last_error, feed.next_retry, feed.last_success = 0, "", "", feed.last_poll
-    budget = max(settings.feed_max_items, 0)
+    budget = max(knobs.feed_max_items, 0)
     # Items that failed before come first: they were due earlier.
     for item_id, retry in list(feed.retries.items()):
         if budget and _epoch(retry.next_retry) <= now():
             budget -= 1
-            _fetch_item(feed, item_id, retry, fetcher, settings, now, result)
+            _fetch_item(feed, item_id, retry, fetcher, settings, knobs, now, result)
     fresh, listed = [], set()
     for entry in entries:  # in the feed's order; an id listed twice (feeds do that) is one item
         if entry.id not in listed and entry.id not in feed.seen and entry.id not in feed.retries:
@@ -309,12 +317,12 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
             listed.add(entry.id)
     for entry in fresh[:budget]:
         _fetch_item(feed, entry.id, ItemRetry(entry.link, entry.title, entry.published, tries=0),
-                    fetcher, settings, now, result)
+                    fetcher, settings, knobs, now, result)
     if len(fresh) > budget:
         # Some items wait for the next poll: a 304 then would hide them, so ask unconditionally.
         feed.etag = feed.modified = ""
         result.problems.append(f"{len(fresh) - budget} more new items are fetched at the next poll "
-                               f"(NEWSDESK_FEED_MAX_ITEMS={settings.feed_max_items})")
+                               f"(NEWSDESK_FEED_MAX_ITEMS={knobs.feed_max_items})")
     elif not response.not_modified:
         feed.etag = response.headers.get("etag", "")
         feed.modified = response.headers.get("last-modified", "")
@@ -323,17 +331,17 @@ def _poll_feed(feed: Feed, fetcher: Fetcher, settings: Settings,
     return result, feed
 
 
-def _failed(feed: Feed, exc: FetchError, settings: Settings, now: Callable[[], float], result: FeedResult) -> Feed:
+def _failed(feed: Feed, exc: FetchError, knobs: FeedSettings, now: Callable[[], float], result: FeedResult) -> Feed:
     """Record a failed poll of ``feed``: its error, and a retry time that doubles each time."""
     feed.failures += 1
     feed.last_error = str(exc)
-    feed.next_retry = _iso(now() + _backoff(settings, feed.failures, exc.retry_after_s))
+    feed.next_retry = _iso(now() + _backoff(knobs, feed.failures, exc.retry_after_s))
     result.status, result.error, result.next_retry = "failed", feed.last_error, feed.next_retry
     return feed
 
 
 def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, settings: Settings,
-                now: Callable[[], float], result: FeedResult) -> None:
+                knobs: FeedSettings, now: Callable[[], float], result: FeedResult) -> None:
     """Fetch one item's page into the feeds folder (if its site's robots.txt allows); on
     failure, schedule or give up its retry."""
     shown = redact_url(item.link or item.title or item_id)
@@ -373,7 +381,7 @@ def _fetch_item(feed: Feed, item_id: str, item: ItemRetry, fetcher: Fetcher, set
             feed.remember(item_id)
             result.problems.append(f"{shown[:120]}: gave up after {item.tries} tries: {exc}")
             return
-        item.next_retry = _iso(now() + _backoff(settings, item.tries, exc.retry_after_s))
+        item.next_retry = _iso(now() + _backoff(knobs, item.tries, exc.retry_after_s))
         feed.retries[item_id] = item
         result.problems.append(f"{shown[:120]}: {exc}; retry after {item.next_retry}")
         return
@@ -537,8 +545,8 @@ def _entry_date(raw) -> str:
 def watch(settings: Settings | None = None, every_s: float | None = None, once: bool = False,
           stop: threading.Event | None = None, on_report: Callable[[PollReport], None] = lambda r: None,
           on_error: Callable[[NewsdeskError], None] | None = None, embedder: Embedder | None = None,
-          progress: bool = False) -> PollReport | None:
-    """Poll every ``every_s`` seconds (default ``settings.feed_poll_s``) until ``stop`` is set.
+          progress: bool = False, feed_settings: FeedSettings | None = None) -> PollReport | None:
+    """Poll every ``every_s`` seconds (default ``feed_settings.feed_poll_s``) until ``stop`` is set.
 
     Args:
         once: poll once and return that poll's report.
@@ -550,13 +558,14 @@ def watch(settings: Settings | None = None, every_s: float | None = None, once: 
         FeedStateError: the state file is damaged, unless ``on_error`` takes it.
     """
     settings = settings or Settings.from_env()
-    every = settings.feed_poll_s if every_s is None else every_s
+    feed_settings = feed_settings or FeedSettings.from_env()
+    every = feed_settings.feed_poll_s if every_s is None else every_s
     stop = stop or threading.Event()
-    fetcher = Fetcher.from_settings(settings)
+    fetcher = Fetcher.from_settings(feed_settings)
     while True:
         started = time.monotonic()
         try:
-            report = poll_feeds(settings, embedder, fetcher, progress)
+            report = poll_feeds(settings, embedder, fetcher, progress, feed_settings=feed_settings)
         except NewsdeskError as exc:
             if on_error is None or once:
                 raise
@@ -591,8 +600,8 @@ def parse_duration(text: str) -> float:
 
 # --- helpers -----------------------------------------------------------------------------
 
-def _backoff(settings: Settings, failures: int, retry_after_s: float | None) -> float:
-    wait = min(settings.feed_retry_s * 2 ** max(failures - 1, 0), MAX_BACKOFF_S)
+def _backoff(knobs: FeedSettings, failures: int, retry_after_s: float | None) -> float:
+    wait = min(knobs.feed_retry_s * 2 ** max(failures - 1, 0), MAX_BACKOFF_S)
     return max(wait, min(retry_after_s or 0.0, MAX_BACKOFF_S))
 
 

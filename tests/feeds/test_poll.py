@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-import embeddings.feeds as feeds_module
-from embeddings import (FeedStateError, InvalidInputError, PollBusyError, add_feed, build_index, list_feeds,
-                        load_index, poll_feeds, remove_feed)
+import feeds.poll as feeds_module
+from embeddings import InvalidInputError, build_index, load_index
 from embeddings.build import build_lock
-from embeddings.feed_state import edit_state
-from embeddings.feeds import articles_dir, state_path
+from feeds import FeedSettings, FeedStateError, PollBusyError, add_feed, list_feeds, poll_feeds, remove_feed
+from feeds.poll import articles_dir, state_path
+from feeds.state import edit_state
 
-from ..feed_site import LOOPBACK, FeedSite, fake_dns, http_date, no_dns_for_invalid
+from ..feed_site import LOOPBACK, FeedSite, fake_dns, feed_env, http_date, no_dns_for_invalid
 
 BRIDGE = ["Torun opened a glass footbridge over the Vistula river on Saturday, the city's mayor said.",
           "The 310-metre bridge cost 48 million zloty and took three years to build, according to the city.",
@@ -34,11 +34,12 @@ MODIFIED = http_date(1_770_000_000)
 
 
 @pytest.fixture
-def settings(settings):
+def settings(settings, monkeypatch):
     """No per-host wait, short timeouts, retries from 60 s, loopback opened for the test
-    site: fast and still real."""
-    return settings.replace(feed_host_delay_s=0.0, feed_timeout_s=1.0, feed_retry_s=60.0,
-                            feed_allow_networks=LOOPBACK)
+    site: fast and still real. (The feeds' knobs, ``FeedSettings``, are read from the
+    environment where a test passes none.)"""
+    feed_env(monkeypatch, feed_host_delay_s=0.0, feed_timeout_s=1.0, feed_retry_s=60.0, feed_allow_networks=LOOPBACK)
+    return settings
 
 
 @pytest.fixture
@@ -149,10 +150,10 @@ def test_a_second_poll_is_conditional_and_fetches_nothing_again(site, settings, 
 def test_at_most_max_items_per_poll_and_the_rest_next_time(site, settings, embedder):
     rss, _ = serve_news(site)
     add_feed(rss, settings)
-    few = settings.replace(feed_max_items=1)
-    first = poll_feeds(few, embedder=embedder)
+    few = FeedSettings.from_env(feed_max_items=1)
+    first = poll_feeds(settings, embedder=embedder, feed_settings=few)
     assert first.new == 1 and "1 more new items are fetched at the next poll" in first.summary()
-    second = poll_feeds(few, embedder=embedder)
+    second = poll_feeds(settings, embedder=embedder, feed_settings=few)
     # Not a 304: the feed was asked unconditionally, since one item was still waiting.
     assert "if-none-match" not in site.hits("/rss.xml")[1].headers
     assert second.new == 1
@@ -190,7 +191,7 @@ def test_a_failing_feed_is_reported_backs_off_and_does_not_stop_the_others(case,
                                                                            monkeypatch):
     no_dns_for_invalid(monkeypatch)
     make, reason = FEED_FAILURES[case]
-    settings = settings.replace(feed_max_mb=2.0)
+    monkeypatch.setenv("NEWSDESK_FEED_MAX_MB", "2.0")
     bad = make(site)
     rss, _ = serve_news(site)
     add_feed(bad, settings)  # first in the list: the good feed after it is still polled
@@ -240,8 +241,8 @@ def test_a_recovered_feed_clears_its_error(site, settings, poll):
     assert (feed.failures, feed.last_error, feed.next_retry) == (0, "", "")
 
 
-def test_bad_items_are_skipped_or_retried_and_the_good_one_indexed(site, settings, embedder):
-    settings = settings.replace(feed_max_mb=1.0)
+def test_bad_items_are_skipped_or_retried_and_the_good_one_indexed(site, settings, embedder, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_FEED_MAX_MB", "1.0")
     site.article("/a/bridge.html", "Glass footbridge opens in Torun", BRIDGE)
     site.page("/a/empty.html", "<html><body><nav><a href='/'>Home</a></nav></body></html>")
     site.page("/a/stub.html", "<html><body><article><p>Subscribe now.</p></article></body></html>")
@@ -374,7 +375,7 @@ def test_a_damaged_state_file_is_one_message_naming_the_fix(settings, content, p
     path.parent.mkdir(parents=True)
     path.write_text(content)
     for action in (lambda: list_feeds(settings), lambda: add_feed("http://example.com/", settings), poll):
-        with pytest.raises(FeedStateError, match=r"feeds.json is damaged .*`python -m embeddings feed add URL`"):
+        with pytest.raises(FeedStateError, match=r"feeds.json is damaged .*`python -m feeds feed add URL`"):
             action()
     assert path.read_text() == content  # left as it was, for whoever mends it
 
@@ -407,7 +408,7 @@ def test_an_item_listed_twice_is_fetched_once(site, settings, poll):
 def test_watch_polls_until_stopped_and_survives_a_damaged_list(site, settings, embedder):
     import threading
 
-    from embeddings import watch
+    from feeds import watch
 
     rss, _ = serve_news(site)
     add_feed(rss, settings)
@@ -451,32 +452,33 @@ def test_a_feed_inside_the_network_is_refused_before_it_is_saved(settings, url, 
     fake_dns(monkeypatch, {"feed.example": ["10.0.0.1"]})
     with pytest.raises(InvalidInputError, match=r"^refused: .* (is|resolves to) .*; Newsdesk does not fetch from "
                                                  r"inside the network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it$"):
-        add_feed(url, settings.replace(feed_allow_networks=""))
+        add_feed(url, settings, feed_settings=FeedSettings(feed_allow_networks=""))
     assert list_feeds(settings) == [] and not state_path(settings).exists()
 
 
 def test_the_refusal_names_host_address_and_kind(settings, monkeypatch):
     fake_dns(monkeypatch, {"feed.example": ["10.0.0.1"]})
     with pytest.raises(InvalidInputError) as caught:
-        add_feed("https://feed.example/rss", settings.replace(feed_allow_networks=""))
+        add_feed("https://feed.example/rss", settings, feed_settings=FeedSettings(feed_allow_networks=""))
     assert str(caught.value) == ("refused: feed.example resolves to 10.0.0.1, a private address; Newsdesk does not "
                                  "fetch from inside the network unless NEWSDESK_FEED_ALLOW_NETWORKS lists it")
     # Listed, the network is followed; a name that does not resolve yet is added (the poll reports it).
-    add_feed("https://feed.example/rss", settings.replace(feed_allow_networks="10.0.0.0/8"))
+    add_feed("https://feed.example/rss", settings, feed_settings=FeedSettings(feed_allow_networks="10.0.0.0/8"))
     no_dns_for_invalid(monkeypatch)
     add_feed("https://not-yet.invalid/rss", settings)
     assert [f.url for f in list_feeds(settings)] == ["https://feed.example/rss", "https://not-yet.invalid/rss"]
 
 
 @pytest.fixture
-def outside(settings):
+def outside(settings, monkeypatch):
     """The news site on 127.0.0.2, the one loopback address the poll may reach (it plays a
     public site), and on 127.0.0.1, same port, the inside: nothing may ever reach it."""
     with FeedSite("127.0.0.2") as public:
         with FeedSite("127.0.0.1", port=public.port) as inside:
             inside.article("/secret.html", "Internal memo", ORCHARD)
             inside.rss("/rss.xml", "Internal feed", [{"title": "Memo", "link": inside.url("/secret.html")}])
-            yield public, inside, settings.replace(feed_allow_networks="127.0.0.2/32")
+            monkeypatch.setenv("NEWSDESK_FEED_ALLOW_NETWORKS", "127.0.0.2/32")
+            yield public, inside, settings
 
 
 def test_item_links_and_redirects_into_the_network_are_skipped_for_good(outside, embedder):
@@ -566,12 +568,12 @@ def test_an_unreachable_robots_txt_holds_the_pages_back_for_a_retry(site, settin
 
 # --- one poll at a time ------------------------------------------------------------------------
 
-def test_a_second_poll_while_one_runs_is_refused_and_fetches_nothing(site, settings, embedder):
+def test_a_second_poll_while_one_runs_is_refused_and_fetches_nothing(site, settings, embedder, monkeypatch):
     import threading
 
     serve_courier(site)
     site.routes["/rss.xml"].gate = threading.Event()  # the first poll is still fetching the feed
-    settings = settings.replace(feed_timeout_s=60.0)  # ... for as long as the test needs, under any load
+    monkeypatch.setenv("NEWSDESK_FEED_TIMEOUT_S", "60.0")  # ... for as long as the test needs, under any load
     add_feed(site.url("/rss.xml"), settings)
     first = []
     running = threading.Thread(target=lambda: first.append(poll_feeds(settings, embedder=embedder)))
@@ -597,7 +599,7 @@ def test_the_poll_lock_is_another_processes_too(site, settings, embedder):
     serve_courier(site)
     add_feed(site.url("/rss.xml"), settings)
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from embeddings.feed_state import poll_lock\n"
+        "import sys, time; from feeds.state import poll_lock\n"
         f"with poll_lock({str(state_path(settings))!r}):\n    print('held', flush=True); time.sleep(30)")],
         stdout=subprocess.PIPE, text=True)
     try:
