@@ -35,7 +35,7 @@ from qa.cite import strip_markers
 from qa.collection import INDEXES
 from qa.generators import get_generator
 from qa.prompt import select_from_index
-from qa.retrieve import relevance, retrieve
+from qa.retrieve import default_as_of, prompt_hits, relevance, retrieve
 from qa.timing import STAGES, StageClock
 
 
@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int)
     parser.add_argument("--min-relevance", type=float)
     parser.add_argument("--recent-candidates", type=int, help="per retriever, in the recent window (0: off)")
+    parser.add_argument("--recent-prompt-depth", type=int,
+                        help="a question about now with a recent passage this deep is shown no older ones (0: off)")
     parser.add_argument("--recent-days", type=int, help="the recent window, in days before the question")
     parser.add_argument("--since", help="only questions dated on or after (YYYY-MM-DD): the tuning split is 2025-04-01 on")
     parser.add_argument("--until", help="only questions dated on or before (YYYY-MM-DD)")
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     settings = Settings.from_env(index_dir=args.index_dir, model=args.model, min_relevance=args.min_relevance,
-                                 recent_candidates=args.recent_candidates, recent_days=args.recent_days)
+                                 recent_candidates=args.recent_candidates, recent_days=args.recent_days,
+                                 recent_prompt_depth=args.recent_prompt_depth)
     if current_generation(Path(settings.index_dir)) is None:
         print(f"building the index in {settings.index_dir} ...", file=sys.stderr)
         print(build_index([args.corpus], settings).summary(), file=sys.stderr)
@@ -137,13 +140,15 @@ def main(argv: list[str] | None = None) -> int:
         for i, q in enumerate(questions, 1):
             as_of = None if args.no_as_of else question_date(q)
             clock = StageClock()
-            hits = retrieve(index, q["question"], max(5, k), settings.candidates, as_of=as_of, clock=clock,
+            hits = retrieve(index, q["question"], max(5, k, settings.recent_prompt_depth), settings.candidates,
+                            as_of=as_of, clock=clock,
                             recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
             rel = relevance(hits[:k])
             if args.retrieval_only:
                 with clock.stage("prompt"):
-                    shown = select_from_index(index, q["question"], hits[:k], settings.prompt_token_budget,
-                                              generator.count_tokens)
+                    shown = select_from_index(index, q["question"],
+                                              prompt_hits(hits, k, q["question"], as_of or default_as_of(index), settings),
+                                              settings.prompt_token_budget, generator.count_tokens)
                 result = Answer(question=q["question"], text="", citations=(), passages=(),
                                 abstained=rel < settings.min_relevance, model="",
                                 timings=Timings(stages=clock.stages()))

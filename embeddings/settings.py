@@ -136,6 +136,13 @@ class Settings:
         "a question about now (no earlier year, no \"history\", \"ago\" ...) is also searched this deep among the "
         "articles of the last RECENT_DAYS, and recent passages scoring half the best go first; 0 turns it off "
         "(benchmarks/RESULTS.md, issue 18)")
+    # A question about now whose ranking holds a passage from the last recent_days this deep
+    # is shown recent (and undated) passages only: beside an older article about a similar
+    # event the model often answered from the older one (benchmarks/RESULTS.md, issue 18).
+    recent_prompt_depth: int = setting(
+        8,
+        "a question about now with a passage from the last RECENT_DAYS among this many best is shown no older "
+        "passages; 0 turns it off (benchmarks/RESULTS.md, issue 18)")
     # A question about now whose answer cites only articles older than recent_days: "flag"
     # answers with a lead saying no recent article covers it, "abstain" does not answer.
     stale_answers: str = setting(

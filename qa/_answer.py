@@ -18,7 +18,7 @@ from .generators import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_from_index
 from .question import validate_question
 from .recency import asks_about_now
-from .retrieve import Hit, default_as_of, relevance, retrieve
+from .retrieve import Hit, default_as_of, prompt_hits, relevance, retrieve
 from .timing import StageClock
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings, first_per_article
@@ -101,8 +101,9 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
 
     retrieval_started = time.perf_counter()
     as_of = as_of or default_as_of(index)
-    hits = retrieve(index, standalone, k, settings.candidates, filters, as_of, clock=clock,
-                    recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
+    ranked = retrieve(index, standalone, max(k, settings.recent_prompt_depth), settings.candidates, filters, as_of,
+                      clock=clock, recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
+    hits = ranked[:k]
     retrieval_s = time.perf_counter() - retrieval_started
 
     def timings(first_token_s: float = 0.0) -> Timings:
@@ -118,7 +119,8 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
     generator = model()
 
     with clock.stage("prompt"):
-        shown = select_from_index(index, standalone, hits, settings.prompt_token_budget, generator.count_tokens)
+        shown = select_from_index(index, standalone, prompt_hits(ranked, k, standalone, as_of, settings),
+                                  settings.prompt_token_budget, generator.count_tokens)
         passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
         messages = build_messages(standalone, shown)
     yield Retrieved(passages, standalone)

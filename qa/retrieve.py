@@ -16,9 +16,9 @@ from typing import Sequence
 
 import numpy as np
 
-from embeddings import ChunkRecord, NewsIndex, SearchFilters
+from embeddings import ChunkRecord, NewsIndex, SearchFilters, Settings
 
-from .features import Candidate, QuestionTerms, feature_matrix
+from .features import Candidate, QuestionTerms, age_days, feature_matrix
 from .ranker import Ranker, load_ranker
 from .recency import asks_about_now, in_window, recent_filters
 from .text import content_terms
@@ -150,6 +150,44 @@ def recent_first(hits: Sequence[Hit], as_of: date, days: int, share: float = REC
     recent = [h for h in hits if h.score >= share * best and in_window(h.chunk.publish_date, as_of, days)]
     chosen = {id(h) for h in recent}
     return [*recent, *(h for h in hits if id(h) not in chosen)]
+
+
+# How relevant a recent passage must be, against the best passage, for the older ones to
+# go: on the tuning pools 0.7 cost one reachable question in 266 against no bar (0.8: four).
+RECENT_AS_RELEVANT = 0.7
+
+
+def without_stale(hits: Sequence[Hit], question: str, as_of: date, days: int, floor: float) -> list[Hit]:
+    """For a question about now, ``hits`` without those published before the ``days`` before
+    ``as_of``, when one from inside that window is relevant in its own right: ``relevance`` at
+    least ``floor`` and ``RECENT_AS_RELEVANT`` of the best passage's. Otherwise ``hits`` as
+    they are. Undated passages stay: their age is unknown.
+
+    The model takes the first plausible name it reads: shown a five-month-old article about
+    an earlier, similar event beside this week's, it often answered from the old one
+    (benchmarks/RESULTS.md, issue 18). The relevance bar keeps an old article that answers
+    from being swapped for a recent one that only shares a word with the question.
+    """
+    hits = list(hits)
+    bar = max(floor, RECENT_AS_RELEVANT * relevance(hits))
+    if not asks_about_now(question, as_of) or not any(
+            in_window(h.chunk.publish_date, as_of, days) and relevance([h]) >= bar for h in hits):
+        return hits
+    return [h for h in hits if not _older(h.chunk.publish_date, as_of, days)]
+
+
+def _older(published: str, as_of: date, days: int) -> bool:
+    age = age_days(published, as_of)
+    return age is not None and age > days
+
+
+def prompt_hits(ranked: Sequence[Hit], k: int, question: str, as_of: date, settings: Settings) -> list[Hit]:
+    """The ``k`` passages the model is shown, from the ranking's first
+    ``max(k, settings.recent_prompt_depth)``: ``without_stale`` when that setting is on."""
+    if settings.recent_prompt_depth <= 0:
+        return list(ranked[:k])
+    deep = ranked[:max(k, settings.recent_prompt_depth)]
+    return without_stale(deep, question, as_of, settings.recent_days, settings.min_relevance)[:k]
 
 
 def rank(pool: Pool, k: int, ranker: Ranker, recent_share: float | None = RECENT_FIRST_SHARE) -> list[Hit]:

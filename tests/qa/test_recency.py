@@ -92,3 +92,18 @@ def test_recent_first_puts_this_weeks_stories_ahead_but_keeps_the_best_passage(c
     assert plain[0].chunk.title.startswith("Port strike")
     assert first[0].chunk.title in {"Harbour walkout begins", "Harbour cafes close"}
     assert first[1] == plain[0]  # two recent passages could fill k=2: the most probable one stays
+
+
+def test_the_model_is_shown_this_weeks_story_without_the_older_ones(crowded):
+    from qa import answer
+    from tests.fakes import CannedGenerator
+
+    question = "Who led the crane operators' walkout at the port this week?"
+    settings = Settings(min_relevance=0.0, passages=3)
+    model = CannedGenerator(["Ivo Brandt led it [1]."])
+    result = answer(question, settings=settings, index=crowded, as_of=AS_OF, generator=model)
+    assert [p.title for p in result.passages] == ["Harbour walkout begins"]
+    assert "Mara Quist" not in model.calls[0][-1]["content"]
+    older = CannedGenerator(["Ivo Brandt led it [1]."])
+    answer(question, settings=settings.replace(recent_prompt_depth=0), index=crowded, as_of=AS_OF, generator=older)
+    assert "Mara Quist" in older.calls[0][-1]["content"]  # without it, older strikes fill the prompt
