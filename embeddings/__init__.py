@@ -14,6 +14,7 @@ from .errors import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexServerError,
+    InputNotFoundError,
     InvalidInputError,
     ModelUnavailableError,
     NewsdeskError,
@@ -32,8 +33,8 @@ from .store import Article, ArticleDate, ArticleLead, ChunkRecord
 __all__ = [
     "AddressRefusedError", "Article", "ArticleDate", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError",
     "Embedder", "Feed", "FeedResult", "FeedStateError", "Fetcher", "FetchError", "IndexAuthError", "IndexBusyError",
-    "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "IndexServerError", "InvalidInputError",
-    "Manifest",
+    "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError", "IndexServerError", "InputNotFoundError",
+    "InvalidInputError", "Manifest",
     "ModelUnavailableError", "NewsIndex", "NewsdeskError", "PollBusyError", "PollReport", "SUPPORTED_SUFFIXES",
     "SearchFilters", "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError", "add_feed", "atomic_write",
     "build_index", "check_url", "format_size", "fsync_dir", "get_embedder", "list_feeds", "load_index",
