@@ -93,18 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="questions for eval_qa --questions (JSONL)")
     parser.add_argument("--review", type=Path, help="thumbs-down questions to review (default: beside --out)")
     args = parser.parse_args(argv)
-    source = args.feedback or feedback_path(Settings.from_env().data_dir)
-    if not source.is_file():
-        print(f"error: no feedback file at {source}: mark answers with 👍/👎 in the web chat first, "
+    feedback = args.feedback or feedback_path(Settings.from_env().data_dir)
+    if not feedback.is_file():
+        print(f"error: no feedback file at {feedback}: mark answers with 👍/👎 in the web chat first, "
               f"or pass --feedback FILE", file=sys.stderr)
         return 2
-    marks = latest_marks(read_feedback(source))
+    marks = latest_marks(read_feedback(feedback))
     run, review = convert(marks)
     review_path = args.review or args.out.with_name(args.out.name.removesuffix(".jsonl") + ".review.jsonl")
     _write(args.out, run)
     _write(review_path, review)
     downs = sum(m.get("rating") == DOWN for m in marks)
-    print(f"{len(marks)} marked answers in {source}: {len(run)} questions to run -> {args.out}; "
+    print(f"{len(marks)} marked answers in {feedback}: {len(run)} questions to run -> {args.out}; "
           f"{len(review)} to review ({downs} thumbs down) -> {review_path}")
     return 0
 

@@ -89,12 +89,12 @@ def load_embedder(settings: Settings, corpus: Path, precision: str | None = None
 # --- full build --------------------------------------------------------------------------
 
 def run_full(args, tmp: Path, precision: str | None = None) -> tuple[str, dict]:
-    source = args.corpus
+    corpus = args.corpus
     if args.limit:
-        source = tmp / "corpus.jsonl"
-        if not source.exists():
-            n = write_subset(args.corpus, args.limit, source)
-            log(f"wrote the first {n} articles of {args.corpus} to {source}")
+        corpus = tmp / "corpus.jsonl"
+        if not corpus.exists():
+            n = write_subset(args.corpus, args.limit, corpus)
+            log(f"wrote the first {n} articles of {args.corpus} to {corpus}")
     index_dir = args.index or tmp / f"index-{precision or 'default'}"
     if args.index and precision:
         index_dir = args.index / precision
@@ -103,13 +103,13 @@ def run_full(args, tmp: Path, precision: str | None = None) -> tuple[str, dict]:
                          "benchmark rebuilds it) or use --incremental")
     settings = Settings.from_env(index_dir=index_dir, embed_batch_size=args.batch_size, embed_precision=precision)
     embedder, t_load = load_embedder(settings, args.corpus)
-    log(f"building {source} into {index_dir} ({embedder.precision})")
+    log(f"building {corpus} into {index_dir} ({embedder.precision})")
 
     profiler = cProfile.Profile() if args.profile else None
     with timed() as t_build:
         if profiler:
             profiler.enable()
-        report = build_index([source], settings, embedder=embedder, rebuild=True, progress=not args.no_progress)
+        report = build_index([corpus], settings, embedder=embedder, rebuild=True, progress=not args.no_progress)
         if profiler:
             profiler.disable()
     peak = peak_rss_mb()
@@ -144,7 +144,7 @@ def run_full(args, tmp: Path, precision: str | None = None) -> tuple[str, dict]:
     ratio_cpu = t_one.cpu / t_build.cpu
     ratio_sliced = t_sliced.wall / t_build.wall
     out = [table(["step", "articles", "chunks", "tokens", "wall s", "CPU s", "articles/s", "chunks/s", "tokens/s"],
-                 rows, title=f"Full build of {source} ({report.articles} articles in the index, "
+                 rows, title=f"Full build of {corpus} ({report.articles} articles in the index, "
                              f"{len(report.skipped)} skipped); batch size {settings.embed_batch_size}"),
            "",
            f"embedder load (not in the build): {t_load.wall:.1f} s; peak RSS after the build: "
@@ -196,7 +196,7 @@ class NoEmbedding(TokenizerOnlyEmbedder):
 
     def embed(self, texts) -> np.ndarray:
         raise BenchmarkError(f"the no-op build wanted to embed {len(texts)} chunks: this code does not see "
-                             "the index as up to date with its sources (built by another version?)")
+                             "the index as up to date with its inputs (built by another version?)")
 
 
 def copy_index(src: Path, dst: Path) -> None:
@@ -228,8 +228,8 @@ def new_articles(candidates: Path, known: set[str], tmp: Path, skip: int = 0):
             yield path
 
 
-def cli(index_dir: Path, sources: list[str]) -> tuple[float, dict]:
-    cmd = [sys.executable, "-m", "embeddings", "build", *sources, "--index", str(index_dir), "--no-progress", "--json"]
+def cli(index_dir: Path, inputs: list[str]) -> tuple[float, dict]:
+    cmd = [sys.executable, "-m", "embeddings", "build", *inputs, "--index", str(index_dir), "--no-progress", "--json"]
     with timed() as t:
         done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode:
@@ -262,25 +262,25 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
     else:
         if args.index:
             log(f"{args.index} holds no finished index (no CURRENT); building a base index here instead")
-        source, skip = args.corpus, 0
+        corpus, skip = args.corpus, 0
         if args.limit:
-            source, skip = tmp / "corpus.jsonl", args.limit
-            write_subset(args.corpus, args.limit, source)
+            corpus, skip = tmp / "corpus.jsonl", args.limit
+            write_subset(args.corpus, args.limit, corpus)
         what = f"the first {args.limit} articles of {args.corpus}" if args.limit else str(args.corpus)
         log(f"building a base index over {what}" + (" with stand-in vectors" if args.fake_base_vectors else ""))
         base_embedder = TokenizerOnlyEmbedder(embedder) if args.fake_base_vectors else embedder
-        build_index([source], Settings.from_env(index_dir=work, embed_batch_size=args.batch_size),
+        build_index([corpus], Settings.from_env(index_dir=work, embed_batch_size=args.batch_size),
                     embedder=base_embedder, progress=not args.no_progress)
         base = f"index built here over {what}" + (" (stand-in vectors)" if args.fake_base_vectors else "")
     manifest = Manifest.read(current_generation(work) / "manifest.json")
-    sources = list(manifest.sources)
+    inputs = list(manifest.inputs)
     store = ChunkStore(current_generation(work) / "chunks.sqlite", readonly=True)
     try:
         known = set(store.article_states())  # article ids
     finally:
         store.close()
     settings = Settings.from_env(index_dir=work, embed_batch_size=args.batch_size)
-    log(f"base: {manifest.articles} articles, {manifest.chunks} chunks ({manifest.dense_kind}); sources {sources}")
+    log(f"base: {manifest.articles} articles, {manifest.chunks} chunks ({manifest.dense_kind}); inputs {inputs}")
 
     rows, result = [], {"base_articles": manifest.articles, "base_chunks": manifest.chunks}
 
@@ -288,14 +288,14 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
     noop = []
     for _ in range(args.repeat):
         with timed() as t:
-            report = build_index(sources, settings, embedder=NoEmbedding(embedder), progress=False)
+            report = build_index(inputs, settings, embedder=NoEmbedding(embedder), progress=False)
         if report.changed:
             raise BenchmarkError(f"the no-op build changed the index:\n{report.summary()}")
         noop.append(t.wall)
     rows.append(_inc_row("no-op build", "in-process", noop, None, TARGET_NOOP_S))
     noop_cli = []
     for _ in range(args.repeat):
-        seconds, out = cli(work, sources)
+        seconds, out = cli(work, inputs)
         if out["added"] or out["updated"] or out["removed"]:
             raise BenchmarkError(f"the no-op CLI build changed the index: {out}")
         noop_cli.append(seconds)
@@ -311,7 +311,7 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        build_index(sources, settings, embedder=NoEmbedding(embedder), progress=False)
+        build_index(inputs, settings, embedder=NoEmbedding(embedder), progress=False)
         profiler.disable()
         profile = profile_text(profiler, "no-op build", args.profile)
 
@@ -319,7 +319,7 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
     candidates = new_articles(args.new_from or args.corpus, known, tmp, skip)
     new_dir = tmp / "new"
     new_dir.mkdir()
-    sources_with_new = sources + [str(new_dir)]
+    inputs_with_new = inputs + [str(new_dir)]
     adds, adds_cli, profile_add = [], [], ""
     for mode in ["in-process"] * args.repeat + ["CLI"] * args.repeat:
         for _ in range(5):  # a candidate may turn out to be a near-duplicate; try the next
@@ -329,14 +329,14 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
                                  "index lacks")
             path = shutil.move(str(candidate), new_dir)
             if mode == "CLI":
-                seconds, out = cli(work, sources_with_new)
+                seconds, out = cli(work, inputs_with_new)
                 added = out["added"]
             else:
                 profiler = cProfile.Profile() if args.profile and not adds else None
                 with timed() as t:
                     if profiler:
                         profiler.enable()
-                    report = build_index(sources_with_new, settings, embedder=embedder, progress=False)
+                    report = build_index(inputs_with_new, settings, embedder=embedder, progress=False)
                     if profiler:
                         profiler.disable()
                 seconds, added = t.wall, report.added
@@ -361,7 +361,7 @@ def run_incremental(args, tmp: Path) -> tuple[str, dict]:
            f"CLI includes the interpreter and imports ({t_import.wall:.1f} s for `import embeddings.cli`) and, "
            f"when adding, the embedder load ({t_start.wall:.1f} s for a process that imports the CLI and loads "
            f"the embedder; in-process load: {t_load.wall:.1f} s)",
-           f"each add syncs all sources ({len(sources)}) plus a folder of new one-article files"]
+           f"each add syncs all inputs ({len(inputs)}) plus a folder of new one-article files"]
     for text in (profile, profile_add):
         if text:
             out += ["", text]

@@ -3,7 +3,7 @@ search and memory at scale on synthetic chunks.
 
     # a local index's chunks and vectors into a Milvus-backend index (no re-embedding), then
     # eval_qa --retrieval-only on both (see benchmarks/RESULTS.md)
-    python -m benchmarks.milvus_backend copy --source /work/idx/q1 --index /work/bench21/q1m --uri http://127.0.0.1:19530
+    python -m benchmarks.milvus_backend copy --local /work/idx/q1 --index /work/bench21/q1m --uri http://127.0.0.1:19530
 
     # search latency p50/p95, resident memory and write throughput, local vs milvus-lite
     python -m benchmarks.milvus_backend scale --sizes 100000 --queries 100
@@ -64,11 +64,11 @@ def rss_mb(pid: int) -> float:
 
 # --- copy ---------------------------------------------------------------------------------
 
-def copy_index(source: Path, target: Path, settings: Settings, batch: int = 1024) -> dict:
+def copy_index(local: Path, target: Path, settings: Settings, batch: int = 1024) -> dict:
     """A Milvus-backend index at ``target`` holding the live generation of the local index at
-    ``source``: same chunk ids, texts and vectors (read back from its FAISS flat index), so
+    ``local``: same chunk ids, texts and vectors (read back from its FAISS flat index), so
     retrieval differs only by the backend. Returns timings."""
-    generation = current_generation(source)
+    generation = current_generation(local)
     manifest = Manifest.read(generation / "manifest.json")
     if target.exists():
         shutil.rmtree(target)
@@ -247,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.milvus_backend", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     copy = commands.add_parser("copy", help="a local index's chunks and vectors into a Milvus-backend index")
-    copy.add_argument("--source", required=True, help="a local index directory (read only)")
+    # --local as in `compare`; --source, its old name, still works ("source" now means only who
+    # published an article).
+    copy.add_argument("--local", "--source", dest="local", required=True, help="a local index directory (read only)")
     copy.add_argument("--index", required=True, help="the Milvus-backend index directory to write")
     copy.add_argument("--uri", required=True, help="the Milvus server (or a milvus-lite .db path)")
     copy.add_argument("--collection", default="q1")
@@ -274,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "copy":
         settings = Settings(index_dir=Path(args.index), index_backend="milvus", milvus_uri=args.uri,
                             milvus_collection=args.collection, milvus_token=os.environ.get("NEWSDESK_MILVUS_TOKEN", ""))
-        result = copy_index(Path(args.source), Path(args.index), settings)
+        result = copy_index(Path(args.local), Path(args.index), settings)
         print(json.dumps({"machine": note, **result}))
         return 0
     if args.command == "compare":

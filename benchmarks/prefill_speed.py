@@ -49,11 +49,11 @@ def _prompt_text() -> str:
     return ("\n".join(texts) + "\n") * 20
 
 
-def quantised(source: Path, ftype: str, quant_dir: Path) -> Path:
+def quantised(packaged: Path, ftype: str, quant_dir: Path) -> Path:
     """The packaged file re-quantised to ``ftype`` (written once)."""
     import llama_cpp
 
-    target = quant_dir / f"{source.stem}-{ftype.lower()}.gguf"
+    target = quant_dir / f"{packaged.stem}-{ftype.lower()}.gguf"
     if target.is_file():
         return target
     quant_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def quantised(source: Path, ftype: str, quant_dir: Path) -> Path:
     params.nthread = os.cpu_count() or 2
     partial = target.with_suffix(".part")
     started = time.perf_counter()
-    if llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(), params) != 0:
+    if llama_cpp.llama_model_quantize(str(packaged).encode(), str(partial).encode(), params) != 0:
         raise SystemExit(f"llama_model_quantize to {ftype} failed")
     partial.rename(target)
     log(f"re-quantised to {ftype} in {time.perf_counter() - started:.0f} s: {target}")

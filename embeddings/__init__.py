@@ -13,6 +13,7 @@ from .errors import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexServerError,
+    InputNotFoundError,
     InvalidInputError,
     ModelUnavailableError,
     NewsdeskError,
@@ -29,9 +30,9 @@ from .store import Article, ArticleDate, ArticleLead, ChunkRecord
 __all__ = [
     "Article", "ArticleDate", "ArticleLead", "BuildReport", "ChunkRecord", "DiskFullError", "Embedder",
     "IndexAuthError", "IndexBusyError", "IndexDamagedError", "IndexMismatchError", "IndexNotFoundError",
-    "IndexServerError", "InvalidInputError", "Manifest", "ModelUnavailableError", "NewsIndex", "NewsdeskError",
-    "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder", "Settings", "SourceNotFoundError",
-    "atomic_write", "build_index", "clean_text", "command_failed", "decode_bytes", "extract_html", "format_size", "fsync_dir",
-    "get_embedder", "load_index", "normalize_date", "normalize_line", "not_an_article", "setting",
-    "settings_from_env", "split_sentences",
+    "IndexServerError", "InputNotFoundError", "InvalidInputError", "Manifest", "ModelUnavailableError",
+    "NewsIndex", "NewsdeskError", "SUPPORTED_SUFFIXES", "SearchFilters", "SentenceTransformerEmbedder", "Settings",
+    "SourceNotFoundError", "atomic_write", "build_index", "clean_text", "command_failed", "decode_bytes",
+    "extract_html", "format_size", "fsync_dir", "get_embedder", "load_index", "normalize_date", "normalize_line",
+    "not_an_article", "setting", "settings_from_env", "split_sentences",
 ]

@@ -1,4 +1,4 @@
-"""The incremental, atomic index build: sources in, a new index generation out."""
+"""The incremental, atomic index build: inputs (files and folders) in, a new index generation out."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from .clean import clean_text
 from .dedupe import NearDuplicateFinder, signature
 from .dense_index import FaissIndex
 from .embedder import Embedder, get_embedder
-from .errors import (IndexBusyError, IndexMismatchError, InvalidInputError, SourceNotFoundError, index_damaged,
+from .errors import (IndexBusyError, IndexMismatchError, InputNotFoundError, InvalidInputError, index_damaged,
                      rebuild_command)
 from .files import fsync_dir
 from .index import (FORMAT_VERSION, Manifest, NewsIndex, current_generation, open_generation, orphaned_generation,
-                    publish_generation, recorded_sources)
-from .ingest import Document, Skip, read_source
+                    publish_generation, recorded_inputs)
+from .ingest import Document, Skip, read_input
 from .precision_probe import probed_precision
 from .settings import Settings
 from .sparse_index import Bm25Index
@@ -83,14 +83,14 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
-def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = None,
+def build_index(inputs: Sequence[str | Path] = (), settings: Settings | None = None,
                 embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
                 on_progress: Progress | None = None) -> BuildReport:
-    """Bring the index up to date with ``sources``, embedding only what changed.
+    """Bring the index up to date with ``inputs``, embedding only what changed.
 
     Args:
-        sources: files or folders to sync. Articles from other sources already in the index
-            are kept. With none, every source recorded in the index is synced again.
+        inputs: files or folders to sync. Articles from other inputs already in the index
+            are kept. With none, every input recorded in the index is synced again.
         settings: index location, chunking and caps; defaults from the environment.
         embedder: defaults to the packaged all-MiniLM-L6-v2.
         rebuild: ignore the existing index (required after a format or embedder change).
@@ -101,10 +101,10 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
         What was added, updated, removed, left unchanged and skipped (with reasons).
 
     Raises:
-        SourceNotFoundError: a named source does not exist.
+        InputNotFoundError: a named input does not exist.
         IndexMismatchError: the existing index is from another version; pass ``rebuild``.
         IndexDamagedError: a part of the existing index is damaged; pass ``rebuild`` (which
-            reads nothing of the old index but the list of its sources).
+            reads nothing of the old index but the list of its inputs).
         IndexBusyError: another build is running on the same index.
     """
     settings = settings or Settings.from_env()
@@ -117,10 +117,10 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
     report = BuildReport()
     with build_lock(index_dir):
         live = current_generation(index_dir)
-        old, recorded = _starting_point(index_dir, live, sources, settings, embedder, rebuild)
+        old, recorded = _starting_point(index_dir, live, inputs, settings, embedder, rebuild)
         try:
             _remove_abandoned_generations(index_dir)
-            roots = _roots(sources, recorded)
+            roots = _roots(inputs, recorded)
             plan = _plan(roots, old.store.article_states() if old else {}, settings, report)
             if not plan.to_index and not plan.to_remove and old is not None:
                 report.articles, report.chunks = old.manifest.articles, old.manifest.chunks
@@ -156,28 +156,28 @@ def build_index(sources: Sequence[str | Path] = (), settings: Settings | None = 
     return report
 
 
-def _starting_point(index_dir: Path, live: Path | None, sources: Sequence[str | Path], settings: Settings,
+def _starting_point(index_dir: Path, live: Path | None, inputs: Sequence[str | Path], settings: Settings,
                     embedder: Embedder | None, rebuild: bool) -> tuple[NewsIndex | None, list[str]]:
-    """The generation a build starts from (None: from scratch) and the sources it recorded.
+    """The generation a build starts from (None: from scratch) and the inputs it recorded.
 
-    A rebuild reads nothing of the old index but, when no sources are named, the list of
+    A rebuild reads nothing of the old index but, when no inputs are named, the list of
     them, from whatever part still holds it: it must work over any damage. An incremental
     build copies the live generation, so it first checks every byte of it (building on damage
     would publish it again, as good as new) and refuses a damaged one: mending it means
-    reading the sources again, which drops whatever is no longer in them, so that is left to
+    reading the inputs again, which drops whatever is no longer in them, so that is left to
     an explicit ``--rebuild``.
     """
     orphan = orphaned_generation(index_dir) if live is None else None
     if rebuild:
-        if sources or not (live or orphan):
+        if inputs or not (live or orphan):
             return None, []
-        recorded = recorded_sources(live or orphan)
+        recorded = recorded_inputs(live or orphan)
         if recorded is None:
-            raise index_damaged(index_dir, "its manifest and chunk store are unreadable", name_sources=True)
+            raise index_damaged(index_dir, "its manifest and chunk store are unreadable", name_inputs=True)
         return None, recorded
     if orphan is not None:
         raise index_damaged(index_dir, "its CURRENT file, which names the live generation, is missing or "
-                            "unreadable", name_sources=recorded_sources(orphan) is None)
+                            "unreadable", name_inputs=recorded_inputs(orphan) is None)
     if live is None:
         return None, []
     old = open_generation(index_dir, live, settings, embedder, verify=True)
@@ -186,12 +186,12 @@ def _starting_point(index_dir: Path, live: Path | None, sources: Sequence[str | 
         raise IndexMismatchError(f"the index at {index_dir} is searched by the {old.manifest.backend} backend, "
                                  f"NEWSDESK_INDEX_BACKEND says {settings.index_backend}: run "
                                  f"`{rebuild_command(index_dir)}` to move it (or set the backend back)")
-    return old, old.manifest.sources
+    return old, old.manifest.inputs
 
 
 @dataclass
 class _Plan:
-    to_index: list[tuple[Document, str]] = field(default_factory=list)  # (article, its source root)
+    to_index: list[tuple[Document, str]] = field(default_factory=list)  # (article, its input root)
     to_remove: list[str] = field(default_factory=list)  # article ids
 
 
@@ -230,14 +230,14 @@ def _default_embedder(settings: Settings, progress: bool) -> Embedder:
                         probed_precision(settings.embed_precision, settings.model_cache_dir))
 
 
-def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
-    if sources:
+def _roots(inputs: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
+    if inputs:
         roots = []
-        for source in sources:
-            path = Path(source)
+        for named in inputs:
+            path = Path(named)
             if not path.exists():
-                raise SourceNotFoundError(f"source {source} does not exist; check the path")
-            # Recorded absolute: a later `build` with no sources may run from another folder.
+                raise InputNotFoundError(f"input {named} does not exist; check the path")
+            # Recorded absolute: a later `build` with no inputs may run from another folder.
             roots.append(str(path.resolve()))
         return list(dict.fromkeys(roots))  # the same folder named twice is read once
     if recorded:
@@ -246,15 +246,15 @@ def _roots(sources: Sequence[str | Path], recorded: Sequence[str]) -> list[str]:
 
 
 def _plan(roots: list[str], states: dict[str, ArticleState], settings: Settings, report: BuildReport) -> _Plan:
-    """Read the sources and decide, per article, whether to index, keep or remove it."""
+    """Read the inputs and decide, per article, whether to index, keep or remove it."""
     plan = _Plan()
     seen: dict[str, str] = {}
     kept_paths: set[str] = set()
     for root in roots:
         if not Path(root).exists():
-            report.warnings.append(f"source {root} no longer exists; its articles are removed")
+            report.warnings.append(f"input {root} no longer exists; its articles are removed")
             continue
-        for item in read_source(Path(root), int(settings.max_file_mb * 1e6), settings.max_article_chars):
+        for item in read_input(Path(root), int(settings.max_file_mb * 1e6), settings.max_article_chars):
             if isinstance(item, Skip):
                 report.skipped.append(item)
                 if item.keeps_indexed:
@@ -267,13 +267,13 @@ def _plan(roots: list[str], states: dict[str, ArticleState], settings: Settings,
             seen[aid] = item.path
             report.warnings.extend(f"{item.path}: {w}" for w in item.warnings)
             state = states.get(aid)
-            if state and state.raw_hash == item.raw_hash and state.source_root == root:
+            if state and state.raw_hash == item.raw_hash and state.input_root == root:
                 report.unchanged += 1
             else:
                 plan.to_index.append((item, root))
     synced = set(roots)
     for aid, state in states.items():
-        if state.source_root in synced and aid not in seen:
+        if state.input_root in synced and aid not in seen:
             # Matched by file as well as by key: records keyed by URL come from a file too.
             if state.key in kept_paths or state.path in kept_paths:
                 # The file is now unreadable; keep what was indexed from it rather than lose it.
@@ -288,7 +288,7 @@ def _write_generation(generation: Path, old: NewsIndex | None, plan: _Plan, root
                       on_progress: Progress | None) -> bool:
     """Write the new generation; ``False`` (nothing written) when it would equal ``old``.
 
-    The stages, in order: remove what left the sources, classify each article to index
+    The stages, in order: remove what left the inputs, classify each article to index
     (refresh, duplicate or new text), embed the new chunks, write the dense and BM25
     indexes, and last of all the manifest.
     """
@@ -373,7 +373,7 @@ class _Generation:
 
 
 def _remove(work: _Generation, plan: _Plan) -> None:
-    """Delete the articles gone from the sources; forget, as originals, those about to be indexed again."""
+    """Delete the articles gone from the inputs; forget, as originals, those about to be indexed again."""
     for aid in plan.to_remove:
         article = work.store.article(aid)
         work.delete(aid)
@@ -457,15 +457,15 @@ def _manifest(work: _Generation, roots: list[str], dense_kind: str, extra: dict)
     """The new generation's manifest, without its files' sizes and hashes yet."""
     before = work.old.manifest if work.old else None
     report, settings, embedder = work.report, work.settings, work.embedder
-    held = {state.source_root for state in work.store.article_states().values()}
-    # A source stays recorded while it holds articles, or exists (an empty folder) when named.
-    sources = [r for r in sorted(set(roots) | set(before.sources if before else []))
+    held = {state.input_root for state in work.store.article_states().values()}
+    # An input stays recorded while it holds articles, or exists (an empty folder) when named.
+    inputs = [r for r in sorted(set(roots) | set(before.inputs if before else []))
                if r in held or (r in roots and Path(r).exists())]
     return Manifest(
         format_version=FORMAT_VERSION, embedder=embedder.model_id, dim=embedder.dim,
         chunk_tokens=settings.chunk_tokens, chunk_overlap_tokens=settings.chunk_overlap_tokens,
         dense_kind=dense_kind, articles=report.articles, chunks=report.chunks, built_at=work.now,
-        next_chunk_id=work.next_id, sources=sources,
+        next_chunk_id=work.next_id, inputs=inputs,
         embed_precision=_precision(before.embed_precision if before else "",
                                    getattr(embedder, "precision", ""), report.chunks_embedded, report.chunks),
         **extra,

@@ -1,4 +1,4 @@
-"""`python -m embeddings build [SOURCES...] [--index DIR] [--rebuild] [--ray [ADDRESS]]`; `feed` and
+"""`python -m embeddings build [INPUTS...] [--index DIR] [--rebuild] [--ray [ADDRESS]]`; `feed` and
 `watch` moved to `python -m feeds` and are handed to it."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m embeddings", description="Build the Newsdesk index.")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="add new and changed articles, drop removed ones")
-    build.add_argument("sources", nargs="*", help="files or folders (default: those already indexed)")
+    build.add_argument("inputs", nargs="*", help="files or folders (default: those already indexed)")
     build.add_argument("--index", dest="index_dir", help="index directory (default: data/index)")
     build.add_argument("--rebuild", action="store_true", help="start over (needed after an embedder or format change)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings, progress=not args.no_progress, actors=args.ray_actors,
                 cpus_per_actor=args.ray_cpus_per_actor, gpus_per_actor=args.ray_gpus_per_actor,
                 group_size=EMBED_BATCH))
-        report = build_index(args.sources, settings, embedder=embedder, rebuild=args.rebuild,
+        report = build_index(args.inputs, settings, embedder=embedder, rebuild=args.rebuild,
                              progress=not args.no_progress)
     except (NewsdeskError, OSError, KeyboardInterrupt) as exc:  # OSError: the index directory is unwritable
         return command_failed(exc, args.index_dir, interrupted="interrupted: the previous index is intact")

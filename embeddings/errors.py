@@ -24,8 +24,13 @@ class IndexBusyError(NewsdeskError):
     """Another build holds the index lock."""
 
 
-class SourceNotFoundError(NewsdeskError):
-    """A source path given to a build does not exist."""
+class InputNotFoundError(NewsdeskError):
+    """An input (a file or folder to index) given to a build does not exist."""
+
+
+# The name before inputs were called inputs ("source" now means only who published an
+# article): kept for callers that catch it.
+SourceNotFoundError = InputNotFoundError
 
 
 class ModelUnavailableError(NewsdeskError):
@@ -55,34 +60,34 @@ class DiskFullError(NewsdeskError):
     """The disk ran out of space while the index was read or written."""
 
 
-def rebuild_command(index_dir, name_sources: bool = False) -> str:
+def rebuild_command(index_dir, name_inputs: bool = False) -> str:
     """The exact command that rebuilds the index in ``index_dir``, to paste into a shell."""
     from .settings import Settings  # settings imports this module: import on use
 
-    words = ["python", "-m", "embeddings", "build", "--rebuild"] + (["SOURCES"] if name_sources else [])
+    words = ["python", "-m", "embeddings", "build", "--rebuild"] + (["INPUTS"] if name_inputs else [])
     # A bare command builds Settings.index_dir unless the environment points elsewhere; an
     # index anywhere else (or a redirected environment) must be named or the wrong one is built.
     redirected = any(os.environ.get(f"NEWSDESK_{name}") for name in ("INDEX_DIR", "DATA_DIR"))
     if redirected or Path(index_dir) != Settings().index_dir:
         words += ["--index", str(index_dir)]
-    return " ".join(shlex.quote(w) if w != "SOURCES" else w for w in words)
+    return " ".join(shlex.quote(w) if w != "INPUTS" else w for w in words)
 
 
-def index_damaged(index_dir, problem: str, name_sources: bool = False) -> IndexDamagedError:
+def index_damaged(index_dir, problem: str, name_inputs: bool = False) -> IndexDamagedError:
     """The one error every kind of damage becomes: what is damaged, and the command that mends it.
 
     Args:
         index_dir: the index directory (not the generation inside it).
         problem: what was found, naming the part (``"dense.faiss in gen-000003 is unreadable"``).
-        name_sources: the sources the index was built from are unknown, so the command asks for them.
+        name_inputs: the inputs the index was built from are unknown, so the command asks for them.
     """
-    command = rebuild_command(index_dir, name_sources)
-    if name_sources:
-        return IndexDamagedError(f"the index at {index_dir} is damaged ({problem}) and the sources it was "
+    command = rebuild_command(index_dir, name_inputs)
+    if name_inputs:
+        return IndexDamagedError(f"the index at {index_dir} is damaged ({problem}) and the inputs it was "
                                  f"built from are unreadable: run `{command}`, naming the files or folders "
-                                 "to index as SOURCES")
+                                 "to index as INPUTS")
     return IndexDamagedError(f"the index at {index_dir} is damaged ({problem}): run `{command}` "
-                             "to rebuild it from its sources")
+                             "to rebuild it from its inputs")
 
 
 def disk_full(where, exc: BaseException) -> DiskFullError:

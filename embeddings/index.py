@@ -58,7 +58,9 @@ class Manifest:
     chunks: int
     built_at: str
     next_chunk_id: int
-    sources: list[str] = field(default_factory=list)
+    # The files and folders the index was built from (absolute): what a build given none syncs.
+    # (``sources`` in manifests written before 2026-12: ``read`` takes either, ``_current_keys``.)
+    inputs: list[str] = field(default_factory=list)
     # (Manifests written before 2026-02 also hold ``article_hashes``, article id -> content
     # hash: a copy of what the chunk store holds, parsed on every load and read by nothing, so
     # it is no longer written; ``read`` ignores it like any field it does not know.)
@@ -102,6 +104,7 @@ class Manifest:
         except (OSError, ValueError) as exc:
             problem = f"{path.name} in {generation.name} is unreadable: {exc.__class__.__name__}"
         else:
+            data = _current_keys(data)
             version = data.get("format_version") if isinstance(data, dict) else None
             if _is_a(version, int) and version != FORMAT_VERSION:
                 raise IndexMismatchError(f"the index at {generation.parent} has format version {version}, "
@@ -112,7 +115,17 @@ class Manifest:
                 # Fields a later version may add are left out rather than refused.
                 return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
             problem = f"{path.name} in {generation.name}: {problem}"
-        raise index_damaged(generation.parent, problem, name_sources=recorded_sources(generation) is None)
+        raise index_damaged(generation.parent, problem, name_inputs=recorded_inputs(generation) is None)
+
+
+def _current_keys(data):
+    """A manifest's JSON with its fields under today's names. ``inputs`` was ``sources`` until
+    2026-12 (``source`` now means only who published an article); the format version stayed 1
+    because the rename is read both ways here, and a new version would refuse every existing
+    index until it was rebuilt."""
+    if isinstance(data, dict) and "inputs" not in data and "sources" in data:
+        data = {("inputs" if k == "sources" else k): v for k, v in data.items()}
+    return data
 
 
 def _manifest_problem(data) -> str | None:
@@ -171,7 +184,10 @@ def _sha256(path: Path) -> str:
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Restrict search to a publish-date range (ISO dates, inclusive) and/or sources."""
+    """Restrict search to a publish-date range (ISO dates, inclusive) and/or sources.
+
+    A source is who published an article: ``sources`` keeps the articles whose byline or URL
+    holds any of them (case-insensitive), so "Reuters" and "bbc.co.uk" both work."""
 
     date_from: str = ""
     date_to: str = ""
@@ -204,12 +220,12 @@ def orphaned_generation(index_dir: Path) -> Path | None:
     return max(finished, key=lambda p: p.name, default=None)
 
 
-def recorded_sources(generation: Path) -> list[str] | None:
-    """The source roots a generation was built from, for a rebuild given none: from its
-    manifest, else (a damaged manifest) from the articles in its chunk store; None when
-    neither can say."""
+def recorded_inputs(generation: Path) -> list[str] | None:
+    """The inputs (files and folders) a generation was built from, for a rebuild given none:
+    from its manifest, else (a damaged manifest) from the articles in its chunk store; None
+    when neither can say."""
     try:
-        listed = json.loads((generation / "manifest.json").read_text()).get("sources")
+        listed = _current_keys(json.loads((generation / "manifest.json").read_text())).get("inputs")
     except (OSError, ValueError, AttributeError):
         listed = None
     if not _is_a(listed, list[str]):
@@ -221,7 +237,7 @@ def recorded_sources(generation: Path) -> list[str] | None:
     except IndexDamagedError:
         return listed
     try:
-        return store.source_roots()
+        return store.input_roots()
     except IndexDamagedError:
         return listed
     finally:
@@ -387,7 +403,7 @@ def load_index(settings: Settings | None = None, embedder: Embedder | None = Non
             raise IndexNotFoundError(f"no index in {index_dir}: build one with "
                                      f"`python -m embeddings build seeds --index {shlex.quote(str(index_dir))}`")
         raise index_damaged(index_dir, "its CURRENT file, which names the live generation, is missing or "
-                            "unreadable", name_sources=recorded_sources(orphan) is None)
+                            "unreadable", name_inputs=recorded_inputs(orphan) is None)
     return open_generation(index_dir, generation, settings, embedder)
 
 

@@ -32,7 +32,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | PDF_SUFFIXE
 
 @dataclass(frozen=True)
 class Document:
-    """One article as read from a source, before cleaning."""
+    """One article as read from an input (a file or folder to index), before cleaning."""
 
     key: str  # what makes two records the same article: the URL, else the file (and line)
     title: str
@@ -62,8 +62,8 @@ def suffix_of(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_source(root: Path, max_file_bytes: int, max_article_chars: int) -> Iterator[Document | Skip]:
-    """Yield every article (or skip) found under one source path.
+def read_input(root: Path, max_file_bytes: int, max_article_chars: int) -> Iterator[Document | Skip]:
+    """Yield every article (or skip) found under one input path.
 
     Args:
         root: a file or a folder (read recursively; see ``iter_files``).

@@ -15,6 +15,7 @@ import numpy as np
 
 from .errors import disk_full, index_damaged
 
+# The column source_root holds Article.input_root (see _column).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, key TEXT NOT NULL, source_root TEXT NOT NULL, path TEXT NOT NULL,
@@ -34,11 +35,14 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (chunk_id INTEGER PRIMARY KEY, scale
 
 @dataclass(frozen=True)
 class Article:
-    """An indexed article; each field is the ``articles`` column of the same name."""
+    """An indexed article; each field is the ``articles`` column of the same name (``_column``).
+
+    ``input_root`` is the input (file or folder named to the build) the article was read from;
+    ``byline`` is its source, who published it."""
 
     id: str
     key: str
-    source_root: str
+    input_root: str
     path: str
     url: str
     title: str
@@ -76,7 +80,7 @@ class ArticleState:
 
     raw_hash: str
     content_hash: str
-    source_root: str
+    input_root: str
     key: str
     path: str
 
@@ -119,7 +123,9 @@ def _names(record: type) -> tuple[str, ...]:
 
 
 def _column(name: str) -> str:
-    return "end_" if name == "end" else name  # END is an SQL keyword
+    # END is an SQL keyword. input_root keeps the column name it had as source_root, before
+    # inputs were called inputs, so chunk stores already written read as they are.
+    return {"end": "end_", "input_root": "source_root"}.get(name, name)
 
 
 def _columns(record: type) -> str:
@@ -375,7 +381,7 @@ class ChunkStore:
 
     @_guarded
     def sources(self) -> list[tuple[str, int]]:
-        """Distinct bylines/sources with their article counts, most common first."""
+        """The sources (distinct bylines) with their article counts, most common first."""
         return list(self._db.execute(
             "SELECT byline, COUNT(*) FROM articles WHERE byline != '' GROUP BY byline ORDER BY 2 DESC, 1"))
 
@@ -396,10 +402,11 @@ class ChunkStore:
         return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
 
     @_guarded
-    def source_roots(self) -> list[str]:
-        """The source roots the articles came from: what a rebuild syncs when the manifest,
-        which records them too, is unreadable."""
-        return [r[0] for r in self._db.execute("SELECT DISTINCT source_root FROM articles ORDER BY 1")]
+    def input_roots(self) -> list[str]:
+        """The inputs (files and folders) the articles were read from: what a rebuild syncs when
+        the manifest, which records them too, is unreadable."""
+        column = _column("input_root")
+        return [r[0] for r in self._db.execute(f"SELECT DISTINCT {column} FROM articles ORDER BY 1")]
 
     @_guarded
     def check(self) -> None:

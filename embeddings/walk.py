@@ -1,4 +1,4 @@
-"""Which files a source holds: the folder walk, symbolic links followed once, and a
+"""Which files an input (a file or folder to index) holds: the folder walk, symbolic links followed once, and a
 ``Skip`` (with its reason) for every entry that is not read."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def iter_files(root: Path) -> Iterator[Path | Skip]:
     """Files under ``root`` (or ``root`` itself), sorted, hidden ones left out.
 
     Symbolic links are followed, files and folders alike, as someone who links a folder of
-    articles into a source expects. Each real folder is read once: a link to a folder that
+    articles into an input expects. Each real folder is read once: a link to a folder that
     is read already (through the tree or another link) is reported, not read twice, and so
     are links that loop (to a folder above them, or link to link) and broken links.
 

@@ -5,11 +5,11 @@ A poll, per followed feed: fetch the feed (a conditional request: an unchanged f
 before, fetch its page and extract the article as a build extracts an ``.html`` file
 (``embeddings.extract_html``). Each article is written as one JSON record under
 ``data/feeds/HOST/`` (title, text, date, source = the feed's title, URL); that folder is an
-ordinary source of the index, synced by one incremental ``build_index`` at the end of the
+ordinary input of the index, synced by one incremental ``build_index`` at the end of the
 poll. So articles reach the chat through the same atomic commit as any other (the chat
 answers from the old generation until the new one is complete), a later ``build`` with no
-sources re-syncs the folder with the rest, and since records are only ever added, a poll
-never removes an article from the index: not another source's, not an earlier poll's.
+inputs re-syncs the folder with the rest, and since records are only ever added, a poll
+never removes an article from the index: not another input's, not an earlier poll's.
 
 Failures stay small: a feed that fails (DNS, HTTP error, timeout, not a feed, malformed XML)
 is reported and skipped until its retry time, which doubles with each failure in a row; an
@@ -53,7 +53,7 @@ from .settings import FeedSettings
 from .state import Feed, ItemRetry, edit_state, load_state, poll_lock
 
 STATE_FILE = "feeds.json"  # in the data directory
-ARTICLES_FOLDER = "feeds"  # in the data directory: the fetched articles, an index source
+ARTICLES_FOLDER = "feeds"  # in the data directory: the fetched articles, an index input
 MAX_ITEM_TRIES = 5  # a page that fails this many polls in a row is given up
 MAX_BACKOFF_S = 6 * 3600.0
 BUSY_WAIT_S = 120.0  # another build (an upload in the web app) holds the index: wait this long

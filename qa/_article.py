@@ -25,7 +25,7 @@ class ArticleText:
 
     article_id: str
     title: str
-    source: str  # byline / outlet
+    source: str  # who published it: the article's byline
     date: str  # ISO 8601 publish date or ""
     url: str  # the original's address, "" for a file or pasted text
     path: str  # the file it was read from (server-side)

@@ -37,7 +37,7 @@ class SearchHit:
 
     article_id: str  # what ``qa.article`` opens
     title: str
-    source: str
+    source: str  # who published it: the article's byline
     date: str  # ISO 8601 publish date or ""
     url: str
     path: str

@@ -19,7 +19,7 @@ class IndexInfo:
     built_at: str
     embedder: str
     dense_kind: str
-    sources: tuple[str, ...]  # bylines / outlets, most articles first
+    sources: tuple[str, ...]  # who published the articles (their bylines), most articles first
     directory: str
     generation: str = ""  # the live generation's folder name ("gen-000007"): which build answered
 
@@ -77,7 +77,7 @@ def add_articles(paths: Sequence[str | Path], settings: Settings | None = None,
     """Index files or folders incrementally; they can be asked about as soon as this returns.
 
     Raises:
-        SourceNotFoundError, IndexMismatchError, IndexBusyError: see ``embeddings.build_index``.
+        InputNotFoundError, IndexMismatchError, IndexBusyError: see ``embeddings.build_index``.
     """
     settings = settings or Settings.from_env()
     return build_index(list(paths), settings, progress=False, on_progress=on_progress)

@@ -17,7 +17,7 @@ class Passage:
     chunk_id: int
     article_id: str
     title: str
-    source: str  # byline / outlet
+    source: str  # who published it: the article's byline
     date: str  # ISO 8601 publish date or ""
     url: str
     path: str

@@ -40,7 +40,7 @@ ARTICLES = [
 
 
 def write_corpus(folder: Path, articles=ARTICLES, name: str = "news.jsonl") -> Path:
-    """Write ``articles`` as one JSONL source file in ``folder``; returns the file."""
+    """Write ``articles`` as one JSONL input file in ``folder``; returns the file."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     with path.open("w", encoding="utf-8") as fh:

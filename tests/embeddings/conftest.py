@@ -10,11 +10,11 @@ from embeddings import build_index, load_index
 
 @pytest.fixture
 def build(settings, embedder):
-    """``build(sources, **kw)``: ``build_index`` with the test settings and FakeEmbedder."""
-    def run(sources=(), **kw):
+    """``build(inputs, **kw)``: ``build_index`` with the test settings and FakeEmbedder."""
+    def run(inputs=(), **kw):
         kw.setdefault("settings", settings)
         kw.setdefault("embedder", embedder)
-        return build_index(list(sources), progress=False, **kw)
+        return build_index(list(inputs), progress=False, **kw)
     return run
 
 

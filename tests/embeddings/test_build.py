@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import embeddings
 import embeddings.build as build_module
-from embeddings import IndexBusyError, InvalidInputError, SourceNotFoundError, split_sentences
+from embeddings import IndexBusyError, InputNotFoundError, InvalidInputError, SourceNotFoundError, split_sentences
 from embeddings.build import build_lock
 from embeddings.index import current_generation
 from embeddings.sparse_index import Bm25Index
@@ -58,7 +59,7 @@ def test_first_build_indexes_every_article(tmp_path, build, open_index, settings
     assert titles(index) == sorted(TITLE[n] for n in ("storm", "venezuela", "football"))
     m = index.manifest
     assert (m.embedder, m.dim, m.chunk_tokens, m.chunk_overlap_tokens) == ("fake-embedder", 32, 40, 10)
-    assert m.sources == [str(corpus)] and (m.articles, m.chunks) == (3, report.chunks)
+    assert m.inputs == [str(corpus)] and (m.articles, m.chunks) == (3, report.chunks)
     assert len(index.dense) == len(index.sparse) == m.chunks
     assert dense_ids(index) == set(index.sparse.chunk_ids.tolist()) == all_chunk_ids(index)
     venezuela = next(a for a in index.articles() if a.title == TITLE["venezuela"])
@@ -140,8 +141,8 @@ def test_noop_build_writes_no_new_generation(tmp_path, build, settings, embedder
     corpus = write_corpus(tmp_path / "news")
     build([corpus])
     before = (generations(settings), (Path(settings.index_dir) / "CURRENT").read_text(), embedder.embedded)
-    for sources in ([corpus], []):  # named again, or re-synced from the manifest
-        report = build(sources)
+    for inputs in ([corpus], []):  # named again, or re-synced from the manifest
+        report = build(inputs)
         assert (report.added, report.updated, report.removed, report.unchanged) == ([], [], [], 3)
         assert report.generation == "" and not report.changed and report.articles == 3
         assert "(no change written)" in report.summary()
@@ -152,7 +153,7 @@ def test_noop_build_writes_no_new_generation(tmp_path, build, settings, embedder
 def test_resync_from_another_folder_keeps_every_article(tmp_path, build, settings, embedder, monkeypatch):
     corpus = write_corpus(tmp_path / "news")
     monkeypatch.chdir(tmp_path)
-    build(["news"])  # a relative source, as typed on the command line
+    build(["news"])  # a relative input, as typed on the command line
     embedded = embedder.embedded
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -162,7 +163,7 @@ def test_resync_from_another_folder_keeps_every_article(tmp_path, build, setting
     assert embedder.embedded == embedded and corpus.exists()
 
 
-def test_building_one_source_leaves_other_sources_alone(tmp_path, build, open_index):
+def test_building_one_input_leaves_other_inputs_alone(tmp_path, build, open_index):
     a = write_corpus(tmp_path / "a", names=("storm", "venezuela"))
     b = write_corpus(tmp_path / "b", names=("football",))
     build([a])
@@ -172,13 +173,13 @@ def test_building_one_source_leaves_other_sources_alone(tmp_path, build, open_in
     assert report.removed == [] and report.unchanged == 1
     index = open_index()
     assert titles(index) == sorted(TITLE[n] for n in ("storm", "venezuela", "football"))
-    assert index.manifest.sources == sorted([str(a), str(b)])
+    assert index.manifest.inputs == sorted([str(a), str(b)])
 
-    report = build()  # every recorded source
+    report = build()  # every recorded input
     assert report.removed == [str(a / "storm.txt")] and report.unchanged == 2
 
 
-def test_removed_source_folder_drops_its_articles(tmp_path, build, open_index):
+def test_removed_input_folder_drops_its_articles(tmp_path, build, open_index):
     a = write_corpus(tmp_path / "a", names=("storm",))
     b = write_corpus(tmp_path / "b", names=("football",))
     build([a, b])
@@ -187,7 +188,7 @@ def test_removed_source_folder_drops_its_articles(tmp_path, build, open_index):
     assert report.removed == [str(a / "storm.txt")]
     assert any("no longer exists" in w for w in report.warnings)
     index = open_index()
-    assert titles(index) == [TITLE["football"]] and index.manifest.sources == [str(b)]
+    assert titles(index) == [TITLE["football"]] and index.manifest.inputs == [str(b)]
 
 
 def test_renamed_file_is_moved_not_lost(tmp_path, build, open_index):
@@ -233,11 +234,22 @@ def test_progress_callback_reaches_total(tmp_path, build):
     assert calls and calls[-1] == (report.chunks_embedded, report.chunks_embedded)
 
 
-@pytest.mark.parametrize("sources, error", [(["does/not/exist"], SourceNotFoundError), ([], InvalidInputError)])
-def test_bad_sources_raise_before_writing(build, settings, sources, error):
+@pytest.mark.parametrize("inputs, error", [(["does/not/exist"], InputNotFoundError), ([], InvalidInputError)])
+def test_bad_inputs_raise_before_writing(build, settings, inputs, error):
     with pytest.raises(error):
-        build(sources)
+        build(inputs)
     assert current_generation(Path(settings.index_dir)) is None
+
+
+def test_source_not_found_error_still_catches_a_missing_input(build):
+    # SourceNotFoundError is InputNotFoundError's old name, kept for callers that catch it.
+    try:
+        build(["does/not/exist"])
+    except SourceNotFoundError as exc:
+        assert "input does/not/exist does not exist" in str(exc)
+    else:
+        pytest.fail("a missing input was not caught as SourceNotFoundError")
+    assert {"SourceNotFoundError", "InputNotFoundError"} <= set(embeddings.__all__)
 
 
 def test_second_build_waits_for_the_lock(tmp_path, build, settings):
@@ -281,7 +293,7 @@ def test_near_duplicate_indexed_once(tmp_path, build, open_index):
     assert len(open_index().articles()) == 1
 
 
-def test_duplicate_across_sources(tmp_path, build, open_index):
+def test_duplicate_across_inputs(tmp_path, build, open_index):
     build([write_corpus(tmp_path / "a", names=("storm",))])
     report = build([write_corpus(tmp_path / "b", names=("storm", "football"))])
     assert len(report.added) == 1 and "duplicates" in report.skipped[0].reason
@@ -563,7 +575,7 @@ def test_rebuild_starts_over(tmp_path, build, open_index, embedder):
     assert len(index.articles()) == 3 and min(all_chunk_ids(index)) == 1
 
 
-def test_reads_json_sources_end_to_end(tmp_path, build, open_index):
+def test_reads_json_inputs_end_to_end(tmp_path, build, open_index):
     corpus = tmp_path / "feeds"
     corpus.mkdir()
     (corpus / "list.json").write_text(json.dumps([json_record("storm", "https://x/1")]))

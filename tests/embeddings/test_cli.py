@@ -43,7 +43,7 @@ def test_build_prints_summary(tmp_path, index_dir, capsys):
     assert f"  skipped {corpus / 'notes.docx'}: unsupported file type '.docx'" in out
     assert "Traceback" not in err
 
-    code, out, _ = run(capsys, "build", "--index", str(index_dir), "--no-progress")  # recorded sources
+    code, out, _ = run(capsys, "build", "--index", str(index_dir), "--no-progress")  # recorded inputs
     assert code == 0 and out.startswith("0 added, 0 updated, 0 removed, 3 unchanged") and "no change written" in out
 
 
@@ -60,7 +60,7 @@ def test_json_report(tmp_path, index_dir, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["build", "no/such/folder"], "error: source no/such/folder does not exist"),
+    (["build", "no/such/folder"], "error: input no/such/folder does not exist"),
     (["build"], "error: nothing to index"),
 ])
 def test_errors_are_one_line_exit_2(index_dir, capsys, argv, message):

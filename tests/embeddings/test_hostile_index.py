@@ -109,7 +109,7 @@ DAMAGE = {
     "sqlite-cut-short": (lambda g: _cut(g / "chunks.sqlite"), "load"),
     "sqlite-missing": (lambda g: (g / "chunks.sqlite").unlink(), "load"),
     "manifest-dim-not-a-number": (lambda g: _set_manifest(g, dim="abc"), "load"),
-    "manifest-sources-not-a-list": (lambda g: _set_manifest(g, sources=5), "load"),
+    "manifest-inputs-not-a-list": (lambda g: _set_manifest(g, inputs=5), "load"),
     "manifest-chunks-wrong": (lambda g: _set_manifest(g, chunks=2), "load"),
     "manifest-not-json": (lambda g: (g / "manifest.json").write_text("{not json"), "load"),
     "manifest-not-an-object": (lambda g: (g / "manifest.json").write_text("[1, 2]"), "load"),
@@ -160,14 +160,14 @@ def test_damage_is_one_clear_error_and_the_named_command_mends_it(built, case, c
         err = capsys.readouterr().err
         assert err.startswith("error: the index at") and err.count("\n") == 1 and "Traceback" not in err
 
-    # A plain build, by API or CLI, with or without sources, never reports success over damage.
+    # A plain build, by API or CLI, with or without inputs, never reports success over damage.
     with pytest.raises(IndexDamagedError, match="is damaged"):
         build_index([], built, progress=False)
     code, out = build_main(["build", "--index", str(index_dir), "--no-progress"]), capsys.readouterr()
     assert code == 2 and out.out == "" and out.err.count("\n") == 1 and "is damaged" in out.err
     assert _state(index_dir) == before  # refused before touching anything
 
-    # The command the error names works as printed, with no sources: none of them is lost.
+    # The command the error names works as printed, with no inputs: none of them is lost.
     assert build_main(_rebuild_argv(out.err, index_dir) + ["--no-progress"]) == 0
     assert capsys.readouterr().out.startswith("3 added")
     index = load_index(built)
@@ -221,7 +221,7 @@ def test_an_index_without_file_records_still_loads_and_builds(built, tmp_path):
 
 @pytest.mark.parametrize("field, value, says", [
     ("dim", "abc", 'field dim is "abc", not a whole number'),
-    ("sources", 5, "field sources is 5, not a list of strings"),
+    ("inputs", 5, "field inputs is 5, not a list of strings"),
     ("chunks", -1, "field chunks is -1, not a whole number"),
     ("file_hashes", {"dense.faiss": 1}, "field file_hashes is"),
     ("built_at", None, "field built_at is null, not a string"),
@@ -267,18 +267,18 @@ def test_the_default_index_is_rebuilt_by_the_bare_command(tmp_path, monkeypatch)
         load_index(settings)
 
 
-def test_unknown_sources_make_the_command_ask_for_them(built, tmp_path, capsys):
+def test_unknown_inputs_make_the_command_ask_for_them(built, tmp_path, capsys):
     index_dir = built.index_dir
     gen = current_generation(index_dir)
     (gen / "manifest.json").write_text("{not json")
     _garble(gen / "chunks.sqlite")
     with pytest.raises(IndexDamagedError) as raised:
         load_index(built)
-    assert f"`python -m embeddings build --rebuild SOURCES --index {shlex.quote(str(index_dir))}`" in str(raised.value)
+    assert f"`python -m embeddings build --rebuild INPUTS --index {shlex.quote(str(index_dir))}`" in str(raised.value)
     assert build_main(["build", "--rebuild", "--index", str(index_dir), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "sources it was built from are unreadable" in err and "--rebuild SOURCES --index" in err
-    argv = [w if w != "SOURCES" else str(tmp_path / "news") for w in _rebuild_argv(err, index_dir)]
+    assert "inputs it was built from are unreadable" in err and "--rebuild INPUTS --index" in err
+    argv = [w if w != "INPUTS" else str(tmp_path / "news") for w in _rebuild_argv(err, index_dir)]
     assert build_main(argv + ["--no-progress"]) == 0
 
 
@@ -305,10 +305,10 @@ def store(built):
     lambda s: s.article_states(), lambda s: list(s.minhashes()), lambda s: s.article("x"), lambda s: s.articles(),
     lambda s: s.chunks([1, 2]), lambda s: s.chunks_of_article("x"), lambda s: s.all_chunk_texts(),
     lambda s: s.chunk_ids_where("2025-01-01"), lambda s: s.sources(), lambda s: s.newest_date(),
-    lambda s: s.counts(), lambda s: s.max_chunk_id(), lambda s: s.source_roots(), lambda s: s.check(),
+    lambda s: s.counts(), lambda s: s.max_chunk_id(), lambda s: s.input_roots(), lambda s: s.check(),
     lambda s: s.newest_leads(4, 100),
 ], ids=["article_states", "minhashes", "article", "articles", "chunks", "chunks_of_article", "all_chunk_texts",
-        "chunk_ids_where", "sources", "newest_date", "counts", "max_chunk_id", "source_roots", "check",
+        "chunk_ids_where", "sources", "newest_date", "counts", "max_chunk_id", "input_roots", "check",
         "newest_leads"])
 def test_every_store_query_reports_damage_not_sqlite(built, store, call):
     with pytest.raises(IndexDamagedError, match=r"chunks\.sqlite.*run `python -m embeddings build --rebuild --index"):

@@ -1,4 +1,4 @@
-"""The hostile-input matrix for reading sources: each row is an input that once cost good
+"""The hostile-input matrix for reading inputs: each row is an input that once cost good
 articles, indexed chrome as news, looped or vanished silently, or stored a Python repr.
 A row that fails is a regression of one of those bugs."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from embeddings.boilerplate import MIN_ARTICLE_WORDS, not_an_article, paragraph_kind
 from embeddings.clean import clean_text
-from embeddings.ingest import Document, Skip, iter_files, read_source
+from embeddings.ingest import Document, Skip, iter_files, read_input
 
 from .corpus import ARTICLES, article_text, json_record, jsonl
 
@@ -21,7 +21,7 @@ MB = 1_000_000
 
 
 def read(path: Path) -> list[Document | Skip]:
-    return list(read_source(path, 64 * MB, 200_000))
+    return list(read_input(path, 64 * MB, 200_000))
 
 
 def shape(items) -> list[str]:
@@ -344,7 +344,7 @@ def test_named_pipe_is_reported_not_read(tree):
     assert "skip pipe.txt: not a regular file (a pipe, socket or device); not read" in rel(iter_files(tree), tree)
 
 
-def test_read_source_reports_link_skips_among_documents(tree):
+def test_read_input_reports_link_skips_among_documents(tree):
     os.symlink("..", tree / "sub" / "up")
     assert shape(read(tree)) == ["Document", "Document", "Skip"]
 

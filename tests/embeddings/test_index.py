@@ -117,7 +117,7 @@ def test_wrong_dimension_embedder_is_refused(tmp_path, build, settings):
         load_index(settings, embedder=FakeEmbedder(dim=16))
 
 
-def test_rebuild_without_sources_uses_the_recorded_ones(tmp_path, build, open_index, settings):
+def test_rebuild_without_inputs_uses_the_recorded_ones(tmp_path, build, open_index, settings):
     a = write_corpus(tmp_path / "a", names=("storm",))
     b = write_corpus(tmp_path / "b", names=("markets",))
     build([a])
@@ -127,7 +127,33 @@ def test_rebuild_without_sources_uses_the_recorded_ones(tmp_path, build, open_in
     assert len(report.added) == 2
     index = open_index()
     assert sorted(x.title for x in index.articles()) == sorted([TITLE["storm"], TITLE["markets"]])
-    assert index.manifest.sources == sorted([str(a), str(b)])
+    assert index.manifest.inputs == sorted([str(a), str(b)])
+
+
+def _as_written_before_inputs(settings) -> None:
+    """The live manifest as Newsdesk wrote it before 2026-12: its inputs under ``sources``."""
+    path = current_generation(Path(settings.index_dir)) / "manifest.json"
+    data = json.loads(path.read_text())
+    data["sources"] = data.pop("inputs")
+    path.write_text(json.dumps(data))
+
+
+def test_a_manifest_that_calls_its_inputs_sources_loads_and_builds_on(tmp_path, build, open_index, settings,
+                                                                      capsys):
+    corpus = write_corpus(tmp_path / "news", names=("storm", "markets"))
+    build([corpus])
+    _as_written_before_inputs(settings)
+    assert open_index().manifest.inputs == [str(corpus)]
+
+    write_article(corpus, "football")
+    report = build()  # no inputs named: the ones the old manifest recorded
+    assert (len(report.added), report.unchanged, report.warnings) == (1, 2, [])
+    assert capsys.readouterr() == ("", "")
+    written = json.loads((current_generation(Path(settings.index_dir)) / "manifest.json").read_text())
+    assert written["inputs"] == [str(corpus)] and "sources" not in written
+
+    _as_written_before_inputs(settings)
+    assert len(build([], rebuild=True).added) == 3  # a rebuild reads the old key too
 
 
 # --- search ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from embeddings.ingest import (
     iter_files,
     normalize_date,
     parse_text_article,
-    read_source,
+    read_input,
     suffix_of,
 )
 
@@ -25,7 +25,7 @@ HARBOUR = "The harbour reopened on Monday after three weeks of repairs."
 
 
 def read(path: Path, max_bytes: int = 64 * MB, max_chars: int = 200_000) -> list[Document | Skip]:
-    return list(read_source(path, max_bytes, max_chars))
+    return list(read_input(path, max_bytes, max_chars))
 
 
 def only_doc(path: Path, **kw) -> Document:
@@ -390,7 +390,7 @@ def test_long_article_is_cut_with_warning(tmp_path):
     assert len(doc.warnings) == 1 and "indexed the first" in doc.warnings[0]
 
 
-def test_read_source_folder_mixes_documents_and_skips(tmp_path):
+def test_read_input_folder_mixes_documents_and_skips(tmp_path):
     (tmp_path / "a.txt").write_text(article_text("storm"))
     (tmp_path / "b.bin").write_bytes(b"\x00")
     (tmp_path / "c.jsonl").write_text(jsonl(json_record("markets"), json_record("football")))

@@ -36,10 +36,10 @@ def wide():
 
 @pytest.fixture
 def mbuild(milvus_settings, wide):
-    def run(sources=(), **kw):
+    def run(inputs=(), **kw):
         kw.setdefault("settings", milvus_settings)
         kw.setdefault("embedder", wide)
-        return build_index(list(sources), progress=False, **kw)
+        return build_index(list(inputs), progress=False, **kw)
     return run
 
 
@@ -384,17 +384,17 @@ def test_a_ray_build_writes_the_same_collection(tmp_path, milvus_settings):
 
     from embeddings.ray_embed import RayEmbedder
 
-    source = write_corpus(tmp_path / "news", names=tuple(ARTICLES))
+    corpus = write_corpus(tmp_path / "news", names=tuple(ARTICLES))
     local = milvus_settings.replace(index_dir=tmp_path / "local")
     on_ray = milvus_settings.replace(index_dir=tmp_path / "ray", milvus_collection=milvus_settings.milvus_collection + "r")
-    build_index([source], local, embedder=FakeEmbedder(dim=WIDE), progress=False)
+    build_index([corpus], local, embedder=FakeEmbedder(dim=WIDE), progress=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         import functools
 
         embedder = RayEmbedder("local", load=functools.partial(FakeEmbedder, dim=WIDE), local=FakeEmbedder(dim=WIDE), actors=2,
                                cpus_per_actor=1, progress=False, group_size=5)
-        assert build_index([source], on_ray, embedder=embedder, progress=False).chunks_embedded >= 9
+        assert build_index([corpus], on_ray, embedder=embedder, progress=False).chunks_embedded >= 9
     finally:
         ray.shutdown()
     a, b = load_index(local, embedder=FakeEmbedder(dim=WIDE)), load_index(on_ray, embedder=FakeEmbedder(dim=WIDE))

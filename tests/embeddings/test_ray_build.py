@@ -86,8 +86,8 @@ def test_ray_missing_is_one_line_naming_the_install(tmp_path, monkeypatch, capsy
     real = importlib.util.find_spec
     monkeypatch.setattr(ray_embed.importlib.util, "find_spec",
                         lambda name, *a: None if name.split(".")[0] == "ray" else real(name, *a))
-    source = write_corpus(tmp_path / "src")
-    assert main(["build", str(source), "--index", str(tmp_path / "index"), "--ray", "--no-progress"]) == 2
+    corpus = write_corpus(tmp_path / "src")
+    assert main(["build", str(corpus), "--index", str(tmp_path / "index"), "--ray", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and 'pip install -e ".[ray]"' in err
     assert not list((tmp_path / "index").glob("gen-*"))
@@ -104,12 +104,12 @@ def test_ray_address_setting_reads_the_environment():
 
 @pytest.mark.slow
 def test_ray_build_is_the_same_index_as_a_local_one(tmp_path, ray_session, settings):
-    source = many_articles(tmp_path / "src", 3)
+    corpus = many_articles(tmp_path / "src", 3)
     local = settings.replace(index_dir=tmp_path / "local")
     on_ray = settings.replace(index_dir=tmp_path / "ray")
     # group_size 5: a few dozen chunks still make many groups, over both actors
-    build_index([source], local, embedder=FakeEmbedder(), progress=False)
-    report = build_index([source], on_ray, embedder=fake_ray(group_size=5), progress=False)
+    build_index([corpus], local, embedder=FakeEmbedder(), progress=False)
+    report = build_index([corpus], on_ray, embedder=fake_ray(group_size=5), progress=False)
     assert report.chunks_embedded > 20
     a, b = load_index(local, embedder=FakeEmbedder()), load_index(on_ray, embedder=FakeEmbedder())
     try:
@@ -124,12 +124,12 @@ def test_ray_build_is_the_same_index_as_a_local_one(tmp_path, ray_session, setti
 
 @pytest.mark.slow
 def test_incremental_ray_build_embeds_only_what_changed(tmp_path, ray_session, settings):
-    source = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
-    build_index([source], settings, embedder=fake_ray(), progress=False)
-    write_article(source, "football")
-    write_article(source, "storm", extra="The harbour reopened on Friday.")
+    corpus = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
+    build_index([corpus], settings, embedder=fake_ray(), progress=False)
+    write_article(corpus, "football")
+    write_article(corpus, "storm", extra="The harbour reopened on Friday.")
     local = FakeEmbedder()
-    report = build_index([source], settings, embedder=fake_ray(), progress=False)
+    report = build_index([corpus], settings, embedder=fake_ray(), progress=False)
     assert sorted(Path(p).name for p in report.added) == ["football.txt"]
     assert sorted(Path(p).name for p in report.updated) == ["storm.txt"]
     assert report.unchanged == 1
@@ -174,7 +174,7 @@ def test_groups_spread_over_the_actors(tmp_path, ray_session):
 @pytest.mark.slow
 def test_a_build_that_fails_while_chunking_stops_the_pipeline_it_started(tmp_path, ray_session, settings,
                                                                         monkeypatch):
-    source = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
+    corpus = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
     embedder = fake_ray()
     calls = []
 
@@ -185,7 +185,7 @@ def test_a_build_that_fails_while_chunking_stops_the_pipeline_it_started(tmp_pat
 
     monkeypatch.setattr("embeddings.build.chunk_text", chunk_then_fail)
     with pytest.raises(OSError, match="disk gone"):
-        build_index([source], settings, embedder=embedder, progress=False)
+        build_index([corpus], settings, embedder=embedder, progress=False)
     assert calls and embedder._pipeline is None
     calls[0]._thread.join(30)
     assert not calls[0]._thread.is_alive()
@@ -206,29 +206,29 @@ class SlowFake(FakeEmbedder):
         return super().embed(texts)
 
 
-def build_slowly(source: str, index_dir: str, marker: str) -> None:
+def build_slowly(corpus: str, index_dir: str, marker: str) -> None:
     """Run in a subprocess by the kill test: a Ray build whose actors stall mid-embedding."""
     from embeddings import Settings
 
     settings = Settings(index_dir=Path(index_dir), chunk_tokens=40, chunk_overlap_tokens=10)
     embedder = RayEmbedder("local", load=functools.partial(SlowFake, marker), local=FakeEmbedder(), actors=1,
                            cpus_per_actor=1, progress=False)
-    build_index([source], settings, embedder=embedder, progress=False)
+    build_index([corpus], settings, embedder=embedder, progress=False)
 
 
 @pytest.mark.slow
 def test_killed_ray_build_leaves_the_previous_index_live(tmp_path, ray_session, settings):
-    source = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
-    build_index([source], settings, embedder=fake_ray(), progress=False)
+    corpus = write_corpus(tmp_path / "src", names=("storm", "venezuela"))
+    build_index([corpus], settings, embedder=fake_ray(), progress=False)
     live = current_generation(settings.index_dir)
     before = load_index(settings, embedder=FakeEmbedder())
     expected = chunks(before)
     before.close()
 
-    write_article(source, "football")
+    write_article(corpus, "football")
     marker = tmp_path / "embedding-started"
     code = (f"from tests.embeddings.test_ray_build import build_slowly; "
-            f"build_slowly({str(source)!r}, {str(settings.index_dir)!r}, {str(marker)!r})")
+            f"build_slowly({str(corpus)!r}, {str(settings.index_dir)!r}, {str(marker)!r})")
     # Its own session: the driver's Ray processes go with it, not with this test.
     driver = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -255,7 +255,7 @@ def test_killed_ray_build_leaves_the_previous_index_live(tmp_path, ray_session, 
     finally:
         after.close()
     # The next build clears the killed one's leftovers and completes.
-    report = build_index([source], settings, embedder=fake_ray(), progress=False)
+    report = build_index([corpus], settings, embedder=fake_ray(), progress=False)
     assert [Path(p).name for p in report.added] == ["football.txt"]
 
 
@@ -264,10 +264,10 @@ def test_killed_ray_build_leaves_the_previous_index_live(tmp_path, ray_session, 
 @pytest.mark.slow
 def test_cli_ray_build_matches_a_local_build_with_the_real_embedder(tmp_path, ray_session, monkeypatch):
     monkeypatch.delenv("NEWSDESK_RAY_ADDRESS", raising=False)
-    source = many_articles(tmp_path / "src", 2)
+    corpus = many_articles(tmp_path / "src", 2)
     local, on_ray = tmp_path / "local", tmp_path / "ray"
-    assert main(["build", str(source), "--index", str(local), "--no-progress"]) == 0
-    assert main(["build", str(source), "--index", str(on_ray), "--no-progress", "--ray"]) == 0
+    assert main(["build", str(corpus), "--index", str(local), "--no-progress"]) == 0
+    assert main(["build", str(corpus), "--index", str(on_ray), "--no-progress", "--ray"]) == 0
     a, b = load_index(settings_for(local)), load_index(settings_for(on_ray))
     try:
         assert chunks(a) == chunks(b) and len(chunks(a)) > 20

@@ -293,7 +293,7 @@ def test_bad_items_are_skipped_or_retried_and_the_good_one_indexed(site, setting
 
 # --- nothing indexed is lost ---------------------------------------------------------------
 
-def test_feed_articles_survive_failed_polls_and_builds_of_other_sources(site, settings, embedder, poll, tmp_path):
+def test_feed_articles_survive_failed_polls_and_builds_of_other_inputs(site, settings, embedder, poll, tmp_path):
     other = tmp_path / "desk"
     other.mkdir()
     (other / "library.txt").write_text("City library reopens\n\nBy Desk\n2026-02-17\n\n" + " ".join(LIBRARY))
@@ -310,13 +310,13 @@ def test_feed_articles_survive_failed_polls_and_builds_of_other_sources(site, se
     assert report.failed == 1 and report.build is None
     assert set(articles_by_title(settings, embedder)) == before
 
-    # Re-syncing every source, or only the other one, keeps the feed's articles.
+    # Re-syncing every input, or only the other one, keeps the feed's articles.
     build_index([], settings, embedder=embedder, progress=False)
     assert set(articles_by_title(settings, embedder)) == before
     (other / "library.txt").unlink()
     build_index([other], settings, embedder=embedder, progress=False)
     assert set(articles_by_title(settings, embedder)) == before - {"City library reopens"}
-    # And a rebuild from the recorded sources reads the fetched articles again.
+    # And a rebuild from the recorded inputs reads the fetched articles again.
     build_index([], settings, embedder=embedder, rebuild=True, progress=False)
     assert len(articles_by_title(settings, embedder)) == 2
 

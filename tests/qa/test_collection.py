@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+import qa
 from embeddings import build_index
 from qa.collection import IndexCache, example_questions
 from tests.fakes import CannedGenerator, FakeEmbedder
@@ -121,3 +122,11 @@ def test_an_answer_on_the_old_index_in_another_thread_reads_on_after_the_swap(ca
     assert len(read) == 2 and len(read[0]) == 1 and len(read[1]) == 1
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):  # closed as the answer let go
         old_store.counts()
+
+
+def test_a_missing_input_is_caught_by_its_old_name_too(qa_settings, tmp_path):
+    # SourceNotFoundError is InputNotFoundError's old name, kept for callers that catch it.
+    assert {"SourceNotFoundError", "InputNotFoundError"} <= set(qa.__all__)
+    for caught in (qa.InputNotFoundError, qa.SourceNotFoundError):
+        with pytest.raises(caught, match="input .*missing does not exist; check the path"):
+            qa.add_articles([tmp_path / "missing"], qa_settings)
