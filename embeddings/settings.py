@@ -136,9 +136,10 @@ class Settings:
         "a question about now (no earlier year, no \"history\", \"ago\" ...) is also searched this deep among the "
         "articles of the last RECENT_DAYS, and recent passages scoring half the best go first; 0 turns it off "
         "(benchmarks/RESULTS.md, issue 18)")
-    # A question about now whose ranking holds a passage from the last recent_days this deep
-    # is shown recent (and undated) passages only: beside an older article about a similar
-    # event the model often answered from the older one (benchmarks/RESULTS.md, issue 18).
+    # A question about now whose ranking holds a relevant passage from the last recent_days
+    # this deep is shown no passage older than that (qa.retrieve.without_stale): beside an
+    # older article about a similar event the model often answered from the older one
+    # (benchmarks/RESULTS.md, issue 18).
     recent_prompt_depth: int = setting(
         8,
         "a question about now with a passage from the last RECENT_DAYS among this many best is shown no older "
