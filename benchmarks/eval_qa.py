@@ -35,7 +35,7 @@ from qa.cite import strip_markers
 from qa.collection import INDEXES
 from qa.generators import get_generator
 from qa.prompt import select_from_index
-from qa.retrieve import default_as_of, prompt_hits, relevance, retrieve
+from qa.retrieve import default_as_of, prompt_hits, relevance, retrieve_deeper
 from qa.timing import STAGES, StageClock
 
 
@@ -140,14 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         for i, q in enumerate(questions, 1):
             as_of = None if args.no_as_of else question_date(q)
             clock = StageClock()
-            hits = retrieve(index, q["question"], max(5, k, settings.recent_prompt_depth), settings.candidates,
-                            as_of=as_of, clock=clock,
-                            recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
+            hits, ranked = retrieve_deeper(index, q["question"], max(5, k), settings.recent_prompt_depth,
+                                           settings.candidates, as_of=as_of, clock=clock,
+                                           recent_days=settings.recent_days,
+                                           recent_candidates=settings.recent_candidates)
             rel = relevance(hits[:k])
             if args.retrieval_only:
                 with clock.stage("prompt"):
                     shown = select_from_index(index, q["question"],
-                                              prompt_hits(hits, k, q["question"], as_of or default_as_of(index), settings),
+                                              prompt_hits(hits[:k], ranked, q["question"], as_of or default_as_of(index),
+                                                          settings),
                                               settings.prompt_token_budget, generator.count_tokens)
                 result = Answer(question=q["question"], text="", citations=(), passages=(),
                                 abstained=rel < settings.min_relevance, model="",

@@ -79,7 +79,12 @@ class Manifest:
     collection: str = ""
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
+        data = asdict(self)
+        # Also under the old name, for a Newsdesk from before the rename reading this index (a
+        # rollback, a second checkout): it would read no inputs, and its next build would
+        # record only the ones it was given. Readers here take ``inputs``.
+        data["sources"] = data["inputs"]
+        path.write_text(json.dumps(data, indent=1, sort_keys=True))
 
     def with_files(self, generation: Path) -> "Manifest":
         """This manifest with the sizes and hashes of the generation's files as they are now."""

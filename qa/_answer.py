@@ -18,7 +18,7 @@ from .generators import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_from_index
 from .question import validate_question
 from .recency import asks_about_now
-from .retrieve import Hit, default_as_of, prompt_hits, relevance, retrieve
+from .retrieve import Hit, default_as_of, prompt_hits, relevance, retrieve_deeper
 from .timing import StageClock
 from .rewrite import rewrite_question
 from .types import Answer, Passage, RelatedArticle, Retrieved, Timings, first_per_article
@@ -101,9 +101,9 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
 
     retrieval_started = time.perf_counter()
     as_of = as_of or default_as_of(index)
-    ranked = retrieve(index, standalone, max(k, settings.recent_prompt_depth), settings.candidates, filters, as_of,
-                      clock=clock, recent_days=settings.recent_days, recent_candidates=settings.recent_candidates)
-    hits = ranked[:k]
+    hits, ranked = retrieve_deeper(index, standalone, k, settings.recent_prompt_depth, settings.candidates, filters,
+                                   as_of, clock=clock, recent_days=settings.recent_days,
+                                   recent_candidates=settings.recent_candidates)
     retrieval_s = time.perf_counter() - retrieval_started
 
     def timings(first_token_s: float = 0.0) -> Timings:
@@ -119,7 +119,7 @@ def _stream_answer(question: str, *, history, k, filters, settings, generator, i
     generator = model()
 
     with clock.stage("prompt"):
-        shown = select_from_index(index, standalone, prompt_hits(ranked, k, standalone, as_of, settings),
+        shown = select_from_index(index, standalone, prompt_hits(hits, ranked, standalone, as_of, settings),
                                   settings.prompt_token_budget, generator.count_tokens)
         passages = tuple(_passage(n, item.hit, item.text) for n, item in enumerate(shown, 1))
         messages = build_messages(standalone, shown)

@@ -136,11 +136,24 @@ def retrieve(index: NewsIndex, question: str, k: int, candidates: int = 100,
     Raises:
         ModelUnavailableError: the packaged ranker file is missing or damaged.
     """
+    return retrieve_deeper(index, question, k, k, candidates, filters, as_of, ranker, clock, recent_days,
+                           recent_candidates)[0]
+
+
+def retrieve_deeper(index: NewsIndex, question: str, k: int, depth: int, candidates: int = 100,
+                    filters: SearchFilters | None = None, as_of: date | None = None,
+                    ranker: Ranker | None = None, clock: StageClock | None = None,
+                    recent_days: int = 0, recent_candidates: int = 0) -> tuple[list[Hit], list[Hit]]:
+    """``retrieve``'s ``k`` hits, and the ranking's first ``depth`` from the same candidates
+    (``prompt_hits`` looks there for recent passages). The two can differ beyond the order of
+    the first ``k``: ``rank`` keeps the most probable passage among the ``k`` it returns."""
     as_of = as_of or default_as_of(index)
     clock = clock or StageClock()
     pool = candidate_pool(index, question, candidates, filters, as_of, clock, recent_days, recent_candidates)
+    ranker = ranker or load_ranker()
     with clock.stage("rank"):
-        return rank(pool, k, ranker or load_ranker())
+        hits = rank(pool, k, ranker)
+        return hits, (rank(pool, depth, ranker) if depth > k else hits)
 
 
 def recent_first(hits: Sequence[Hit], as_of: date, days: int, share: float = RECENT_FIRST_SHARE) -> list[Hit]:
@@ -182,13 +195,14 @@ def _older(published: str, as_of: date, days: int) -> bool:
     return age is not None and age > days
 
 
-def prompt_hits(ranked: Sequence[Hit], k: int, question: str, as_of: date, settings: Settings) -> list[Hit]:
-    """The ``k`` passages the model is shown, from the ranking's first
-    ``max(k, settings.recent_prompt_depth)``: ``without_stale`` when that setting is on."""
-    if settings.recent_prompt_depth <= 0:
-        return list(ranked[:k])
-    deep = ranked[:max(k, settings.recent_prompt_depth)]
-    return without_stale(deep, question, as_of, settings.recent_days, settings.min_relevance)[:k]
+def prompt_hits(hits: Sequence[Hit], ranked: Sequence[Hit], question: str, as_of: date,
+                settings: Settings) -> list[Hit]:
+    """The passages the model is shown: ``hits`` (``retrieve``'s), or, when ``without_stale``
+    leaves older passages out of ``ranked`` (the ranking's first
+    ``settings.recent_prompt_depth``), as many of what it keeps (0: always ``hits``)."""
+    deep = list(ranked[:settings.recent_prompt_depth])
+    fresh = without_stale(deep, question, as_of, settings.recent_days, settings.min_relevance)
+    return list(hits) if len(fresh) == len(deep) else fresh[:len(hits)]
 
 
 def rank(pool: Pool, k: int, ranker: Ranker, recent_share: float | None = RECENT_FIRST_SHARE) -> list[Hit]:

@@ -107,3 +107,13 @@ def test_the_model_is_shown_this_weeks_story_without_the_older_ones(crowded):
     older = CannedGenerator(["Ivo Brandt led it [1]."])
     answer(question, settings=settings.replace(recent_prompt_depth=0), index=crowded, as_of=AS_OF, generator=older)
     assert "Mara Quist" in older.calls[0][-1]["content"]  # without it, older strikes fill the prompt
+
+
+def test_looking_deeper_for_the_prompt_leaves_the_k_passages_retrieve_gives(crowded_twice):
+    from qa.retrieve import retrieve, retrieve_deeper
+
+    question = "Who leads the port strike this week?"
+    args = dict(as_of=AS_OF, recent_days=30, recent_candidates=3)
+    hits, ranked = retrieve_deeper(crowded_twice, question, 2, 8, 20, **args)
+    assert hits == retrieve(crowded_twice, question, 2, 20, **args)
+    assert ranked[:len(hits)] == hits  # here the two agree; test_recent_first shows where they need not

@@ -41,10 +41,20 @@ def test_older_passages_stay_when_nothing_is_recent_or_the_question_names_the_pa
 
 def test_the_prompt_looks_for_recent_passages_as_deep_as_the_setting_says():
     ranked = [hit(i, 1 - i / 10, "2024-11-01") for i in range(1, 7)] + [hit(7, 0.2, "2025-03-18")]
+    hits = ranked[:4]
     deep, off = Settings(recent_prompt_depth=8), Settings(recent_prompt_depth=0)
-    assert [h.chunk.id for h in prompt_hits(ranked, 4, NOW, AS_OF, deep)] == [7]
-    assert [h.chunk.id for h in prompt_hits(ranked, 4, NOW, AS_OF, off)] == [1, 2, 3, 4]
-    assert [h.chunk.id for h in prompt_hits(ranked, 4, NOW, AS_OF, Settings(recent_prompt_depth=6))] == [1, 2, 3, 4]
+    assert [h.chunk.id for h in prompt_hits(hits, ranked, NOW, AS_OF, deep)] == [7]
+    assert [h.chunk.id for h in prompt_hits(hits, ranked, NOW, AS_OF, off)] == [1, 2, 3, 4]
+    assert [h.chunk.id for h in prompt_hits(hits, ranked, NOW, AS_OF, Settings(recent_prompt_depth=6))] == [1, 2, 3, 4]
+
+
+def test_with_nothing_left_out_the_model_is_shown_retrieves_own_passages():
+    # rank keeps the most probable passage among the k it returns (last, after recent ones):
+    # the ranking's first k need not hold it, and the abstention gate read those k.
+    ranked = [hit(2, 0.6, "2025-03-18"), hit(3, 0.5, "2025-03-17"), hit(4, 0.4, "2025-03-16"),
+              hit(5, 0.3, "2025-03-15"), hit(1, 0.9, "")]
+    hits = [*ranked[:3], ranked[4]]
+    assert prompt_hits(hits, ranked, NOW, AS_OF, Settings(recent_prompt_depth=8)) == hits
 
 
 def test_a_recent_passage_about_something_else_does_not_push_an_older_answer_out():
@@ -57,3 +67,28 @@ def test_a_recent_passage_about_something_else_does_not_push_an_older_answer_out
     assert [h.chunk.id for h in without_stale([answers, shares_a_word], NOW, AS_OF, 30, 0.45)] == [1, 3]
     nearly = Hit(off_topic.chunk, 0.5, dense=0.6, coverage=0.8)  # 0.7: enough
     assert [h.chunk.id for h in without_stale([answers, nearly], NOW, AS_OF, 30, 0.45)] == [3]
+
+
+class _Scores:
+    """A ranker whose probabilities are the first feature column."""
+
+    def probabilities(self, matrix):
+        return matrix[:, 0]
+
+
+def test_a_deeper_ranking_can_push_the_best_passage_past_the_first_k():
+    # Why retrieve_deeper ranks twice: rank keeps the most probable passage among the k it
+    # returns, after the recent ones; asked for 8, it may be 8th.
+    import numpy as np
+
+    from qa.features import Candidate
+    from qa.retrieve import Pool, rank
+
+    days = ["2024-11-01"] + [f"2025-03-{d:02d}" for d in range(10, 19)]
+    chunks = [ChunkRecord(i, f"a{i}", 0, 0, 10, f"story{i} word{i} thing{i}", 3, "", "", day, "", "")
+              for i, day in enumerate(days)]
+    scores = np.asarray([[0.9]] + [[0.6 - i / 100] for i in range(1, len(days))])
+    pool = Pool(tuple(Candidate(c, 0.5, 1.0, i, i) for i, c in enumerate(chunks)), scores,
+                tuple(0.5 for _ in chunks), recent_days=30, as_of=AS_OF)
+    assert 0 in [h.chunk.id for h in rank(pool, 4, _Scores())]
+    assert 0 not in [h.chunk.id for h in rank(pool, 8, _Scores())[:4]]
