@@ -12,12 +12,11 @@ from embeddings import NewsIndex, SearchFilters, Settings
 
 from .cite import CheckedAnswer, check_citations, is_abstention
 from .collection import INDEXES, example_questions
-from .features import age_days
 from .foreground import FOREGROUND
 from .generators import Generator, get_generator
 from .prompt import SYSTEM_PROMPT, build_messages, select_from_index
 from .question import validate_question
-from .recency import asks_about_now
+from .recency import asks_about_now, older_than_window
 from .retrieve import Hit, default_as_of, prompt_hits, relevance, retrieve_deeper
 from .timing import StageClock
 from .rewrite import rewrite_question
@@ -180,8 +179,7 @@ def stale_lead(citations, as_of: date, days: int) -> str:
     from 2025-11-10, says:' when every cited article is older than ``days`` before
     ``as_of``; "" when one of them is recent or undated. On the 2025 tuning questions such
     answers were right 11% of the time, fresh ones 69%."""
-    ages = [age_days(c.date, as_of) for c in citations]
-    if not ages or any(a is None or a <= days for a in ages):
+    if not citations or not all(older_than_window(c.date, as_of, days) for c in citations):
         return ""
     no_recent = _no_recent(as_of, days)
     latest = max(c.date[:10] for c in citations)

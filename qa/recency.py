@@ -17,7 +17,7 @@ from .features import age_days
 
 from embeddings import SearchFilters
 
-__all__ = ["asks_about_now", "in_window", "recent_filters"]
+__all__ = ["asks_about_now", "in_window", "older_than_window", "recent_filters"]
 
 # Words that put a question in the past rather than now.
 _PAST = re.compile(r"\b(history|historical(ly)?|ago|decades?|centur(y|ies)|originally|in the past|"
@@ -48,3 +48,10 @@ def in_window(published: str, as_of: date, days: int) -> bool:
     """Published in the ``days`` before ``as_of`` (or the day after)."""
     age = age_days(published, as_of)
     return age is not None and -1 <= age <= days
+
+
+def older_than_window(published: str, as_of: date, days: int) -> bool:
+    """Published before the ``days`` before ``as_of``: old news for a question about now
+    (undated is never old: its age is unknown)."""
+    age = age_days(published, as_of)
+    return age is not None and age > days

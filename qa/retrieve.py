@@ -18,9 +18,9 @@ import numpy as np
 
 from embeddings import ChunkRecord, NewsIndex, SearchFilters, Settings
 
-from .features import Candidate, QuestionTerms, age_days, feature_matrix
+from .features import Candidate, QuestionTerms, feature_matrix
 from .ranker import Ranker, load_ranker
-from .recency import asks_about_now, in_window, recent_filters
+from .recency import asks_about_now, in_window, older_than_window, recent_filters
 from .text import content_terms
 from .timing import StageClock
 
@@ -187,12 +187,7 @@ def without_stale(hits: Sequence[Hit], question: str, as_of: date, days: int, fl
     if not asks_about_now(question, as_of) or not any(
             in_window(h.chunk.publish_date, as_of, days) and relevance([h]) >= bar for h in hits):
         return hits
-    return [h for h in hits if not _older(h.chunk.publish_date, as_of, days)]
-
-
-def _older(published: str, as_of: date, days: int) -> bool:
-    age = age_days(published, as_of)
-    return age is not None and age > days
+    return [h for h in hits if not older_than_window(h.chunk.publish_date, as_of, days)]
 
 
 def prompt_hits(hits: Sequence[Hit], ranked: Sequence[Hit], question: str, as_of: date,
