@@ -6,6 +6,11 @@ question is **reachable** when an article dated from 30 days before the question
 one content word (not a stop word, 3+ letters) with the question. The rest of the
 answerable ones are "answerable, not reachable" (the string occurs only in old or unrelated
 articles); then "unanswerable".
+
+A reachable question's answer is **stated** when a sentence of a window article holds it and
+shares at least two more of the question's content words (the answer's own words not
+counted): the reachability rule also admits an article that names the answer in passing
+("Texas" in an unrelated article, for a question about a July flood asked in December).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ very was way we week were what when where which while who whom whose why will wi
 year years you your
 """.split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def content_words(text: str) -> set[str]:
@@ -53,17 +59,39 @@ def holds_gold(text: str, golds: Iterable[str]) -> bool:
                for g in golds)
 
 
+def dated_articles(corpus: Path) -> list[tuple[date, str]]:
+    """(publish date, title and text) of each dated article of a split's corpus."""
+    return [(d, f"{r.get('title') or ''}\n{r.get('text') or ''}") for r in corpus_records(corpus)
+            if (d := article_date(r)) is not None]
+
+
+def _window(question: dict) -> tuple[date, date]:
+    asked = date.fromisoformat(question["date"].replace("/", "-")[:10])
+    return asked - timedelta(days=BEFORE_DAYS), asked + timedelta(days=AFTER_DAYS)
+
+
+def stated(question: dict, window_articles: list[tuple[date, str]]) -> bool:
+    """A window article has a sentence holding a gold answer and two more of the question's words."""
+    lo, hi = _window(question)
+    words = content_words(question["question"]) - {w for g in question["answers"] for w in content_words(g)}
+    for published, text in window_articles:
+        if not lo <= published <= hi or not holds_gold(text, question["answers"]):
+            continue
+        for sentence in _SENTENCE_END.split(text):
+            if holds_gold(sentence, question["answers"]) and len(words & content_words(sentence)) >= 2:
+                return True
+    return False
+
+
 def question_groups(questions: list[dict], corpus: Path) -> dict[str, str]:
     """Each question's id -> its group (``GROUPS``)."""
-    articles = [(d, text, content_words(text)) for r in corpus_records(corpus)
-                if (d := article_date(r)) is not None and (text := f"{r.get('title') or ''}\n{r.get('text') or ''}")]
+    articles = [(d, text, content_words(text)) for d, text in dated_articles(corpus)]
     groups = {}
     for q in questions:
         if not q["answerable"]:
             groups[q["id"]] = UNANSWERABLE
             continue
-        asked = date.fromisoformat(q["date"].replace("/", "-")[:10])
-        lo, hi = asked - timedelta(days=BEFORE_DAYS), asked + timedelta(days=AFTER_DAYS)
+        lo, hi = _window(q)
         words = content_words(q["question"])
         reachable = any(lo <= d <= hi and words & article_words and holds_gold(text, q["answers"])
                         for d, text, article_words in articles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -16,6 +17,21 @@ le les des du est qui quoi où comment pourquoi une et dans sur avec pas
 der die das und ist wer wie warum wann nicht ein eine mit von zu auf für
 il lo gli chi che cosa perché di della è con non
 """.split())
+
+# An HTML element's opening or closing tag, as text copied from a web page's source carries
+# them ('<a href="https://…/tag/canada">Canada</a>'). Only element names a page uses around
+# words: "what does the <blink> tag do" or "x < y > z" stay as typed.
+_MARKUP = re.compile(r"</?(?:a|abbr|b|br|cite|code|div|em|font|h[1-6]|i|li|mark|p|q|s|small|span|strong|sub|"
+                     r"sup|time|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+
+
+def without_markup(text: str) -> str:
+    """``text`` with HTML tags around its words removed and entities decoded ("&amp;" is
+    "&"), when it holds any: a question pasted with its links keeps the words, while the
+    links' addresses would be searched as words and outweigh them."""
+    if not _MARKUP.search(text):
+        return text
+    return html.unescape(_MARKUP.sub("", text))
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -41,6 +57,7 @@ def _validate(text: str, max_chars: int, noun: str, what_to_type: str, shorten: 
     # Control and format characters (NUL, escape codes, zero-width marks) carry no meaning
     # in a question; pasted from a terminal they would otherwise reach the model.
     text = "".join(ch for ch in text if ch.isspace() or not unicodedata.category(ch).startswith("C"))
+    text = without_markup(text)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InvalidInputError(f"the {noun} is empty: {what_to_type}")

@@ -1,4 +1,6 @@
-from benchmarks.eval_qa import _charged_for_the_question_vector
+import pytest
+
+from benchmarks.eval_qa import _charged_for_the_question_vector, contains, loosely_contains
 from qa import Answer, Timings
 
 
@@ -17,3 +19,26 @@ def test_an_answer_that_embedded_its_question_is_left_alone_and_no_model_means_n
     answer = _answer(1.0, 0.02)
     assert _charged_for_the_question_vector(answer, 0.015) is answer
     assert _charged_for_the_question_vector(_answer(0.0, 0.0), 0.015).timings.first_token_s == 0.0
+
+
+@pytest.mark.parametrize("answer, gold", [
+    ("Luka Doncic was traded this week [1].", "Luka Dončić"),
+    ("The Philadelphia Eagles and Kansas City Chiefs will meet [1].", "Philadelphia Eagles & Kansas City Chiefs"),
+    ("The Central Intelligence Agency offered buyouts [1].", "Central Intelligence Agency (CIA)"),
+    ("The CIA offered buyouts [1].", "Central Intelligence Agency (CIA)"),
+    ("The gold card visa would cost $5 million [1].", "$5,000,000"),
+    ("It cost 2.5 billion dollars.", "2,500,000,000"),
+])
+def test_lenient_match_forgives_spelling_that_the_strict_one_does_not(answer, gold):
+    assert loosely_contains(answer, [gold])
+    assert not contains(answer, [gold])
+
+
+@pytest.mark.parametrize("answer, gold", [
+    ("A Boeing 747-8 was offered [1].", "A luxury jet to replace Air Force One"),  # a paraphrase: not a spelling
+    ("The gold card visa would cost $5 [1].", "$5,000,000"),
+    ("Agency offered buyouts.", "Central Intelligence Agency (CIA)"),
+    ("The articles don't say.", "The"),  # a gold that normalises to nothing matches nothing
+])
+def test_lenient_match_is_still_a_match(answer, gold):
+    assert not loosely_contains(answer, [gold])

@@ -1,7 +1,10 @@
 import gzip
 import json
 
-from benchmarks.reachability import NOT_REACHABLE, REACHABLE, UNANSWERABLE, content_words, holds_gold, question_groups
+from datetime import date
+
+from benchmarks.reachability import (NOT_REACHABLE, REACHABLE, UNANSWERABLE, content_words, dated_articles,
+                                   holds_gold, question_groups, stated)
 
 
 def corpus(tmp_path, *articles):
@@ -40,3 +43,17 @@ def test_groups_by_date_window_gold_and_shared_word(tmp_path):
     ]
     groups = question_groups(questions, path)
     assert groups == {"a": REACHABLE, "b": NOT_REACHABLE, "c": NOT_REACHABLE, "d": UNANSWERABLE, "e": REACHABLE}
+
+
+def test_an_answer_is_stated_only_in_a_window_sentence_about_the_question(tmp_path):
+    path = corpus(tmp_path,
+                  ("2025/03/01", "Hockey", "The Florida Panthers won the Stanley Cup on Tuesday. Fans cheered."),
+                  ("2025/03/02", "Weather", "Rain in Florida. The Stanley Cup parade is on Friday."),  # apart
+                  ("2024/03/01", "Old", "The Edmonton Oilers won the Stanley Cup final."))  # out of the window
+    articles = dated_articles(path)
+    assert articles[0][0] == date(2025, 3, 1)
+    assert stated(question("a", "2025/03/05", "Which team won the Stanley Cup?", ["Florida Panthers"]), articles)
+    assert not stated(question("b", "2025/03/05", "Which state hosts the parade on Friday?", ["Florida"]), articles)
+    assert not stated(question("c", "2025/03/05", "Which team won the Stanley Cup?", ["Edmonton Oilers"]), articles)
+    # the answer's own words are not the question's: "Florida" in "Florida Panthers" does not count
+    assert not stated(question("d", "2025/03/05", "Who plays in Florida?", ["Florida Panthers"]), articles)

@@ -28,3 +28,20 @@ def test_english_questions_with_foreign_names_pass(question):
 
 def test_control_characters_inside_a_question_are_dropped():
     assert validate_question("Who\x00 leads\x1b Venezuela?\u200b", 2_000) == "Who leads Venezuela?"
+
+
+def test_a_question_pasted_with_its_links_keeps_the_words_not_the_markup():
+    pasted = ('<a data-analytics-id="inline-link" href="https://theweek.com/tag/canada">Canada</a>&#39;s '
+              'ex-prime minister <a href="https://theweek.com/tag/justin-trudeau">Justin Trudeau</a> wore '
+              'what trainers to <b>King Charles</b>&#39; speech?')
+    cleaned = validate_question(pasted, 10_000)
+    assert cleaned == "Canada's ex-prime minister Justin Trudeau wore what trainers to King Charles' speech?"
+    assert "theweek" not in cleaned and "href" not in cleaned
+
+
+@pytest.mark.parametrize("question", [
+    "What does the <blink> tag do?",  # a tag named in a question, not wrapped around words
+    "Is 3 < 4 > 2 true, and did AT&amp;T say so?",  # no markup: entities stay as typed
+])
+def test_angle_brackets_that_are_not_markup_stay(question):
+    assert validate_question(question, 10_000) == question
