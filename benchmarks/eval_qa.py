@@ -326,15 +326,7 @@ def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only:
     if not corpus.is_file():  # a folder of articles: the groups are defined on a split's JSONL
         print(f"\nper group: skipped, {corpus} is not a split's corpus.jsonl(.gz)")
         return
-    everything = load_questions(questions)
-    groups = question_groups(everything, corpus)
-    # The reachable group split by whether a window article states the answer in a sentence
-    # about the question: the rest are mostly the answer named in passing, which no ranker
-    # can tell from a coincidence (benchmarks/recent_ceiling.py).
-    articles = dated_articles(corpus)
-    for q in everything:
-        if groups[q["id"]] == REACHABLE:
-            groups[q["id"]] = (REACHABLE, STATED if stated(q, articles) else NOT_STATED)
+    labels = group_labels(load_questions(questions), corpus)
     hit = holds_answer
     print(f"\nper group ({len(rows)} questions)")
     head = ["group", "n", "hit@5", "recent hit@5", "in prompt", "contains", "abstains", "abstains or flags old",
@@ -343,7 +335,7 @@ def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only:
     print("  ".join(f"{h:>{w}}" if i else f"{h:{w}}" for i, (h, w) in enumerate(zip(head, widths))))
     retrieval_only = retrieval_only or not any(r["answer"] for r in rows)  # a --retrieval-only file
     for group in (*GROUPS, STATED, NOT_STATED):
-        mine = [r for r in rows if group in _as_tuple(groups.get(r["id"]))]
+        mine = [r for r in rows if group in labels.get(r["id"], ())]
         correct = [r for r in mine if not r["abstained"] and contains(r["answer"], r["gold"])]
         flagged = [r["abstained"] or bool(r.get("dated")) for r in mine]
         precision = [any(normalize(g) in normalize(c["passage"]) for g in r["gold"])
@@ -357,14 +349,20 @@ def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only:
         cells = [f"{v:>{w}}" if isinstance(v, int) else f"{v:>{w}.3f}" for v, w in zip(values, widths[1:])]
         print(f"{group:26}  " + "  ".join(cells))
     if not retrieval_only:
-        print_losses([r for r in rows if REACHABLE in _as_tuple(groups.get(r["id"]))], "reachable")
+        print_losses([r for r in rows if REACHABLE in labels.get(r["id"], ())], "reachable")
 
 
 STATED, NOT_STATED = "  reachable, stated", "  reachable, not stated"
 
 
-def _as_tuple(group: str | tuple[str, ...] | None) -> tuple[str, ...]:
-    return group if isinstance(group, tuple) else (group,) if group else ()
+def group_labels(questions: list[dict], corpus: Path) -> dict[str, tuple[str, ...]]:
+    """Each question's group, and for a reachable one whether a window article states the
+    answer in a sentence about the question: the rest are mostly the answer named in
+    passing, which no ranker can tell from a coincidence (benchmarks/recent_ceiling.py)."""
+    groups = question_groups(questions, corpus)
+    articles = dated_articles(corpus)
+    return {q["id"]: (REACHABLE, STATED if stated(q, articles) else NOT_STATED) if groups[q["id"]] == REACHABLE
+            else (groups[q["id"]],) for q in questions}
 
 
 def recent_hit(row: dict) -> bool:

@@ -18,18 +18,20 @@ der die das und ist wer wie warum wann nicht ein eine mit von zu auf für
 il lo gli chi che cosa perché di della è con non
 """.split())
 
-# An HTML element's opening or closing tag, as text copied from a web page's source carries
-# them ('<a href="https://…/tag/canada">Canada</a>'). Only element names a page uses around
-# words: "what does the <blink> tag do" or "x < y > z" stay as typed.
-_MARKUP = re.compile(r"</?(?:a|abbr|b|br|cite|code|div|em|font|h[1-6]|i|li|mark|p|q|s|small|span|strong|sub|"
-                     r"sup|time|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+# HTML tags around words, as text copied from a page's source carries them: '<a
+# href="https://…/tag/canada">Canada</a>'. Removed only when the text shows it was pasted
+# markup (a closing tag, or a tag with attributes), and only for elements a page wraps
+# words in: "what does the <b> tag do" and "x < y > z" stay as typed.
+_ELEMENTS = r"(?:a|abbr|b|br|cite|code|div|em|font|h[1-6]|i|li|mark|p|q|s|small|span|strong|sub|sup|time|u)"
+_MARKUP = re.compile(rf"</?{_ELEMENTS}(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_PASTED = re.compile(rf"</{_ELEMENTS}\s*>|<{_ELEMENTS}\s[^<>]*=", re.IGNORECASE)
 
 
 def without_markup(text: str) -> str:
-    """``text`` with HTML tags around its words removed and entities decoded ("&amp;" is
-    "&"), when it holds any: a question pasted with its links keeps the words, while the
-    links' addresses would be searched as words and outweigh them."""
-    if not _MARKUP.search(text):
+    """``text`` without the HTML tags pasted around its words, entities decoded ("&amp;" is
+    "&"): a question pasted with its links keeps the words, while the links' addresses
+    would be searched as words and outweigh them."""
+    if not _PASTED.search(text):
         return text
     return html.unescape(_MARKUP.sub("", text))
 

@@ -41,6 +41,7 @@ def test_a_question_pasted_with_its_links_keeps_the_words_not_the_markup():
 
 @pytest.mark.parametrize("question", [
     "What does the <blink> tag do?",  # a tag named in a question, not wrapped around words
+    "What does the <b> tag do?",
     "Is 3 < 4 > 2 true, and did AT&amp;T say so?",  # no markup: entities stay as typed
 ])
 def test_angle_brackets_that_are_not_markup_stay(question):
