@@ -6,9 +6,12 @@
 
 No model runs. For each reachable question (``benchmarks.reachability``) the product's own
 100-deep candidate pool is ranked as ``answer()`` ranks it, and the table says where the
-first chunk from the reachability window that holds a gold answer lands: in the first 5, 6-12,
-further down, or nowhere in the pool. A question none of whose recent chunks is in the pool
-cannot be answered from recent coverage by any ranker or prompt.
+first chunk from the reachability window that holds a gold answer (as whole words, the
+reachability rule) lands: in the first 5, 6-12, further down, in the pool but left out of the
+ranking (a near-duplicate, or an article's third chunk), or nowhere in the pool. A question
+none of whose recent chunks is in the pool cannot be answered from *recent* coverage by any
+ranker or prompt (an old article may still name the answer: ``eval_qa``'s "in prompt"
+counts those too).
 
 The reachability rule accepts an article that names the answer anywhere and shares one word
 with the question, so the table also splits the group into questions whose answer is
@@ -24,31 +27,29 @@ from pathlib import Path
 
 from qa.ranker import load_ranker
 from qa.recency import in_window
-from qa.retrieve import rank
+from qa.retrieve import rank, score_pool
 
 from ._common import machine_note, table
-from .eval_qa import contains, load_questions, question_date
-from .reachability import BEFORE_DAYS, REACHABLE, dated_articles, question_groups, stated
+from .eval_qa import load_questions, question_date
+from .reachability import BEFORE_DAYS, REACHABLE, dated_articles, holds_gold, question_groups, stated
 from .train_ranker import pools_for
 
-BUCKETS = ("1-5", "6-12", "13-100", "not in the pool")
+BUCKETS = ("1-5", "6-12", "13-100", "left out of the ranking", "not in the pool")
 
 
-def bucket(position: int | None) -> str:
-    if position is None:
-        return BUCKETS[3]
-    return BUCKETS[0] if position < 5 else BUCKETS[1] if position < 12 else BUCKETS[2]
-
-
-def first_recent_answer(question: dict, pool, ranker) -> int | None:
-    """Rank (0-based) of the first window chunk holding a gold answer, or None."""
+def bucket(question: dict, pool, ranker) -> str:
+    """Where the first window chunk holding a gold answer ranks (``BUCKETS``)."""
     asked = question_date(question)
-    hits = rank(pool, len(pool.candidates), ranker, None)
-    for position, hit in enumerate(hits):
+
+    def recent_answer(hit) -> bool:
         # in_window takes the day after as_of too, as the reachability window does
-        if in_window(hit.chunk.publish_date, asked, BEFORE_DAYS) and contains(hit.chunk.text, question["answers"]):
-            return position
-    return None
+        return in_window(hit.chunk.publish_date, asked, BEFORE_DAYS) and holds_gold(hit.chunk.text, question["answers"])
+
+    ranked = rank(pool, len(pool.candidates), ranker, None)
+    position = next((i for i, hit in enumerate(ranked) if recent_answer(hit)), None)
+    if position is not None:
+        return BUCKETS[0] if position < 5 else BUCKETS[1] if position < 12 else BUCKETS[2]
+    return BUCKETS[3] if any(recent_answer(hit) for hit in score_pool(pool, ranker)) else BUCKETS[4]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ranker = load_ranker()
     counts: dict[bool, Counter] = {True: Counter(), False: Counter()}
     for q, pool, _ in pools_for(args.index, reachable, args.depth, args.pools):
-        counts[stated(q, articles)][bucket(first_recent_answer(q, pool, ranker))] += 1
+        counts[stated(q, articles)][bucket(q, pool, ranker)] += 1
     rows = []
     for label, which in (("stated", [True]), ("not stated", [False]), ("all reachable", [True, False])):
         total = sum(sum(counts[w].values()) for w in which)

@@ -24,6 +24,7 @@ il lo gli chi che cosa perché di della è con non
 # words in: "what does the <b> tag do" and "x < y > z" stay as typed.
 _ELEMENTS = r"(?:a|abbr|b|br|cite|code|div|em|font|h[1-6]|i|li|mark|p|q|s|small|span|strong|sub|sup|time|u)"
 _MARKUP = re.compile(rf"</?{_ELEMENTS}(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_BLOCK = re.compile(r"</?(?:br|div|h[1-6]|li|p)\b", re.IGNORECASE)
 _PASTED = re.compile(rf"</{_ELEMENTS}\s*>|<{_ELEMENTS}\s[^<>]*=", re.IGNORECASE)
 
 
@@ -33,7 +34,9 @@ def without_markup(text: str) -> str:
     would be searched as words and outweigh them."""
     if not _PASTED.search(text):
         return text
-    return html.unescape(_MARKUP.sub("", text))
+    # A block tag ends a line ("Canada<br>Mexico"); an inline one sits inside a word's
+    # punctuation ("Canada</a>'s").
+    return html.unescape(_MARKUP.sub(lambda m: " " if _BLOCK.match(m.group()) else "", text))
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -58,8 +61,8 @@ def _validate(text: str, max_chars: int, noun: str, what_to_type: str, shorten: 
         raise InvalidInputError(f"the {noun} must be text")
     # Control and format characters (NUL, escape codes, zero-width marks) carry no meaning
     # in a question; pasted from a terminal they would otherwise reach the model.
+    text = without_markup(text)  # first: a decoded "&#8203;" is a control character too
     text = "".join(ch for ch in text if ch.isspace() or not unicodedata.category(ch).startswith("C"))
-    text = without_markup(text)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InvalidInputError(f"the {noun} is empty: {what_to_type}")

@@ -39,6 +39,11 @@ def test_lenient_match_forgives_spelling_that_the_strict_one_does_not(answer, go
     ("The gold card visa would cost $5 [1].", "$5,000,000"),
     ("Agency offered buyouts.", "Central Intelligence Agency (CIA)"),
     ("The articles don't say.", "The"),  # a gold that normalises to nothing matches nothing
+    ("It would cost $50 million [1].", "$5,000,000"),  # amounts are whole numbers, not digit strings
+    ("It would cost $500 million [1].", "$5 million"),
+    ("It cost $25 billion.", "$2.5 billion"),
+    ("Special agents offered buyouts [1].", "Central Intelligence Agency (CIA)"),  # "cia" inside a word
+    ("The summit was in France.", "Paris (France)"),  # a parenthesis that is not an abbreviation
 ])
-def test_lenient_match_is_still_a_match(answer, gold):
+def test_lenient_match_accepts_no_other_answer(answer, gold):
     assert not loosely_contains(answer, [gold])

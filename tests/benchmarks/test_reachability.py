@@ -56,4 +56,14 @@ def test_an_answer_is_stated_only_in_a_window_sentence_about_the_question(tmp_pa
     assert not stated(question("b", "2025/03/05", "Which state hosts the parade on Friday?", ["Florida"]), articles)
     assert not stated(question("c", "2025/03/05", "Which team won the Stanley Cup?", ["Edmonton Oilers"]), articles)
     # the answer's own words are not the question's: "Florida" in "Florida Panthers" does not count
-    assert not stated(question("d", "2025/03/05", "Who plays in Florida?", ["Florida Panthers"]), articles)
+    assert stated(question("d", "2025/03/05", "Who won the Cup?", ["Florida Panthers"]), articles)
+    assert not stated(question("e", "2025/03/05", "Who won in Florida?", ["Florida Panthers"]), articles)
+
+
+def test_stated_uses_the_reachability_window(tmp_path):
+    articles = dated_articles(corpus(tmp_path, ("2025/03/01", "Hockey", "The Florida Panthers won the Stanley Cup.")))
+    cup = "Which team won the Stanley Cup?"
+    assert stated(question("a", "2025/02/28", cup, ["Florida Panthers"]), articles)  # the day after
+    assert not stated(question("b", "2025/02/27", cup, ["Florida Panthers"]), articles)
+    assert stated(question("c", "2025/03/31", cup, ["Florida Panthers"]), articles)  # 30 days before
+    assert not stated(question("d", "2025/04/01", cup, ["Florida Panthers"]), articles)

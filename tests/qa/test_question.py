@@ -37,6 +37,9 @@ def test_a_question_pasted_with_its_links_keeps_the_words_not_the_markup():
     cleaned = validate_question(pasted, 10_000)
     assert cleaned == "Canada's ex-prime minister Justin Trudeau wore what trainers to King Charles' speech?"
     assert "theweek" not in cleaned and "href" not in cleaned
+    assert validate_question("<p>Who won in Canada<br>Mexico</p>?", 1_000) == "Who won in Canada Mexico ?"
+    # entities are decoded before control and format characters are dropped
+    assert validate_question('<a href="x">Trump</a> &#x202e;said what&#8203; now?', 1_000) == "Trump said what now?"
 
 
 @pytest.mark.parametrize("question", [
