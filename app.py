@@ -145,6 +145,7 @@ from pages.feeds import wire_feeds  # noqa: E402
 from pages.filters import Filters, filters_panel, wire_filters  # noqa: E402
 from pages.index import IndexPanel, index_panel, wire_coverage, wire_index  # noqa: E402
 from pages.search import SearchTab, search_tab, wire_search  # noqa: E402
+from pages import startup_probe  # noqa: E402
 from pages.takeaway import wire_takeaway  # noqa: E402
 from pages.watchlist import WatchPanel, watch_panel, wire_watchlist  # noqa: E402
 
@@ -244,6 +245,7 @@ def launch_app(demo: gr.Blocks, web: WebSettings, *, insecure_no_auth: bool = Fa
         log.warning("!!! SERVING ON %s WITHOUT A LOGIN (--insecure-no-auth): anyone who can reach port %s can "
                     "ask questions, read the indexed articles and upload files. Only do this behind a proxy "
                     "that authenticates every request.", options["server_name"], options["server_port"])
+    startup_probe.install()  # a busy machine's first page took over Gradio's 3 s to answer
     return demo.launch(**options)
 
 

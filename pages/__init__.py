@@ -9,7 +9,8 @@ events. ``app.py`` places the parts in the page's layout and wires each.
 - ``filters``: the Search settings every tab reads (model, passages, dates, sources);
 - ``index``: the Index panel (what is indexed, coverage, upload, paste) and ``feeds``, its
   Feeds tab;
-- ``api``: the ``/ask`` endpoint.
+- ``api``: the ``/ask`` endpoint;
+- ``startup_probe``: Gradio's start-up check that the page answers, made patient.
 
 This is the only package that imports ``gradio``. The handlers are ``webui``'s, free of it,
 so they test without a server (``webui/__init__.py`` says what it may import); dependencies
