@@ -37,6 +37,7 @@ class BackgroundSummaries:
         self._since: str | None = None  # the period last shown: its stories go first
         self.working_on = ""  # the story being summarised, "" when idle
         self.last_error = ""
+        self._stopping = False
 
     def wake(self, settings: Settings, since: str | None = None) -> None:
         """Look for stories to summarise (starting the thread the first time): those of the
@@ -49,10 +50,31 @@ class BackgroundSummaries:
                 self._thread.start()
         self._wake.set()
 
+    def stop(self, timeout_s: float = 120.0) -> bool:
+        """End the thread once the summary it is making is done; whether it ended in time.
+
+        A process that serves one app never needs this (the thread is a daemon). One that
+        serves several in turn does: the thread keeps summarising the last app's stories,
+        both cores busy, while the next one starts (the tests: a later module's server
+        answered its first request after more than 5 s). The next ``wake`` starts it again.
+        """
+        with self._lock:
+            thread, self._stopping = self._thread, True
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout_s)
+        with self._lock:
+            ended = thread is None or not thread.is_alive()
+            if ended:
+                self._thread, self._stopping = None, False
+        return ended
+
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.wait(LOOK_AGAIN_S)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 self._pass(self._settings, self._since)
             except NewsdeskError as exc:  # no index yet, no model: said once, tried at the next wake
@@ -70,6 +92,8 @@ class BackgroundSummaries:
             wanted += [item.story for item in briefing(settings=settings, limit=PER_PASS).stories]
         done: set[str] = set()
         for story in wanted:
+            if self._stopping:
+                return
             if story.id in done or SummaryCache(settings).get(story, model_key(settings)) is not None:
                 continue
             done.add(story.id)
@@ -79,7 +103,7 @@ class BackgroundSummaries:
                     self.working_on = story.id
                     generator = self._generator_factory(settings) if self._generator_factory else None
                     if summarise(story, settings=settings, generator=generator, cancel=cancel) is not None \
-                            or not cancel.is_set():
+                            or not cancel.is_set() or self._stopping:
                         break
                 # cut short by a question: wait for it to end, then make it again
             self.last_error = ""

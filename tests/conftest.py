@@ -9,6 +9,16 @@ from embeddings import Settings
 from .fakes import FakeEmbedder
 
 
+@pytest.fixture(autouse=True, scope="module")
+def no_background_summaries_left_running():
+    """A module that showed a briefing leaves qa.SUMMARIES summarising its stories with the
+    real model; stopped at the module's end, so the next module's server is not starved."""
+    yield
+    import qa  # here: importing qa at collection would load it for every test package
+
+    assert qa.SUMMARIES.stop(), "the background summaries did not stop within two minutes"
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Settings whose data and index live in this test's tmp dir.

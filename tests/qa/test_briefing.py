@@ -241,6 +241,24 @@ def test_background_summaries_wait_for_a_running_question_then_make_each_pending
     assert len(generator.calls) == 2
 
 
+def test_stopped_background_summaries_end_their_thread_and_a_wake_starts_it_again(desk):
+    from qa.summaries import BackgroundSummaries
+
+    settings, _ = desk
+    generator = GatedGenerator(["Rail workers strike halted trains across Portugal [1]."])
+    worker = BackgroundSummaries(Foreground(), generator_factory=lambda s: generator)
+    assert worker.stop(timeout_s=1)  # never started: nothing to stop
+    worker.wake(settings)
+    assert generator.started.wait(10)
+    thread = worker._thread
+    assert worker.stop(timeout_s=30)
+    assert not thread.is_alive() and worker._thread is None
+    generator.started.clear()
+    worker.wake(settings)  # the stories it had not reached yet
+    assert worker._thread is not None and worker._thread.is_alive()
+    assert worker.stop(timeout_s=30)
+
+
 def test_a_summary_that_lists_the_passages_back_is_read_as_cited_sentences(desk):
     settings, index = desk
     flood = briefing("2026-03-01", settings=settings, index=index).stories[0]
