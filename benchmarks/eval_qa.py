@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.reachability import AFTER_DAYS, BEFORE_DAYS, GROUPS, REACHABLE, dated_articles, question_groups, stated
+from benchmarks.reachability import AFTER_DAYS, BEFORE_DAYS, GROUPS, NOT_STATED, REACHABLE, STATED, group_labels
 from embeddings import Settings, build_index
 from embeddings.index import current_generation
 from qa import Answer, Retrieved, Timings, stream_answer
@@ -354,22 +354,11 @@ def print_groups(rows: list[dict], corpus: Path, questions: str, retrieval_only:
             len(correct) / max(1, len(mine)), _mean([r["abstained"] for r in mine]), _mean(flagged), _mean(precision),
             _mean(lenient), _mean([f or right for f, right in zip(flagged, lenient)])]
         cells = [f"{v:>{w}}" if isinstance(v, int) else f"{v:>{w}.3f}" for v, w in zip(values, widths[1:])]
-        print(f"{group:26}  " + "  ".join(cells))
+        name = f"  {group}" if group in (STATED, NOT_STATED) else group  # indented: rows of the reachable one
+        print(f"{name:26}  " + "  ".join(cells))
     if not retrieval_only:
         print_losses([r for r in rows if REACHABLE in labels.get(r["id"], ())], "reachable")
 
-
-STATED, NOT_STATED = "  reachable, stated", "  reachable, not stated"
-
-
-def group_labels(questions: list[dict], corpus: Path) -> dict[str, tuple[str, ...]]:
-    """Each question's group, and for a reachable one whether a window article states the
-    answer in a sentence about the question: the rest are mostly the answer named in
-    passing, which no ranker can tell from a coincidence (benchmarks/recent_ceiling.py)."""
-    groups = question_groups(questions, corpus)
-    articles = dated_articles(corpus)
-    return {q["id"]: (REACHABLE, STATED if stated(q, articles) else NOT_STATED) if groups[q["id"]] == REACHABLE
-            else (groups[q["id"]],) for q in questions}
 
 
 def recent_hit(row: dict) -> bool:

@@ -24,6 +24,7 @@ from benchmarks._common import corpus_records
 
 REACHABLE, NOT_REACHABLE, UNANSWERABLE = "reachable", "answerable, not reachable", "unanswerable"
 GROUPS = (REACHABLE, NOT_REACHABLE, UNANSWERABLE)
+STATED, NOT_STATED = "reachable, stated", "reachable, not stated"  # the reachable ones, split
 BEFORE_DAYS, AFTER_DAYS = 30, 1
 
 # A short English stop list: words that say nothing about which article is meant.
@@ -85,7 +86,24 @@ def stated(question: dict, window_articles: list[tuple[date, str]]) -> bool:
 
 def question_groups(questions: list[dict], corpus: Path) -> dict[str, str]:
     """Each question's id -> its group (``GROUPS``)."""
-    articles = [(d, text, content_words(text)) for d, text in dated_articles(corpus)]
+    return _groups(questions, dated_articles(corpus))
+
+
+def group_labels(questions: list[dict], corpus: Path) -> dict[str, tuple[str, ...]]:
+    """Each question's id -> its group, and for a reachable one ``STATED`` or ``NOT_STATED``
+    after it: the not-stated ones are mostly the answer named in passing, which no ranker can
+    tell from a coincidence (benchmarks/recent_ceiling.py). The corpus is read once."""
+    articles = dated_articles(corpus)
+    groups = _groups(questions, articles)
+    labels = {}
+    for q in questions:
+        group = groups[q["id"]]
+        labels[q["id"]] = (group, STATED if stated(q, articles) else NOT_STATED) if group == REACHABLE else (group,)
+    return labels
+
+
+def _groups(questions: list[dict], dated: list[tuple[date, str]]) -> dict[str, str]:
+    articles = [(d, text, content_words(text)) for d, text in dated]
     groups = {}
     for q in questions:
         if not q["answerable"]:

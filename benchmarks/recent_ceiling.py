@@ -31,7 +31,7 @@ from qa.retrieve import rank, score_pool
 
 from ._common import machine_note, table
 from .eval_qa import load_questions, question_date
-from .reachability import BEFORE_DAYS, REACHABLE, dated_articles, holds_gold, question_groups, stated
+from .reachability import BEFORE_DAYS, REACHABLE, STATED, group_labels, holds_gold
 from .train_ranker import pools_for
 
 BUCKETS = ("1-5", "6-12", "13-100", "left out of the ranking", "not in the pool")
@@ -63,17 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--pools", help="cache folder for the candidate pools")
     args = parser.parse_args(argv)
-    everything = load_questions(args.questions)
     questions = load_questions(args.questions, args.since, args.until)
     if args.sample and args.sample < len(questions):
         questions = [questions[i * len(questions) // args.sample] for i in range(args.sample)]
-    groups = question_groups(everything, Path(args.corpus))
-    reachable = [q for q in questions if groups[q["id"]] == REACHABLE]
-    articles = dated_articles(Path(args.corpus))
+    labels = group_labels(questions, Path(args.corpus))  # a question's group depends on it alone
+    reachable = [q for q in questions if REACHABLE in labels[q["id"]]]
     ranker = load_ranker()
     counts: dict[bool, Counter] = {True: Counter(), False: Counter()}
     for q, pool, _ in pools_for(args.index, reachable, args.depth, args.pools):
-        counts[stated(q, articles)][bucket(q, pool, ranker)] += 1
+        counts[STATED in labels[q["id"]]][bucket(q, pool, ranker)] += 1
     rows = []
     for label, which in (("stated", [True]), ("not stated", [False]), ("all reachable", [True, False])):
         total = sum(sum(counts[w].values()) for w in which)

@@ -3,8 +3,8 @@ import json
 
 from datetime import date
 
-from benchmarks.reachability import (NOT_REACHABLE, REACHABLE, UNANSWERABLE, content_words, dated_articles,
-                                   holds_gold, question_groups, stated)
+from benchmarks.reachability import (NOT_REACHABLE, NOT_STATED, REACHABLE, STATED, UNANSWERABLE, content_words,
+                                   dated_articles, group_labels, holds_gold, question_groups, stated)
 
 
 def corpus(tmp_path, *articles):
@@ -67,3 +67,13 @@ def test_stated_uses_the_reachability_window(tmp_path):
     assert not stated(question("b", "2025/02/27", cup, ["Florida Panthers"]), articles)
     assert stated(question("c", "2025/03/31", cup, ["Florida Panthers"]), articles)  # 30 days before
     assert not stated(question("d", "2025/04/01", cup, ["Florida Panthers"]), articles)
+
+
+def test_group_labels_split_the_reachable_questions_by_stated(tmp_path):
+    path = corpus(tmp_path, ("2025/03/01", "Hockey", "The Florida Panthers won the Stanley Cup. Fans in Florida cheered."))
+    questions = [question("a", "2025/03/05", "Which team won the Stanley Cup?", ["Florida Panthers"]),
+                 question("b", "2025/03/05", "Which state cheered the hockey team?", ["Florida"]),
+                 question("c", "2025/05/05", "Which team won the Stanley Cup?", ["Florida Panthers"]),
+                 question("d", "2025/03/05", "Who?", ["Nobody"], answerable=False)]
+    assert group_labels(questions, path) == {"a": (REACHABLE, STATED), "b": (REACHABLE, NOT_STATED),
+                                             "c": (NOT_REACHABLE,), "d": (UNANSWERABLE,)}
